@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+#include "vault/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t vault_now_utc_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t vault_now_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *log_ident = "vault";
+static int log_level = LOG_INFO;
+
+void vault_log_set_ident(const char *ident)
+{
+	log_ident = ident;
+}
+
+void vault_log_set_level(int level)
+{
+	log_level = level;
+}
+
+void vault_logv(int level, const char *category, const char *fmt, va_list ap)
+{
+	static const char *names[] = {"emerg", "alert", "crit", "err",
+				      "warning", "notice", "info", "debug"};
+	if (level > log_level)
+		return;
+	char buf[1024];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	/* <N> prefix: journald reads it as the priority when stderr is the journal. */
+	fprintf(stderr, "<%d>%s[%s] %s: %s\n", level, log_ident, category,
+		names[level & 7], buf);
+}
+
+void vault_log(int level, const char *category, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vault_logv(level, category, fmt, ap);
+	va_end(ap);
+}
+
+void vault_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[in[i] >> 4];
+		out[2 * i + 1] = d[in[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int vault_unhex(const char *in, uint8_t *out, size_t n)
+{
+	if (!in || strlen(in) != 2 * n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int h = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+		if (h < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(h << 4 | lo);
+	}
+	return 0;
+}
+
+int vault_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+	if (n >= size)
+		return -ENAMETOOLONG;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+int vault_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = errno ? -errno : -EINVAL;
+		close(fd);
+		return e;
+	}
+	if ((size_t)st.st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? -errno : -EIO;
+			free(buf);
+			close(fd);
+			return e;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = 0;
+	*ret_buf = buf;
+	if (ret_len)
+		*ret_len = got;
+	return 0;
+}
+
+int vault_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	fchmod(fd, mode);
+	const char *p = buf;
+	size_t left = len;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = -errno;
+			close(fd);
+			unlink(tmp);
+			return e;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		int e = -errno;
+		close(fd);
+		unlink(tmp);
+		return e;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		int e = -errno;
+		unlink(tmp);
+		return e;
+	}
+	char dir[4096];
+	vault_strlcpy(dir, path, sizeof dir);
+	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}

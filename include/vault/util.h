@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small shared helpers: time, logging, hex, string bounds.
+ *
+ * Error convention everywhere in this tree: return 0 (or a count) on success and
+ * -errno on failure; outputs go through ret_* pointers that are left untouched on
+ * failure. Domain refusals are named codes (see vault/reason.h), never errno.
+ */
+#ifndef VAULT_UTIL_H
+#define VAULT_UTIL_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#define VAULT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Microseconds since the Unix epoch (CLOCK_REALTIME). */
+int64_t vault_now_utc_us(void);
+/* Microseconds of CLOCK_MONOTONIC (never jumps; for windows and timeouts). */
+int64_t vault_now_mono_us(void);
+
+/*
+ * Logging. Only the daemon and the CLI log; library layers return errors.
+ * `category` is the module name ("ledger", "door", ...). Messages go to stderr as
+ * "vaultd[category] level: text" (journald captures stderr under systemd).
+ * vault_log_set_level() filters by syslog level (default LOG_INFO).
+ */
+void vault_log_set_ident(const char *ident);
+void vault_log_set_level(int level);
+void vault_log(int level, const char *category, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vault_logv(int level, const char *category, const char *fmt, va_list ap);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
+void vault_hex(const uint8_t *in, size_t n, char *out);
+/* Parse exactly n bytes of hex. Returns 0 or -EINVAL. */
+int vault_unhex(const char *in, uint8_t *out, size_t n);
+
+/* Copy with truncation check: returns 0, or -ENAMETOOLONG if src does not fit. */
+int vault_strlcpy(char *dst, const char *src, size_t size);
+
+/* Read a whole file of at most `max` bytes. *ret_buf is malloc'd, NUL-terminated. */
+int vault_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
+/* Write a file atomically (tmp + fsync + rename + fsync dir) with the given mode. */
+int vault_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode);
+#endif
