@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Admin actions: registry changes through vaultd. Each action validates its
+ * arguments against the schema (vault/schema.h), applies the separation-of-
+ * duties rules, and records ONE ledger entry that carries the full new rows.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vault/registry.h"
+#include "vault/schema.h"
+#include "vault/util.h"
+#include "vaultd.h"
+
+/* Who may do what. Prefix match on "noun." covers every verb of a noun
+ * unless a more specific row comes first. */
+static const struct {
+	const char *action;
+	const char *roles;
+} role_table[] = {
+	{"whoami", "admin supervisor custodian staff technician visitor"},
+	{"checkpoint.now", "admin supervisor"},
+	{"unit.", "admin"},
+	{"person.", "admin"},
+	{"badge.", "admin custodian"},
+	{"pin.set", "admin"},
+	{"cert.", "admin supervisor"},
+	{"training.", "admin supervisor"},
+	{"inspection.", "admin supervisor"},
+	{"project.", "admin supervisor"},
+	{"approval.add", "staff custodian supervisor admin"},
+	{"approval.", "supervisor admin"},
+	{"medium.", "custodian admin"},
+	{"schedule.", "admin"},
+	{"holiday.", "admin"},
+	{"destroy-order.add", "custodian supervisor admin"},
+	{"destroy-order.", "supervisor admin"},
+	{"device.", "admin technician"},
+};
+
+static int word_in(const char *word, const char *list)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, " ");
+		if (l == n && !strncmp(p, word, n))
+			return 1;
+		p += l + (p[l] == ' ');
+	}
+	return 0;
+}
+
+int vaultd_role_allows(const char *action, const char *role)
+{
+	for (size_t i = 0; i < VAULT_ARRAY_SIZE(role_table); i++) {
+		const char *a = role_table[i].action;
+		size_t n = strlen(a);
+		int match = a[n - 1] == '.' ? !strncmp(action, a, n) : !strcmp(action, a);
+		if (match)
+			return word_in(role, role_table[i].roles);
+	}
+	return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static void refuse(struct action_result *res,
+							  enum vault_reason r, const char *fmt,
+							  ...)
+{
+	res->reason = r;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(res->detail, sizeof res->detail, fmt, ap);
+	va_end(ap);
+}
+
+static const char *arg_str(const cJSON *args, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int valid_id(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	if (n < 1 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = id[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == ':'))
+			return 0;
+	}
+	return 1;
+}
+
+static int row_exists(struct vaultd *d, const char *table, const char *id)
+{
+	cJSON *r = vault_registry_get(d->db, table, id);
+	cJSON_Delete(r);
+	return r != NULL;
+}
+
+/* Record one entry that sets one row; fills res. */
+static void record_set(struct vaultd *d, const struct vault_caller *who, const char *kind,
+		       const char *table, const char *id, cJSON *row, const char *medium,
+		       const char *approval, struct action_result *res)
+{
+	cJSON *payload = cJSON_CreateObject();
+	cJSON *set = cJSON_AddArrayToObject(payload, "set");
+	cJSON *ch = cJSON_CreateObject();
+	cJSON_AddStringToObject(ch, "t", table);
+	cJSON_AddStringToObject(ch, "k", id);
+	cJSON_AddItemToObject(ch, "row", row);
+	cJSON_AddItemToArray(set, ch);
+	struct vault_record r = {.kind = kind, .actors = who->person, .medium = medium,
+				 .approval = approval, .payload = payload};
+	if (vaultd_record(d, &r, &res->seq) < 0)
+		refuse(res, VAULT_R_DB_ERROR, "the change was not recorded");
+	cJSON_Delete(payload);
+}
+
+/* Fill `row` from args for entity e: given fields validated, others from the
+ * existing row (update) or defaults (add). Returns 0 or refuses. */
+static int build_row(struct vaultd *d, const struct vault_entity *e, const cJSON *args,
+		     const cJSON *existing, cJSON *row, struct action_result *res)
+{
+	const cJSON *a;
+	cJSON_ArrayForEach(a, args)
+	{
+		if (!strcmp(a->string, "id"))
+			continue;
+		const struct vault_field *f = vault_entity_field(e, a->string);
+		if (!f) {
+			refuse(res, VAULT_R_INVALID_VALUE, "unknown field '%s'", a->string);
+			return -1;
+		}
+		if (!f->settable) {
+			refuse(res, VAULT_R_INVALID_VALUE, "field '%s' is set by its own verb",
+			       a->string);
+			return -1;
+		}
+		if (!cJSON_IsString(a)) {
+			refuse(res, VAULT_R_INVALID_VALUE, "field '%s' must be a string", a->string);
+			return -1;
+		}
+	}
+	for (const struct vault_field *f = e->fields; f->name; f++) {
+		const char *v = f->settable ? arg_str(args, f->name) : NULL;
+		const cJSON *old = existing ? cJSON_GetObjectItemCaseSensitive(existing, f->name)
+					    : NULL;
+		if (!v && old) {
+			cJSON_AddItemToObject(row, f->name, cJSON_Duplicate(old, 1));
+			continue;
+		}
+		if (!v)
+			v = f->def;
+		if (!v) {
+			refuse(res, VAULT_R_INVALID_VALUE, "missing field '%s'", f->name);
+			return -1;
+		}
+		const char *err;
+		/* An optional date left empty stays empty (e.g. a certificate's
+		 * expiry, computed from its issue date). */
+		cJSON *val = f->type == VAULT_F_DATE && !*v && f->def && !*f->def
+				     ? cJSON_CreateString("")
+				     : vault_field_value(f, v, &err);
+		if (!val) {
+			refuse(res, VAULT_R_INVALID_VALUE, "%s: %s", f->name, err);
+			return -1;
+		}
+		if (f->type == VAULT_F_REF && *v && !row_exists(d, f->choices, v)) {
+			cJSON_Delete(val);
+			refuse(res, VAULT_R_NOT_FOUND, "%s '%s' does not exist", f->choices, v);
+			return -1;
+		}
+		/* An empty reference is "none": NULL satisfies the foreign key. */
+		if (f->type == VAULT_F_REF && !*v) {
+			cJSON_Delete(val);
+			val = cJSON_CreateNull();
+		}
+		cJSON_AddItemToObject(row, f->name, val);
+	}
+	return 0;
+}
+
+static void set_str(cJSON *row, const char *name, const char *v)
+{
+	cJSON_ReplaceItemInObjectCaseSensitive(row, name, cJSON_CreateString(v));
+}
+
+static const char *row_str(const cJSON *row, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, name);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static int row_int(const cJSON *row, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, name);
+	return cJSON_IsNumber(v) ? v->valueint : 0;
+}
+
+/* Date arithmetic on civil dates (no time zone involved). */
+static void date_add_years(const char *in, int years, char out[16])
+{
+	unsigned y = (unsigned)atoi(in), m = (unsigned)atoi(in + 5), dd = (unsigned)atoi(in + 8);
+	y += (unsigned)years;
+	if (m == 2 && dd == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		dd = 28;
+	snprintf(out, 16, "%04u-%02u-%02u", y % 10000, m % 100, dd % 100);
+}
+
+/* Table-specific rules on add/update. */
+static int fixup_row(struct vaultd *d, const struct vault_caller *who, const struct vault_entity *e,
+		     const char *id, cJSON *row, int adding, struct action_result *res)
+{
+	if (!strcmp(e->table, "person")) {
+		/* An empty unix_user means none: NULL keeps the unique index happy. */
+		if (!*row_str(row, "unix_user"))
+			cJSON_ReplaceItemInObjectCaseSensitive(row, "unix_user", cJSON_CreateNull());
+	} else if (!strcmp(e->table, "certificate")) {
+		if (!*row_str(row, "expires")) {
+			char exp[16];
+			date_add_years(row_str(row, "issued"), d->cfg.cert_years, exp);
+			set_str(row, "expires", exp);
+		}
+		if (strcmp(row_str(row, "expires"), row_str(row, "issued")) <= 0) {
+			refuse(res, VAULT_R_INVALID_VALUE, "expires must be after issued");
+			return -1;
+		}
+	} else if (!strcmp(e->table, "badge") && adding) {
+		if (!strcmp(row_str(row, "person"), who->person)) {
+			refuse(res, VAULT_R_SELF_ENROL, "badge for %s", who->person);
+			return -1;
+		}
+		set_str(row, "enrolled_by", who->person);
+	} else if (!strcmp(e->table, "approval") && adding) {
+		set_str(row, "requester", who->person);
+		if (strcmp(row_str(row, "valid_to"), row_str(row, "valid_from")) < 0) {
+			refuse(res, VAULT_R_INVALID_VALUE, "valid_to is before valid_from");
+			return -1;
+		}
+	} else if (!strcmp(e->table, "project")) {
+		if (strcmp(row_str(row, "end"), row_str(row, "start")) < 0) {
+			refuse(res, VAULT_R_INVALID_VALUE, "end is before start");
+			return -1;
+		}
+	} else if (!strcmp(e->table, "destruction_order") && adding) {
+		set_str(row, "orderer", who->person);
+	} else if (!strcmp(e->table, "holiday")) {
+		if (vault_date_check(id) < 0) {
+			refuse(res, VAULT_R_INVALID_VALUE, "a holiday's id is its date YYYY-MM-DD");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void do_put(struct vaultd *d, const struct vault_caller *who, const struct vault_entity *e,
+		   int adding, const cJSON *args, struct action_result *res)
+{
+	const char *id = arg_str(args, "id");
+	if (!valid_id(id)) {
+		refuse(res, VAULT_R_INVALID_VALUE,
+		       "id: 1-64 characters of letters, digits, - _ . :");
+		return;
+	}
+	cJSON *existing = vault_registry_get(d->db, e->table, id);
+	if (adding && existing) {
+		cJSON_Delete(existing);
+		refuse(res, VAULT_R_ALREADY_EXISTS, "%s %s", e->noun, id);
+		return;
+	}
+	if (!adding && !existing) {
+		refuse(res, VAULT_R_NOT_FOUND, "%s %s", e->noun, id);
+		return;
+	}
+	cJSON *row = cJSON_CreateObject();
+	if (build_row(d, e, args, existing, row, res) < 0 ||
+	    fixup_row(d, who, e, id, row, adding, res) < 0) {
+		cJSON_Delete(row);
+		cJSON_Delete(existing);
+		return;
+	}
+	cJSON_Delete(existing);
+	char kind[96];
+	snprintf(kind, sizeof kind, "registry.%s.%s", e->table, adding ? "add" : "update");
+	record_set(d, who, kind, e->table, id, row,
+		   !strcmp(e->table, "medium") ? id : NULL,
+		   !strcmp(e->table, "approval") ? id : NULL, res);
+}
+
+/* A verb that changes given fields of one existing row. */
+static cJSON *load_for_verb(struct vaultd *d, const char *table, const cJSON *args,
+			    struct action_result *res, const char **ret_id)
+{
+	const char *id = arg_str(args, "id");
+	if (!valid_id(id)) {
+		refuse(res, VAULT_R_INVALID_VALUE, "missing or invalid id");
+		return NULL;
+	}
+	cJSON *row = vault_registry_get(d->db, table, id);
+	if (!row)
+		refuse(res, VAULT_R_NOT_FOUND, "%s %s", table, id);
+	*ret_id = id;
+	return row;
+}
+
+static void verb_unit(struct vaultd *d, const struct vault_caller *who, const char *verb,
+		      const cJSON *args, struct action_result *res)
+{
+	const char *id;
+	cJSON *row = load_for_verb(d, "unit", args, res, &id);
+	if (!row)
+		return;
+	const char *reason = arg_str(args, "reason");
+	if (!strcmp(verb, "suspend")) {
+		if (!reason || !*reason || strlen(reason) > 256) {
+			cJSON_Delete(row);
+			refuse(res, VAULT_R_INVALID_VALUE, "a suspension needs --reason");
+			return;
+		}
+		set_str(row, "status", "suspended");
+		set_str(row, "status_reason", reason);
+	} else {
+		set_str(row, "status", "active");
+		set_str(row, "status_reason", "");
+	}
+	char kind[64];
+	snprintf(kind, sizeof kind, "registry.unit.%s", verb);
+	record_set(d, who, kind, "unit", id, row, NULL, NULL, res);
+}
+
+static void verb_simple_status(struct vaultd *d, const struct vault_caller *who,
+			       const char *table, const char *field, const char *value,
+			       const char *kind, const cJSON *args, struct action_result *res)
+{
+	const char *id;
+	cJSON *row = load_for_verb(d, table, args, res, &id);
+	if (!row)
+		return;
+	if (!strcmp(row_str(row, field), value)) {
+		cJSON_Delete(row);
+		refuse(res, VAULT_R_INVALID_VALUE, "%s %s is already %s", table, id, value);
+		return;
+	}
+	set_str(row, field, value);
+	record_set(d, who, kind, table, id, row, NULL, NULL, res);
+}
+
+static int onsite_needed(struct vaultd *d, const cJSON *approval)
+{
+	cJSON *unit = vault_registry_get(d->db, "unit", row_str(approval, "unit"));
+	int first = unit ? row_int(unit, "first_time") : 1;
+	cJSON_Delete(unit);
+	return first || row_int(approval, "quantity") > d->cfg.onsite_threshold;
+}
+
+static void verb_approval(struct vaultd *d, const struct vault_caller *who, const char *verb,
+			  const cJSON *args, struct action_result *res)
+{
+	const char *id;
+	cJSON *row = load_for_verb(d, "approval", args, res, &id);
+	if (!row)
+		return;
+	const char *state = row_str(row, "state");
+	if (!strcmp(verb, "approve")) {
+		if (!strcmp(row_str(row, "requester"), who->person) ||
+		    !strcmp(row_str(row, "person"), who->person)) {
+			refuse(res, VAULT_R_SELF_APPROVE, "approval %s", id);
+			goto out;
+		}
+		if (strcmp(state, "requested") != 0) {
+			refuse(res, VAULT_R_INVALID_VALUE, "approval %s is %s, not requested", id,
+			       state);
+			goto out;
+		}
+		set_str(row, "approver", who->person);
+		/* First-time units and large requests stay pending until an
+		 * on-site verification is recorded. */
+		int wait = onsite_needed(d, row) && !*row_str(row, "onsite_verified_by");
+		set_str(row, "state", wait ? "approved" : "active");
+	} else if (!strcmp(verb, "verify-onsite")) {
+		if (!strcmp(row_str(row, "requester"), who->person) ||
+		    !strcmp(row_str(row, "person"), who->person)) {
+			refuse(res, VAULT_R_SELF_APPROVE, "on-site verification of own request");
+			goto out;
+		}
+		if (strcmp(state, "requested") && strcmp(state, "approved")) {
+			refuse(res, VAULT_R_INVALID_VALUE, "approval %s is %s", id, state);
+			goto out;
+		}
+		set_str(row, "onsite_verified_by", who->person);
+		if (!strcmp(state, "approved"))
+			set_str(row, "state", "active");
+	} else { /* revoke */
+		if (!strcmp(state, "revoked") || !strcmp(state, "expired")) {
+			refuse(res, VAULT_R_INVALID_VALUE, "approval %s is already %s", id, state);
+			goto out;
+		}
+		set_str(row, "state", "revoked");
+	}
+	char kind[64];
+	snprintf(kind, sizeof kind, "registry.approval.%s", verb);
+	record_set(d, who, kind, "approval", id, row, NULL, id, res);
+	return;
+out:
+	cJSON_Delete(row);
+}
+
+/* ---- PIN setting: argon2id off the loop -------------------------------- */
+
+struct pin_job {
+	struct vaultd *d;
+	uint64_t client_id;
+	struct vault_caller who;
+	char person[129];
+	char pin[64], duress[64];
+	int ops;
+	size_t mem;
+	uint8_t pepper[VAULT_PEPPER_LEN];
+	char hash[crypto_pwhash_STRBYTES], dhash[crypto_pwhash_STRBYTES];
+	int failed;
+};
+
+static int valid_pin(const char *p)
+{
+	size_t n = p ? strlen(p) : 0;
+	if (n < 4 || n > 12)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* argon2id over HMAC-SHA256(pepper, PIN): the pepper never leaves the key
+ * file, so a stolen database alone cannot be brute-forced. */
+static int pin_hash(const uint8_t *pepper, const char *pin, int ops, size_t mem,
+		    char out[crypto_pwhash_STRBYTES])
+{
+	uint8_t mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256(mac, (const uint8_t *)pin, strlen(pin), pepper);
+	char hex[2 * sizeof mac + 1];
+	vault_hex(mac, sizeof mac, hex);
+	int r = crypto_pwhash_str_alg(out, hex, strlen(hex), (unsigned long long)ops, mem,
+				      crypto_pwhash_ALG_ARGON2ID13);
+	sodium_memzero(mac, sizeof mac);
+	sodium_memzero(hex, sizeof hex);
+	return r == 0 ? 0 : -ENOMEM;
+}
+
+static void pin_done(struct vault_loop *l, void *msg, int quitting)
+{
+	struct pin_job *j = msg;
+	if (!quitting) {
+		struct action_result res = {.reason = VAULT_R_OK};
+		if (j->failed) {
+			refuse(&res, VAULT_R_DB_ERROR, "PIN hashing failed (memory)");
+		} else {
+			cJSON *row = cJSON_CreateObject();
+			cJSON_AddStringToObject(row, "hash", j->hash);
+			cJSON_AddStringToObject(row, "duress_hash", j->dhash);
+			record_set(j->d, &j->who, "registry.pin.set", "pin", j->person, row, NULL,
+				   NULL, &res);
+		}
+		admin_complete(j->d, j->client_id, "pin.set", &j->who, &res);
+	}
+	sodium_memzero(j, sizeof *j);
+	free(j);
+}
+
+static void *pin_worker(void *arg)
+{
+	struct pin_job *j = arg;
+	if (pin_hash(j->pepper, j->pin, j->ops, j->mem, j->hash) < 0 ||
+	    (j->duress[0] && pin_hash(j->pepper, j->duress, j->ops, j->mem, j->dhash) < 0))
+		j->failed = 1;
+	sodium_memzero(j->pin, sizeof j->pin);
+	sodium_memzero(j->duress, sizeof j->duress);
+	vault_loop_post(j->d->loop, pin_done, j);
+	return NULL;
+}
+
+static void verb_pin(struct vaultd *d, const struct vault_caller *who, const cJSON *args,
+		     struct action_result *res, uint64_t client_id)
+{
+	const char *person = arg_str(args, "id");
+	const char *pin = arg_str(args, "pin");
+	const char *duress = arg_str(args, "duress_pin");
+	if (!valid_id(person) || !row_exists(d, "person", person)) {
+		refuse(res, VAULT_R_NOT_FOUND, "person %s", person ? person : "(none)");
+		return;
+	}
+	if (!valid_pin(pin) || (duress && !valid_pin(duress))) {
+		refuse(res, VAULT_R_INVALID_VALUE, "a PIN is 4 to 12 digits");
+		return;
+	}
+	if (duress && !strcmp(duress, pin)) {
+		refuse(res, VAULT_R_INVALID_VALUE, "the duress PIN must differ from the PIN");
+		return;
+	}
+	if (!d->have_pepper) {
+		refuse(res, VAULT_R_DB_ERROR, "no PIN pepper key loaded");
+		return;
+	}
+	struct pin_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		refuse(res, VAULT_R_DB_ERROR, "out of memory");
+		return;
+	}
+	j->d = d;
+	j->client_id = client_id;
+	j->who = *who;
+	snprintf(j->person, sizeof j->person, "%s", person);
+	snprintf(j->pin, sizeof j->pin, "%s", pin);
+	snprintf(j->duress, sizeof j->duress, "%s", duress ? duress : "");
+	j->ops = d->cfg.argon2_ops;
+	j->mem = (size_t)d->cfg.argon2_mem_kib * 1024;
+	memcpy(j->pepper, d->pepper, sizeof j->pepper);
+	pthread_t t;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, pin_worker, j) != 0) {
+		free(j);
+		refuse(res, VAULT_R_DB_ERROR, "cannot start PIN hashing");
+	} else {
+		res->pending = 1;
+	}
+	pthread_attr_destroy(&at);
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static const char *const special[] = {
+	"whoami",	  "checkpoint.now",	  "unit.suspend",	  "unit.reinstate",
+	"badge.revoke",	  "project.close",	  "approval.approve",	  "approval.verify-onsite",
+	"approval.revoke", "pin.set",		  "destroy-order.approve", NULL,
+};
+
+int vaultd_action_known(const char *action)
+{
+	for (int i = 0; special[i]; i++)
+		if (!strcmp(special[i], action))
+			return 1;
+	const char *dot = strrchr(action, '.');
+	if (!dot || (strcmp(dot, ".add") && strcmp(dot, ".update")))
+		return 0;
+	char noun[64];
+	if ((size_t)(dot - action) >= sizeof noun)
+		return 0;
+	snprintf(noun, sizeof noun, "%.*s", (int)(dot - action), action);
+	return vault_entity_by_noun(noun) != NULL;
+}
+
+void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const char *action,
+		     const cJSON *args, struct action_result *res, uint64_t client_id)
+{
+	if (!strcmp(action, "whoami")) {
+		res->data = cJSON_CreateObject();
+		cJSON_AddStringToObject(res->data, "person", who->person);
+		cJSON_AddStringToObject(res->data, "role", who->role);
+		cJSON_AddStringToObject(res->data, "user", who->user);
+		return;
+	}
+	if (!strcmp(action, "checkpoint.now")) {
+		int64_t seq;
+		int r = vault_ledger_checkpoint(d->ledger, &seq);
+		if (r == -ENODATA) {
+			refuse(res, VAULT_R_ALREADY_EXISTS, "the ledger tip is already checkpointed");
+		} else if (r < 0) {
+			refuse(res, VAULT_R_DB_ERROR, "checkpoint failed: %s", strerror(-r));
+		} else {
+			res->data = cJSON_CreateObject();
+			cJSON_AddNumberToObject(res->data, "checkpoint", (double)seq);
+		}
+		return;
+	}
+	if (!strcmp(action, "unit.suspend"))
+		return verb_unit(d, who, "suspend", args, res);
+	if (!strcmp(action, "unit.reinstate"))
+		return verb_unit(d, who, "reinstate", args, res);
+	if (!strcmp(action, "badge.revoke"))
+		return verb_simple_status(d, who, "badge", "status", "revoked",
+					  "registry.badge.revoke", args, res);
+	if (!strcmp(action, "destroy-order.approve")) {
+		const char *id;
+		cJSON *row = load_for_verb(d, "destruction_order", args, res, &id);
+		if (!row)
+			return;
+		if (!strcmp(row_str(row, "orderer"), who->person)) {
+			cJSON_Delete(row);
+			refuse(res, VAULT_R_SELF_APPROVE, "destruction order %s", id);
+			return;
+		}
+		set_str(row, "approver", who->person);
+		set_str(row, "state", "approved");
+		return record_set(d, who, "registry.destruction_order.approve",
+				  "destruction_order", id, row, row_str(row, "medium"), NULL, res);
+	}
+	if (!strcmp(action, "project.close")) {
+		const char *id;
+		cJSON *row = load_for_verb(d, "project", args, res, &id);
+		if (!row)
+			return;
+		if (row_int(row, "closed")) {
+			cJSON_Delete(row);
+			refuse(res, VAULT_R_INVALID_VALUE, "project %s is already closed", id);
+			return;
+		}
+		cJSON_ReplaceItemInObjectCaseSensitive(row, "closed", cJSON_CreateNumber(1));
+		return record_set(d, who, "registry.project.close", "project", id, row, NULL, NULL,
+				  res);
+	}
+	if (!strncmp(action, "approval.", 9) && strcmp(action + 9, "add") &&
+	    strcmp(action + 9, "update"))
+		return verb_approval(d, who, action + 9, args, res);
+	if (!strcmp(action, "pin.set"))
+		return verb_pin(d, who, args, res, client_id);
+
+	const char *dot = strrchr(action, '.');
+	char noun[64];
+	snprintf(noun, sizeof noun, "%.*s", (int)(dot - action), action);
+	const struct vault_entity *e = vault_entity_by_noun(noun);
+	do_put(d, who, e, !strcmp(dot, ".add"), args, res);
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The admin socket: a UNIX stream socket in vaultd's loop. One JSON request
+ * per line, {"action": "...", "args": {...}}; one JSON reply per line,
+ * {"ok": true, "seq": N, ...} or {"ok": false, "code": "ID", "error": "text",
+ * "detail": "..."}. The caller is identified by SO_PEERCRED, mapped to a person
+ * by the person's unix_user, and checked against the role table. Every refusal
+ * is ledgered.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vault/util.h"
+#include "vaultd.h"
+
+#define REQ_MAX (64 * 1024)
+#define MAX_CLIENTS 32
+
+struct client {
+	struct admin_server *srv;
+	int fd;
+	uint64_t id;
+	struct vault_caller who;
+	char *buf;
+	size_t len;
+	int busy; /* a request is pending (PIN hashing) */
+	struct client *next;
+};
+
+struct admin_server {
+	struct vaultd *d;
+	int fd;
+	char path[108];
+	struct client *clients;
+	int nclients;
+	uint64_t next_id;
+};
+
+static void client_close(struct client *c)
+{
+	struct admin_server *s = c->srv;
+	for (struct client **p = &s->clients; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	s->nclients--;
+	vault_loop_del_fd(s->d->loop, c->fd);
+	close(c->fd);
+	free(c->buf);
+	free(c);
+}
+
+static void send_json(struct client *c, cJSON *reply)
+{
+	char *txt = cJSON_PrintUnformatted(reply);
+	if (!txt)
+		return;
+	size_t n = strlen(txt);
+	txt[n] = '\n';
+	/* Replies are small; a client that does not read them is dropped rather
+	 * than allowed to stall the loop. */
+	ssize_t w = send(c->fd, txt, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (w != (ssize_t)(n + 1))
+		vault_log(LOG_WARNING, "admin", "reply to %s not delivered; dropping client",
+			  c->who.user);
+	free(txt);
+}
+
+static cJSON *make_reply(const struct vaultd *d, const struct action_result *res)
+{
+	cJSON *r = res->data ? cJSON_Duplicate(res->data, 1) : cJSON_CreateObject();
+	cJSON_AddBoolToObject(r, "ok", res->reason == VAULT_R_OK);
+	if (res->reason != VAULT_R_OK) {
+		cJSON_AddStringToObject(r, "code", vault_reason_id(res->reason));
+		cJSON_AddStringToObject(r, "error", vault_reason_text(res->reason, d->cfg.lang));
+		cJSON_AddStringToObject(r, "error_en", vault_reason_text(res->reason, "en"));
+		if (res->detail[0])
+			cJSON_AddStringToObject(r, "detail", res->detail);
+	}
+	if (res->seq)
+		cJSON_AddNumberToObject(r, "seq", (double)res->seq);
+	return r;
+}
+
+static struct client *find_client(struct admin_server *s, uint64_t id)
+{
+	for (struct client *c = s->clients; c; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
+		    const struct vault_caller *who, struct action_result *res)
+{
+	if (res->reason != VAULT_R_OK)
+		vaultd_record_refusal(d, "admin", who->person, action, res->reason, res->detail,
+				      who);
+	vault_log(res->reason == VAULT_R_OK ? LOG_INFO : LOG_NOTICE, "admin",
+		  "%s by %s (%s): %s%s%s", action, who->person[0] ? who->person : "-", who->user,
+		  vault_reason_id(res->reason), res->detail[0] ? ": " : "", res->detail);
+	struct client *c = d->admin ? find_client(d->admin, client_id) : NULL;
+	if (c) {
+		cJSON *reply = make_reply(d, res);
+		send_json(c, reply);
+		cJSON_Delete(reply);
+		c->busy = 0;
+	}
+	cJSON_Delete(res->data);
+	res->data = NULL;
+}
+
+static void identify(struct vaultd *d, struct client *c)
+{
+	struct ucred cr;
+	socklen_t l = sizeof cr;
+	memset(&c->who, 0, sizeof c->who);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0) {
+		c->who.uid = (uid_t)-1;
+		snprintf(c->who.user, sizeof c->who.user, "unknown");
+		return;
+	}
+	c->who.uid = cr.uid;
+	c->who.pid = cr.pid;
+	struct passwd pw, *res = NULL;
+	char pwbuf[1024];
+	if (getpwuid_r(cr.uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
+		snprintf(c->who.user, sizeof c->who.user, "%s", pw.pw_name);
+	else
+		snprintf(c->who.user, sizeof c->who.user, "uid:%u", (unsigned)cr.uid);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(d->db, "SELECT id, role, status FROM person WHERE unix_user=?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, c->who.user, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(c->who.person, sizeof c->who.person, "%s", sqlite3_column_text(st, 0));
+		snprintf(c->who.role, sizeof c->who.role, "%s", sqlite3_column_text(st, 1));
+		snprintf(c->who.status, sizeof c->who.status, "%s", sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+}
+
+static void handle_line(struct client *c, const char *line, size_t n)
+{
+	struct vaultd *d = c->srv->d;
+	struct action_result res = {.reason = VAULT_R_OK};
+	char action[64] = "";
+	/* Identify per request: a person's mapping or role may have changed. */
+	identify(d, c);
+	cJSON *req = cJSON_ParseWithLength(line, n);
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(req, "action");
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
+	if (!cJSON_IsObject(req) || !cJSON_IsString(a) || strlen(a->valuestring) >= sizeof action ||
+	    (args && !cJSON_IsObject(args))) {
+		res.reason = VAULT_R_BAD_REQUEST;
+		snprintf(res.detail, sizeof res.detail, "expected {\"action\": ..., \"args\": {...}}");
+		snprintf(action, sizeof action, "?");
+	} else {
+		snprintf(action, sizeof action, "%s", a->valuestring);
+		if (!vaultd_action_known(action)) {
+			res.reason = VAULT_R_UNKNOWN_ACTION;
+			snprintf(res.detail, sizeof res.detail, "%s", action);
+		} else if (!c->who.person[0]) {
+			res.reason = VAULT_R_ADMIN_UNKNOWN_USER;
+			snprintf(res.detail, sizeof res.detail, "Unix user %s", c->who.user);
+		} else if (strcmp(c->who.status, "active") != 0) {
+			res.reason = VAULT_R_ADMIN_PERSON_INACTIVE;
+		} else if (!vaultd_role_allows(action, c->who.role)) {
+			res.reason = VAULT_R_ADMIN_ROLE_DENIED;
+			snprintf(res.detail, sizeof res.detail, "%s may not %s", c->who.role,
+				 action);
+		}
+	}
+	if (res.reason == VAULT_R_OK) {
+		static const cJSON empty = {.type = cJSON_Object};
+		vaultd_dispatch(d, &c->who, action, args ? args : &empty, &res, c->id);
+	}
+	cJSON_Delete(req);
+	if (res.pending) {
+		c->busy = 1;
+		return;
+	}
+	admin_complete(d, c->id, action, &c->who, &res);
+}
+
+static void on_client(struct vault_loop *l, int fd, uint32_t events, void *ud)
+{
+	struct client *c = ud;
+	if (c->busy && !(events & (EPOLLHUP | EPOLLERR)))
+		return; /* one request at a time per connection */
+	char tmp[4096];
+	ssize_t r = recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+	if (r <= 0) {
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		client_close(c);
+		return;
+	}
+	if (c->len + (size_t)r > REQ_MAX) {
+		struct action_result res = {.reason = VAULT_R_BAD_REQUEST};
+		snprintf(res.detail, sizeof res.detail, "request longer than %d bytes", REQ_MAX);
+		identify(c->srv->d, c);
+		admin_complete(c->srv->d, c->id, "?", &c->who, &res);
+		client_close(c);
+		return;
+	}
+	char *nb = realloc(c->buf, c->len + (size_t)r + 1);
+	if (!nb) {
+		client_close(c);
+		return;
+	}
+	c->buf = nb;
+	memcpy(c->buf + c->len, tmp, (size_t)r);
+	c->len += (size_t)r;
+	char *nl;
+	while (!c->busy && (nl = memchr(c->buf, '\n', c->len))) {
+		size_t n = (size_t)(nl - c->buf);
+		handle_line(c, c->buf, n);
+		memmove(c->buf, nl + 1, c->len - n - 1);
+		c->len -= n + 1;
+	}
+}
+
+static void on_accept(struct vault_loop *l, int fd, uint32_t events, void *ud)
+{
+	struct admin_server *s = ud;
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd < 0)
+		return;
+	if (s->nclients >= MAX_CLIENTS) {
+		vault_log(LOG_WARNING, "admin", "too many admin clients; refusing one");
+		close(cfd);
+		return;
+	}
+	struct client *c = calloc(1, sizeof *c);
+	if (!c) {
+		close(cfd);
+		return;
+	}
+	c->srv = s;
+	c->fd = cfd;
+	c->id = ++s->next_id;
+	if (vault_loop_add_fd(l, cfd, EPOLLIN, on_client, c) < 0) {
+		close(cfd);
+		free(c);
+		return;
+	}
+	c->next = s->clients;
+	s->clients = c;
+	s->nclients++;
+}
+
+int admin_server_new(struct vaultd *d, const char *path, struct admin_server **ret)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (vault_strlcpy(sa.sun_path, path, sizeof sa.sun_path) < 0)
+		return -ENAMETOOLONG;
+	struct admin_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->d = d;
+	snprintf(s->path, sizeof s->path, "%s", path);
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->fd < 0) {
+		free(s);
+		return -errno;
+	}
+	unlink(path);
+	/* 0660: the vault group may connect; who they are is decided per request. */
+	mode_t old = umask(0117);
+	int r = bind(s->fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (r < 0 || listen(s->fd, 16) < 0 ||
+	    (r = vault_loop_add_fd(d->loop, s->fd, EPOLLIN, on_accept, s)) < 0) {
+		int e = r < 0 && r != -1 ? r : -errno;
+		close(s->fd);
+		free(s);
+		return e;
+	}
+	*ret = s;
+	return 0;
+}
+
+void admin_server_free(struct admin_server *s)
+{
+	if (!s)
+		return;
+	while (s->clients)
+		client_close(s->clients);
+	vault_loop_del_fd(s->d->loop, s->fd);
+	close(s->fd);
+	unlink(s->path);
+	free(s);
+}

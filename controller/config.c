@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+#include "vault/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "vault/util.h"
+
+enum type { T_STR, T_INT, T_ENUM };
+
+struct key {
+	const char *section, *name;
+	enum type type;
+	size_t off, size; /* T_STR, T_ENUM: buffer size */
+	long min, max;    /* T_INT */
+	const char *def;
+	const char *choices; /* T_ENUM: space-separated */
+};
+
+#define S(sec, k, field, d)                                                                       \
+	{sec, k, T_STR, offsetof(struct vault_config, field),                                      \
+	 sizeof(((struct vault_config *)0)->field), 0, 0, d, NULL}
+#define I(sec, k, field, lo, hi, d)                                                               \
+	{sec, k, T_INT, offsetof(struct vault_config, field), 0, lo, hi, d, NULL}
+#define E(sec, k, field, d, ch)                                                                   \
+	{sec, k, T_ENUM, offsetof(struct vault_config, field),                                     \
+	 sizeof(((struct vault_config *)0)->field), 0, 0, d, ch}
+
+static const struct key keys[] = {
+	S("vault", "name", name, "vault-1"),
+	S("vault", "timezone", timezone, "Asia/Shanghai"),
+	S("vault", "database", database, "/var/lib/vault/vault.db"),
+	S("vault", "keys_dir", keys_dir, "/etc/vault/keys"),
+	S("vault", "socket", socket, "/run/vault/vaultd.sock"),
+	E("vault", "lang", lang, "zh-CN", "zh-CN en"),
+	I("ledger", "checkpoint_every", checkpoint_every, 0, 1000000, "100"),
+	S("ledger", "checkpoint_dir", checkpoint_dir, ""),
+	I("pin", "argon2_ops", argon2_ops, 1, 10, "2"),
+	I("pin", "argon2_mem_kib", argon2_mem_kib, 8, 1048576, "16384"),
+	I("pin", "lockout_after", pin_lockout_after, 1, 100, "5"),
+	I("pin", "lockout_seconds", pin_lockout_seconds, 1, 86400, "300"),
+	I("policy", "training_max_days", training_max_days, 1, 3650, "365"),
+	I("policy", "cert_years", cert_years, 1, 50, "5"),
+	I("policy", "onsite_threshold", onsite_threshold, 1, 100000, "10"),
+	I("policy", "destruction_months", destruction_months, 1, 120, "6"),
+	E("log", "level", log_level, "info", "debug info notice warning err"),
+};
+
+static int set_value(struct vault_config *c, const struct key *k, const char *v, const char **why)
+{
+	char *dst = (char *)c + k->off;
+	switch (k->type) {
+	case T_STR:
+		if (vault_strlcpy(dst, v, k->size) < 0) {
+			*why = "value too long";
+			return -EINVAL;
+		}
+		return 0;
+	case T_ENUM: {
+		size_t n = strlen(v);
+		for (const char *p = k->choices; *p;) {
+			size_t l = strcspn(p, " ");
+			if (l == n && !strncmp(p, v, n))
+				return vault_strlcpy(dst, v, k->size);
+			p += l + (p[l] == ' ');
+		}
+		*why = "not one of the allowed values";
+		return -EINVAL;
+	}
+	case T_INT: {
+		char *end;
+		errno = 0;
+		long x = strtol(v, &end, 10);
+		if (errno || end == v || *end) {
+			*why = "not an integer";
+			return -EINVAL;
+		}
+		if (x < k->min || x > k->max) {
+			*why = "out of range";
+			return -EINVAL;
+		}
+		*(int *)(void *)dst = (int)x;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+void vault_config_defaults(struct vault_config *c)
+{
+	memset(c, 0, sizeof *c);
+	const char *why;
+	for (size_t i = 0; i < VAULT_ARRAY_SIZE(keys); i++)
+		set_value(c, &keys[i], keys[i].def, &why);
+}
+
+const char *vault_config_key_name(size_t i, char *buf, size_t size)
+{
+	if (i >= VAULT_ARRAY_SIZE(keys))
+		return NULL;
+	snprintf(buf, size, "%s.%s", keys[i].section, keys[i].name);
+	return buf;
+}
+
+struct parse {
+	struct vault_config *c;
+	const char *path;
+	FILE *f;
+	int line;
+	char *err;
+	size_t errsize;
+	int failed;
+};
+
+/* inih as packaged is built without line numbers in the handler: count the
+ * lines ourselves by feeding it through a reader. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	char *r = fgets(str, num, p->f);
+	if (r)
+		p->line++;
+	return r;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	if (p->failed)
+		return 0;
+	const char *why = NULL;
+	if (!name) {
+		int known = 0;
+		for (size_t i = 0; i < VAULT_ARRAY_SIZE(keys); i++)
+			known |= !strcmp(keys[i].section, section);
+		if (!known)
+			why = "unknown section";
+	} else {
+		const struct key *k = NULL;
+		for (size_t i = 0; i < VAULT_ARRAY_SIZE(keys); i++)
+			if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+				k = &keys[i];
+		if (!k)
+			why = "unknown key";
+		else
+			set_value(p->c, k, value, &why);
+	}
+	if (why) {
+		snprintf(p->err, p->errsize, "%s:%d: [%s]%s%s: %s", p->path, p->line, section,
+			 name ? " " : "", name ? name : "", why);
+		p->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int vault_config_load(const char *path, struct vault_config *c, char *err, size_t errsize)
+{
+	struct parse p = {.c = c, .path = path, .err = err, .errsize = errsize};
+	p.f = fopen(path, "re");
+	if (!p.f) {
+		int e = -errno;
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return e;
+	}
+	int r = ini_parse_stream(reader, &p, handler, &p);
+	fclose(p.f);
+	if (p.failed)
+		return -EINVAL;
+	if (r != 0) {
+		snprintf(err, errsize, "%s:%d: syntax error", path, r > 0 ? r : p.line);
+		return -EINVAL;
+	}
+	return 0;
+}

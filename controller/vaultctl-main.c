@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vaultctl: the admin and supervisor CLI.
+ * Offline verbs open the database themselves: init (creates it), verify, log,
+ * checkpoint export (read-only). Every change goes to vaultd over its socket.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vault/config.h"
+#include "vault/db.h"
+#include "vault/ledger.h"
+#include "vault/schema.h"
+#include "vault/secrets.h"
+#include "vault/util.h"
+#include "vault/verify.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1, /* vaultd refused (a named reason is printed) */
+	EXIT_USAGE = 2,   /* bad arguments or input */
+	EXIT_VERIFY = 3,  /* verification found problems */
+	EXIT_SYSTEM = 4,  /* database, files or vaultd unreachable */
+};
+
+static struct vault_config cfg;
+static const char *config_path;
+
+static const char exit_codes[] =
+	"exit codes: 0 ok, 1 refused by vaultd, 2 bad arguments, 3 verification failed,\n"
+	"            4 database/file/socket error\n";
+
+__attribute__((format(printf, 2, 3))) static int die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "vaultctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static void usage_main(FILE *f)
+{
+	fprintf(f,
+		"usage: vaultctl [-c CONFIG] VERB ...\n"
+		"  -c, --config FILE   configuration (default $VAULT_CONFIG or /etc/vault/vault.ini)\n"
+		"offline verbs (open the database directly):\n"
+		"  init               create the database, keys and the first admin\n"
+		"  verify             check hashes, checkpoints and the registry replay\n"
+		"  log                read the ledger (filters; table, csv or json)\n"
+		"  checkpoint export  write the latest signed checkpoint to a file\n"
+		"changes (sent to vaultd):\n"
+		"  checkpoint now     sign a checkpoint of the ledger tip\n"
+		"  whoami             who vaultd thinks you are\n"
+		"  pin set --id PERSON      set a person's PIN (read from stdin)\n");
+	for (const struct vault_entity *e = vault_entities; e->table; e++)
+		fprintf(f, "  %-14s add|update ...   %s\n", e->noun, e->help);
+	fprintf(f, "  unit suspend --id U --reason TEXT | unit reinstate --id U\n"
+		   "  badge revoke --id UID | project close --id P\n"
+		   "  approval approve|verify-onsite|revoke --id A\n"
+		   "  destroy-order approve --id D\n"
+		   "Every verb takes --help.\n%s",
+		exit_codes);
+}
+
+/* Load the config if present; explicit options override it. */
+static int load_config(int required)
+{
+	vault_config_defaults(&cfg);
+	if (!config_path)
+		config_path = getenv("VAULT_CONFIG");
+	if (!config_path)
+		config_path = "/etc/vault/vault.ini";
+	char err[512];
+	int r = vault_config_load(config_path, &cfg, err, sizeof err);
+	if (r == -EINVAL || (r < 0 && required))
+		return die(EXIT_USAGE, "%s", err);
+	setenv("TZ", cfg.timezone, 1);
+	tzset();
+	return 0;
+}
+
+/* ---- talking to vaultd ------------------------------------------------ */
+
+static int call_vaultd(cJSON *req, cJSON **ret_reply)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (vault_strlcpy(sa.sun_path, cfg.socket, sizeof sa.sun_path) < 0)
+		return die(EXIT_USAGE, "socket path too long");
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return die(EXIT_SYSTEM, "cannot reach vaultd at %s: %s", cfg.socket, strerror(e));
+	}
+	char *txt = cJSON_PrintUnformatted(req);
+	size_t n = strlen(txt);
+	txt[n] = '\n';
+	int ok = write(fd, txt, n + 1) == (ssize_t)(n + 1);
+	free(txt);
+	if (!ok) {
+		close(fd);
+		return die(EXIT_SYSTEM, "writing to vaultd: %s", strerror(errno));
+	}
+	char buf[65536];
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, sizeof buf - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (memchr(buf, '\n', len) || len == sizeof buf - 1)
+			break;
+	}
+	close(fd);
+	buf[len] = 0;
+	cJSON *reply = cJSON_Parse(buf);
+	if (!reply)
+		return die(EXIT_SYSTEM, "no valid reply from vaultd");
+	*ret_reply = reply;
+	return 0;
+}
+
+/* Send an action; print the outcome. */
+static int send_action(const char *action, cJSON *args)
+{
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "action", action);
+	cJSON_AddItemToObject(req, "args", args);
+	cJSON *reply = NULL;
+	int r = call_vaultd(req, &reply);
+	cJSON_Delete(req);
+	if (r)
+		return r;
+	const cJSON *okv = cJSON_GetObjectItemCaseSensitive(reply, "ok");
+	if (!cJSON_IsTrue(okv)) {
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(reply, "code");
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+		const cJSON *det = cJSON_GetObjectItemCaseSensitive(reply, "detail");
+		fprintf(stderr, "vaultctl: refused: %s: %s%s%s\n",
+			cJSON_IsString(code) ? code->valuestring : "?",
+			cJSON_IsString(e) ? e->valuestring : "",
+			cJSON_IsString(det) ? " — " : "",
+			cJSON_IsString(det) ? det->valuestring : "");
+		cJSON_Delete(reply);
+		return EXIT_REFUSED;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(reply, "ok");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, reply)
+	{
+		if (cJSON_IsString(it))
+			printf("%s: %s\n", it->string, it->valuestring);
+		else if (cJSON_IsNumber(it))
+			printf("%s: %.0f\n", it->string, it->valuedouble);
+	}
+	if (!reply->child)
+		printf("ok\n");
+	cJSON_Delete(reply);
+	return EXIT_OK;
+}
+
+/* Parse "--name value" / "--name=value" pairs into a JSON object of strings;
+ * dashes in names become underscores. */
+static int parse_pairs(int argc, char **argv, cJSON *out, int *help)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			*help = 1;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0 || !a[2])
+			return die(EXIT_USAGE, "unexpected argument '%s' (options are --name value)",
+				   a);
+		char name[64];
+		const char *eq = strchr(a, '=');
+		const char *val;
+		size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		if (nl >= sizeof name)
+			return die(EXIT_USAGE, "option name too long");
+		memcpy(name, a + 2, nl);
+		name[nl] = 0;
+		for (char *p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (eq) {
+			val = eq + 1;
+		} else {
+			if (i + 1 >= argc)
+				return die(EXIT_USAGE, "option --%s needs a value", a + 2);
+			val = argv[++i];
+		}
+		if (cJSON_GetObjectItemCaseSensitive(out, name))
+			return die(EXIT_USAGE, "option --%s given twice", a + 2);
+		cJSON_AddStringToObject(out, name, val);
+	}
+	return 0;
+}
+
+static void entity_help(const struct vault_entity *e, const char *verb)
+{
+	printf("usage: vaultctl %s %s --id ID [--field value ...]\n%s\nfields:\n", e->noun, verb,
+	       e->help);
+	for (const struct vault_field *f = e->fields; f->name; f++) {
+		if (!f->settable)
+			continue;
+		char opt[64];
+		snprintf(opt, sizeof opt, "--%s", f->name);
+		for (char *p = opt; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		printf("  %-22s %s%s%s%s%s\n", opt, f->help,
+		       f->type == VAULT_F_ENUM ? " [" : "", f->type == VAULT_F_ENUM ? f->choices : "",
+		       f->type == VAULT_F_ENUM ? "]" : "",
+		       f->def ? "" : (strcmp(verb, "add") ? "" : " (required)"));
+	}
+	printf("%s", exit_codes);
+}
+
+/* Local validation before sending: the same schema vaultd checks. */
+static int check_fields(const struct vault_entity *e, const cJSON *args)
+{
+	const cJSON *a;
+	cJSON_ArrayForEach(a, args)
+	{
+		if (!strcmp(a->string, "id") || !strcmp(a->string, "reason"))
+			continue;
+		const struct vault_field *f = vault_entity_field(e, a->string);
+		if (!f || !f->settable)
+			return die(EXIT_USAGE, "%s has no settable field '%s' (see --help)", e->noun,
+				   a->string);
+		const char *err;
+		cJSON *v = vault_field_value(f, a->valuestring, &err);
+		if (!v)
+			return die(EXIT_USAGE, "--%s: %s", a->string, err);
+		cJSON_Delete(v);
+	}
+	return 0;
+}
+
+static int cmd_entity(const struct vault_entity *e, int argc, char **argv)
+{
+	if (argc < 1)
+		return die(EXIT_USAGE, "%s: which verb? (add, update, ...; see --help)", e->noun);
+	const char *verb = argv[0];
+	cJSON *args = cJSON_CreateObject();
+	int help = 0;
+	int r = parse_pairs(argc - 1, argv + 1, args, &help);
+	if (r) {
+		cJSON_Delete(args);
+		return r;
+	}
+	int put = !strcmp(verb, "add") || !strcmp(verb, "update");
+	if (help) {
+		cJSON_Delete(args);
+		if (put)
+			entity_help(e, verb);
+		else
+			printf("usage: vaultctl %s %s --id ID%s\n%s", e->noun, verb,
+			       !strcmp(verb, "suspend") ? " --reason TEXT" : "", exit_codes);
+		return EXIT_OK;
+	}
+	if (!cJSON_GetObjectItemCaseSensitive(args, "id")) {
+		cJSON_Delete(args);
+		return die(EXIT_USAGE, "%s %s: --id is required", e->noun, verb);
+	}
+	if (put && (r = check_fields(e, args))) {
+		cJSON_Delete(args);
+		return r;
+	}
+	char action[96];
+	snprintf(action, sizeof action, "%s.%s", e->noun, verb);
+	return send_action(action, args);
+}
+
+static int read_pin(const char *prompt, char *buf, size_t size)
+{
+	if (isatty(0))
+		fprintf(stderr, "%s: ", prompt);
+	if (!fgets(buf, (int)size, stdin))
+		return -1;
+	buf[strcspn(buf, "\r\n")] = 0;
+	return 0;
+}
+
+static int cmd_pin(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "set") != 0)
+		return die(EXIT_USAGE, "usage: vaultctl pin set --id PERSON [--with-duress]");
+	cJSON *args = cJSON_CreateObject();
+	int help = 0, duress = 0;
+	/* --with-duress takes no value */
+	int n = 0;
+	char **rest = calloc((size_t)argc, sizeof *rest);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--with-duress"))
+			duress = 1;
+		else
+			rest[n++] = argv[i];
+	}
+	int r = parse_pairs(n, rest, args, &help);
+	free(rest);
+	if (r || help) {
+		cJSON_Delete(args);
+		if (help)
+			printf("usage: vaultctl pin set --id PERSON [--with-duress]\n"
+			       "reads the PIN (4-12 digits), then with --with-duress the duress "
+			       "PIN, one per line on stdin\n%s",
+			       exit_codes);
+		return r;
+	}
+	const cJSON *a;
+	cJSON_ArrayForEach(a, args) if (strcmp(a->string, "id") != 0)
+	{
+		cJSON_Delete(args);
+		return die(EXIT_USAGE, "pin set: unknown option --%s (PINs are read from stdin)",
+			   a->string);
+	}
+	if (!cJSON_GetObjectItemCaseSensitive(args, "id")) {
+		cJSON_Delete(args);
+		return die(EXIT_USAGE, "pin set: --id is required");
+	}
+	char pin[64], dpin[64];
+	if (read_pin("PIN", pin, sizeof pin) < 0 ||
+	    (duress && read_pin("duress PIN", dpin, sizeof dpin) < 0)) {
+		cJSON_Delete(args);
+		return die(EXIT_USAGE, "pin set: no PIN on standard input");
+	}
+	cJSON_AddStringToObject(args, "pin", pin);
+	if (duress)
+		cJSON_AddStringToObject(args, "duress_pin", dpin);
+	sodium_memzero(pin, sizeof pin);
+	sodium_memzero(dpin, sizeof dpin);
+	return send_action("pin.set", args);
+}
+
+/* ---- offline verbs ----------------------------------------------------- */
+
+static int open_ro(sqlite3 **db)
+{
+	const char *err;
+	int r = vault_db_open(cfg.database, VAULT_DB_READONLY, NULL, db, &err);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "%s: %s", cfg.database, err);
+	return 0;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"admin-id", required_argument, NULL, 'i'},
+		{"admin-name", required_argument, NULL, 'n'},
+		{"admin-user", required_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *id = "admin", *name = "Administrator", *user = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			id = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'h':
+			printf("usage: vaultctl [-c CONFIG] init [--admin-id ID] [--admin-name NAME] "
+			       "[--admin-user LOGIN]\n"
+			       "Creates the database named by the configuration, the keys "
+			       "(checkpoint.key,\npin-pepper.key, 0600) in keys_dir, the genesis "
+			       "entry and the first admin\n(mapped to LOGIN, default: you).\n%s",
+			       exit_codes);
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "init: unexpected argument '%s'", argv[optind]);
+	const struct vault_field idf = {"id", VAULT_F_TEXT, NULL, NULL, 1, ""};
+	const char *err;
+	cJSON *chk = vault_field_value(&idf, name, &err);
+	if (!chk)
+		return die(EXIT_USAGE, "init: --admin-name: %s", err);
+	cJSON_Delete(chk);
+	if (!*id || strlen(id) > 64 || strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") != strlen(id))
+		return die(EXIT_USAGE, "init: --admin-id: 1-64 letters, digits, - _ . :");
+	if (!user) {
+		struct passwd *pw = getpwuid(getuid());
+		if (!pw)
+			return die(EXIT_USAGE, "init: cannot name your user; give --admin-user");
+		user = pw->pw_name;
+	}
+	if (sodium_init() < 0)
+		return die(EXIT_SYSTEM, "libsodium failed to initialise");
+	if (access(cfg.database, F_OK) == 0)
+		return die(EXIT_USAGE, "init: %s already exists; nothing changed", cfg.database);
+	if (mkdir(cfg.keys_dir, 0700) < 0 && errno != EEXIST)
+		return die(EXIT_SYSTEM, "init: %s: %s", cfg.keys_dir, strerror(errno));
+	uint8_t pk[VAULT_SIGN_PK_LEN], sk[VAULT_SIGN_SK_LEN], pepper[32];
+	crypto_sign_ed25519_keypair(pk, sk);
+	randombytes_buf(pepper, sizeof pepper);
+	int r = vault_secret_create("checkpoint.key", cfg.keys_dir, sk, sizeof sk);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "init: %s/checkpoint.key: %s", cfg.keys_dir, strerror(-r));
+	r = vault_secret_create("pin-pepper.key", cfg.keys_dir, pepper, sizeof pepper);
+	sodium_memzero(pepper, sizeof pepper);
+	if (r < 0) {
+		char p[1024];
+		snprintf(p, sizeof p, "%s/checkpoint.key", cfg.keys_dir);
+		unlink(p);
+		return die(EXIT_SYSTEM, "init: %s/pin-pepper.key: %s", cfg.keys_dir, strerror(-r));
+	}
+	sqlite3 *db;
+	err = NULL;
+	r = vault_db_open(cfg.database, VAULT_DB_CREATE, NULL, &db, &err);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "init: %s: %s", cfg.database, err);
+	struct vault_ledger *l = NULL;
+	r = vault_ledger_genesis(db, cfg.name, pk);
+	if (r == 0)
+		r = vault_ledger_open(db, &l);
+	if (r == 0)
+		r = vault_ledger_set_signing_key(l, sk);
+	sodium_memzero(sk, sizeof sk);
+	cJSON *p = cJSON_CreateObject(), *row = cJSON_CreateObject();
+	cJSON_AddStringToObject(row, "name", name);
+	cJSON_AddStringToObject(row, "role", "admin");
+	cJSON_AddNullToObject(row, "unit");
+	cJSON_AddStringToObject(row, "status", "active");
+	cJSON_AddStringToObject(row, "unix_user", user);
+	cJSON *set = cJSON_AddArrayToObject(p, "set"), *ch = cJSON_CreateObject();
+	cJSON_AddStringToObject(ch, "t", "person");
+	cJSON_AddStringToObject(ch, "k", id);
+	cJSON_AddItemToObject(ch, "row", row);
+	cJSON_AddItemToArray(set, ch);
+	struct vault_record rec = {.kind = "registry.person.add", .actors = "vaultctl-init",
+				   .payload = p};
+	if (r == 0)
+		r = vault_ledger_record(l, &rec, NULL, NULL, &err);
+	char ebuf[256];
+	snprintf(ebuf, sizeof ebuf, "%s", r < 0 && err ? err : "");
+	int64_t cs;
+	if (r == 0)
+		r = vault_ledger_checkpoint(l, &cs);
+	cJSON_Delete(p);
+	vault_ledger_free(l);
+	vault_db_close(db);
+	if (r < 0) {
+		/* Leave nothing half-made behind: init can simply be run again. */
+		const char *sfx[] = {"", "-wal", "-shm"};
+		char p2[1100];
+		for (int k = 0; k < 3; k++) {
+			snprintf(p2, sizeof p2, "%s%s", cfg.database, sfx[k]);
+			unlink(p2);
+		}
+		snprintf(p2, sizeof p2, "%s/checkpoint.key", cfg.keys_dir);
+		unlink(p2);
+		snprintf(p2, sizeof p2, "%s/pin-pepper.key", cfg.keys_dir);
+		unlink(p2);
+		return die(EXIT_SYSTEM, "init: writing the ledger failed: %s (%s)", strerror(-r),
+			   ebuf);
+	}
+	printf("initialised vault '%s': database %s, keys in %s, admin '%s' (Unix user %s)\n",
+	       cfg.name, cfg.database, cfg.keys_dir, id, user);
+	return 0;
+}
+
+struct say_ctx {
+	int n;
+};
+
+static void say_line(void *ud, const char *line)
+{
+	struct say_ctx *s = ud;
+	s->n++;
+	printf("FAIL %s\n", line);
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"checkpoint", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct vault_checkpoint files[16];
+	size_t nf = 0;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: vaultctl verify [--checkpoint FILE]...\n"
+			       "Checks every ledger hash, every stored and given checkpoint "
+			       "(signature,\nhash, truncation), and replays the ledger against "
+			       "the registry.\n%s",
+			       exit_codes);
+			return 0;
+		}
+		if (c != 'k')
+			return EXIT_USAGE;
+		if (nf == VAULT_ARRAY_SIZE(files))
+			return die(EXIT_USAGE, "verify: at most 16 checkpoint files");
+		char *txt;
+		int r = vault_read_file(optarg, 4096, &txt, NULL);
+		if (r < 0)
+			return die(EXIT_USAGE, "verify: %s: %s", optarg, strerror(-r));
+		const char *err;
+		r = vault_checkpoint_parse(txt, &files[nf], &err);
+		free(txt);
+		if (r < 0)
+			return die(EXIT_USAGE, "verify: %s: %s", optarg, err);
+		nf++;
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "verify: unexpected argument '%s'", argv[optind]);
+	sqlite3 *db;
+	int r = open_ro(&db);
+	if (r)
+		return r;
+	struct vault_verify_result res;
+	struct say_ctx s = {0};
+	r = vault_verify(db, files, nf, say_line, &s, &res);
+	vault_db_close(db);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "verify: could not read the database: %s", strerror(-r));
+	printf("%s: %" PRId64 " entries, %" PRId64 " checkpoints, %" PRId64
+	       " registry rows checked: %s\n",
+	       cfg.database, res.entries, res.checkpoints, res.rows,
+	       res.problems ? "VERIFICATION FAILED" : "verified");
+	return res.problems ? EXIT_VERIFY : EXIT_OK;
+}
+
+static int cmd_checkpoint(int argc, char **argv)
+{
+	if (argc >= 1 && !strcmp(argv[0], "now")) {
+		if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+			printf("usage: vaultctl checkpoint now\n%s", exit_codes);
+			return 0;
+		}
+		if (argc > 1)
+			return die(EXIT_USAGE, "checkpoint now takes no arguments");
+		return send_action("checkpoint.now", cJSON_CreateObject());
+	}
+	if (argc < 1 || strcmp(argv[0], "export") != 0)
+		return die(EXIT_USAGE, "usage: vaultctl checkpoint export|now");
+	static const struct option o[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *out = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", o, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: vaultctl checkpoint export [--out FILE]\n"
+			       "Writes the latest signed checkpoint (a few lines of text) to FILE "
+			       "or stdout.\nKeep it off the box: verify --checkpoint FILE then "
+			       "detects truncation.\n%s",
+			       exit_codes);
+			return 0;
+		}
+		if (c != 'o')
+			return EXIT_USAGE;
+		out = optarg;
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "checkpoint export: unexpected argument '%s'", argv[optind]);
+	sqlite3 *db;
+	int r = open_ro(&db);
+	if (r)
+		return r;
+	struct vault_checkpoint k;
+	r = vault_checkpoint_latest(db, &k);
+	vault_db_close(db);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "checkpoint export: %s",
+			   r == -ENODATA ? "no checkpoint yet" : strerror(-r));
+	char buf[1024];
+	vault_checkpoint_format(&k, buf, sizeof buf);
+	if (!out) {
+		fputs(buf, stdout);
+		return 0;
+	}
+	r = vault_write_file_atomic(out, buf, strlen(buf), 0644);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "checkpoint export: %s: %s", out, strerror(-r));
+	printf("checkpoint seq %" PRId64 " written to %s\n", k.seq, out);
+	return 0;
+}
+
+/* Local midnight of a YYYY-MM-DD date, in UTC microseconds. */
+static int date_to_us(const char *s, int64_t *ret)
+{
+	if (vault_date_check(s) < 0)
+		return -EINVAL;
+	struct tm tm = {0};
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	*ret = (int64_t)t * 1000000;
+	return 0;
+}
+
+static void csv_field(const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static int cmd_log(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"person", required_argument, NULL, 'p'}, {"medium", required_argument, NULL, 'm'},
+		{"kind", required_argument, NULL, 'k'},	  {"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},  {"format", required_argument, NULL, 'f'},
+		{"limit", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *person = NULL, *medium = NULL, *kind = NULL, *fmt = "table";
+	int64_t since = INT64_MIN, until = INT64_MAX;
+	long limit = -1;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'p':
+			person = optarg;
+			break;
+		case 'm':
+			medium = optarg;
+			break;
+		case 'k':
+			kind = optarg;
+			break;
+		case 's':
+			if (date_to_us(optarg, &since) < 0)
+				return die(EXIT_USAGE, "log: --since: not a valid date YYYY-MM-DD");
+			break;
+		case 'u':
+			if (date_to_us(optarg, &until) < 0)
+				return die(EXIT_USAGE, "log: --until: not a valid date YYYY-MM-DD");
+			until += 86400LL * 1000000; /* through the end of that local day */
+			break;
+		case 'f':
+			fmt = optarg;
+			if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json"))
+				return die(EXIT_USAGE, "log: --format: table, csv or json");
+			break;
+		case 'l':
+			limit = strtol(optarg, &end, 10);
+			if (*end || limit < 0)
+				return die(EXIT_USAGE, "log: --limit: a non-negative integer");
+			break;
+		case 'h':
+			printf("usage: vaultctl log [--person ID] [--medium ID] [--kind PREFIX]\n"
+			       "       [--since YYYY-MM-DD] [--until YYYY-MM-DD] "
+			       "[--format table|csv|json] [--limit N]\n"
+			       "Dates are local calendar days in the site time zone (%s).\n%s",
+			       cfg.timezone, exit_codes);
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "log: unexpected argument '%s'", argv[optind]);
+	sqlite3 *db;
+	int r = open_ro(&db);
+	if (r)
+		return r;
+	sqlite3_stmt *st;
+	/* actors is a comma list: match a whole element */
+	const char *sql =
+		"SELECT seq, ts_utc, kind, actors, medium, approval, cites, payload, hash "
+		"FROM ledger WHERE (?1 IS NULL OR ','||actors||',' LIKE '%,'||?1||',%') "
+		"AND (?2 IS NULL OR medium = ?2) AND (?3 IS NULL OR kind = ?3 OR kind LIKE ?3||'.%') "
+		"AND ts_utc >= ?4 AND ts_utc < ?5 ORDER BY seq LIMIT ?6";
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		vault_db_close(db);
+		return die(EXIT_SYSTEM, "log: %s", sqlite3_errmsg(db));
+	}
+	if (person)
+		sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+	if (medium)
+		sqlite3_bind_text(st, 2, medium, -1, SQLITE_STATIC);
+	if (kind)
+		sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, since);
+	sqlite3_bind_int64(st, 5, until);
+	sqlite3_bind_int64(st, 6, limit);
+	int json = !strcmp(fmt, "json"), csv = !strcmp(fmt, "csv");
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+	if (csv)
+		printf("seq,time,kind,actors,medium,approval,cites,payload,hash\n");
+	else if (!json)
+		printf("%6s  %-19s  %-28s  %-12s  %-10s  %s\n", "SEQ", "TIME", "KIND", "ACTORS",
+		       "MEDIUM", "DETAIL");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		time_t t = (time_t)(sqlite3_column_int64(st, 1) / 1000000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		char ts[32], hash[65] = "";
+		strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+		if (sqlite3_column_bytes(st, 8) == 32)
+			vault_hex(sqlite3_column_blob(st, 8), 32, hash);
+		const char *cols[7];
+		for (int i = 2; i <= 7; i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+			cols[i - 2] = v ? v : "";
+		}
+		if (json) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddNumberToObject(e, "seq", (double)seq);
+			cJSON_AddStringToObject(e, "time", ts);
+			cJSON_AddStringToObject(e, "kind", cols[0]);
+			cJSON_AddStringToObject(e, "actors", cols[1]);
+			cJSON_AddStringToObject(e, "medium", cols[2]);
+			cJSON_AddStringToObject(e, "approval", cols[3]);
+			cJSON_AddStringToObject(e, "cites", cols[4]);
+			cJSON *pl = cJSON_Parse(cols[5]);
+			cJSON_AddItemToObject(e, "payload", pl ? pl : cJSON_CreateString(cols[5]));
+			cJSON_AddStringToObject(e, "hash", hash);
+			cJSON_AddItemToArray(arr, e);
+		} else if (csv) {
+			printf("%" PRId64 ",%s,", seq, ts);
+			for (int i = 0; i < 6; i++) {
+				csv_field(cols[i]);
+				putchar(',');
+			}
+			printf("%s\n", hash);
+		} else {
+			char detail[61];
+			snprintf(detail, sizeof detail, "%s", cols[5]);
+			printf("%6" PRId64 "  %-19s  %-28s  %-12s  %-10s  %s\n", seq, ts, cols[0],
+			       cols[1], cols[2], detail);
+		}
+	}
+	sqlite3_finalize(st);
+	vault_db_close(db);
+	if (json) {
+		char *t = cJSON_Print(arr);
+		printf("%s\n", t);
+		free(t);
+		cJSON_Delete(arr);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	vault_log_set_ident("vaultctl");
+	while (i < argc && argv[i][0] == '-') {
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
+			config_path = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			config_path = argv[i] + 9;
+			i++;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage_main(stdout);
+			return 0;
+		} else {
+			usage_main(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage_main(stderr);
+		return EXIT_USAGE;
+	}
+	const char *verb = argv[i];
+	int vargc = argc - i;
+	char **vargv = argv + i;
+	int need_cfg = strcmp(verb, "help") != 0;
+	if (need_cfg) {
+		int r = load_config(!strcmp(verb, "init"));
+		if (r)
+			return r;
+	}
+	if (!strcmp(verb, "help")) {
+		usage_main(stdout);
+		return 0;
+	}
+	if (!strcmp(verb, "init"))
+		return cmd_init(vargc, vargv);
+	if (!strcmp(verb, "verify"))
+		return cmd_verify(vargc, vargv);
+	if (!strcmp(verb, "log"))
+		return cmd_log(vargc, vargv);
+	if (!strcmp(verb, "checkpoint"))
+		return cmd_checkpoint(vargc - 1, vargv + 1);
+	if (!strcmp(verb, "whoami"))
+		return send_action("whoami", cJSON_CreateObject());
+	if (!strcmp(verb, "pin"))
+		return cmd_pin(vargc - 1, vargv + 1);
+	const struct vault_entity *e = vault_entity_by_noun(verb);
+	if (e)
+		return cmd_entity(e, vargc - 1, vargv + 1);
+	return die(EXIT_USAGE, "unknown verb '%s' (vaultctl --help lists them)", verb);
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vaultd: the vault controller daemon. One event loop owns all state and is
+ * the only writer of the database. Exit codes: 0 clean stop, 1 runtime
+ * failure, 2 bad configuration or usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vault/db.h"
+#include "vault/secrets.h"
+#include "vault/util.h"
+#include "vaultd.h"
+
+#define VAULTD_VERSION "0.1.0"
+
+static volatile sig_atomic_t sig_quit, sig_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sig_hup = 1;
+	else
+		sig_quit = sig;
+}
+
+int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_seq)
+{
+	const char *err = NULL;
+	int64_t seq = 0;
+	int e = vault_ledger_record(d->ledger, r, &seq, NULL, &err);
+	if (e < 0) {
+		vault_log(LOG_ERR, "ledger", "recording %s failed: %s (%s)", r->kind,
+			  strerror(-e), err && *err ? err : sqlite3_errmsg(d->db));
+		return e;
+	}
+	if (ret_seq)
+		*ret_seq = seq;
+	return 0;
+}
+
+void vaultd_record_refusal(struct vaultd *d, const char *kind, const char *actors,
+			   const char *action, enum vault_reason reason, const char *detail,
+			   const struct vault_caller *who)
+{
+	char k[64];
+	snprintf(k, sizeof k, "%s.refused", kind);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "action", action);
+	cJSON_AddStringToObject(p, "code", vault_reason_id(reason));
+	cJSON_AddStringToObject(p, "text", vault_reason_text(reason, "en"));
+	if (detail && *detail)
+		cJSON_AddStringToObject(p, "detail", detail);
+	if (who) {
+		cJSON_AddStringToObject(p, "unix_user", who->user);
+		cJSON_AddNumberToObject(p, "uid", (double)who->uid);
+	}
+	struct vault_record r = {.kind = k, .actors = actors, .payload = p};
+	vaultd_record(d, &r, NULL);
+	cJSON_Delete(p);
+}
+
+static void watchdog_tick(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct vaultd *d = ud;
+	sd_notify(0, "WATCHDOG=1");
+	vault_loop_timer_in(l, (int64_t)d->watchdog_usec / 2, watchdog_tick, d, NULL);
+}
+
+static void idle(struct vault_loop *l, void *ud)
+{
+	if (sig_quit)
+		vault_loop_quit(l);
+	if (sig_hup) {
+		sig_hup = 0;
+		vault_log(LOG_INFO, "vaultd", "SIGHUP: configuration is read at start only");
+	}
+}
+
+static int usage(FILE *f, int rc)
+{
+	fprintf(f, "usage: vaultd [-c CONFIG] [--check-config]\n"
+		   "  -c, --config FILE    configuration (default /etc/vault/vault.ini)\n"
+		   "      --check-config   parse the configuration and exit\n"
+		   "  -h, --help           this help\n"
+		   "exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or usage\n");
+	return rc;
+}
+
+static int level_of(const char *s)
+{
+	static const char *names[] = {"emerg", "alert", "crit", "err", "warning", "notice",
+				      "info", "debug"};
+	for (int i = 0; i < 8; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return LOG_INFO;
+}
+
+static int tz_exists(const char *tz)
+{
+	char p[256];
+	if (strstr(tz, ".."))
+		return 0;
+	snprintf(p, sizeof p, "/usr/share/zoneinfo/%s", tz);
+	return access(p, R_OK) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *config = "/etc/vault/vault.ini";
+	int check_only = 0, o;
+	vault_log_set_ident("vaultd");
+	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'C':
+			check_only = 1;
+			break;
+		case 'h':
+			return usage(stdout, 0);
+		default:
+			return usage(stderr, 2);
+		}
+	}
+	if (optind != argc)
+		return usage(stderr, 2);
+
+	struct vaultd d = {0};
+	char err[512];
+	vault_config_defaults(&d.cfg);
+	if (vault_config_load(config, &d.cfg, err, sizeof err) < 0) {
+		vault_log(LOG_ERR, "config", "%s", err);
+		return 2;
+	}
+	if (!tz_exists(d.cfg.timezone)) {
+		vault_log(LOG_ERR, "config", "%s: [vault] timezone: unknown time zone '%s'", config,
+			  d.cfg.timezone);
+		return 2;
+	}
+	if (check_only) {
+		printf("%s: ok\n", config);
+		return 0;
+	}
+	vault_log_set_level(level_of(d.cfg.log_level));
+	/* Calendar-day rules count days in the site's zone. */
+	setenv("TZ", d.cfg.timezone, 1);
+	tzset();
+	if (sodium_init() < 0) {
+		vault_log(LOG_ERR, "vaultd", "libsodium failed to initialise");
+		return 1;
+	}
+
+	int rc = 1;
+	const char *dberr = NULL;
+	int r = vault_db_open(d.cfg.database, VAULT_DB_READWRITE, NULL, &d.db, &dberr);
+	if (r < 0) {
+		vault_log(LOG_ERR, "db", "%s: %s", d.cfg.database, dberr);
+		goto out;
+	}
+	r = vault_ledger_open(d.db, &d.ledger);
+	if (r < 0) {
+		vault_log(LOG_ERR, "ledger", "%s: no readable genesis entry (%s)", d.cfg.database,
+			  strerror(-r));
+		goto out;
+	}
+	uint8_t sk[VAULT_SIGN_SK_LEN];
+	r = vault_secret_load("checkpoint.key", d.cfg.keys_dir, sk, sizeof sk);
+	if (r == 0)
+		r = vault_ledger_set_signing_key(d.ledger, sk);
+	sodium_memzero(sk, sizeof sk);
+	if (r < 0) {
+		vault_log(LOG_ERR, "keys", "checkpoint.key (in $CREDENTIALS_DIRECTORY or %s): %s",
+			  d.cfg.keys_dir,
+			  r == -EKEYREJECTED ? "not the key named by the ledger's genesis"
+					     : strerror(-r));
+		goto out;
+	}
+	vault_ledger_set_checkpoint_every(d.ledger, (unsigned)d.cfg.checkpoint_every);
+	r = vault_secret_load("pin-pepper.key", d.cfg.keys_dir, d.pepper, sizeof d.pepper);
+	if (r < 0) {
+		vault_log(LOG_ERR, "keys", "pin-pepper.key: %s", strerror(-r));
+		goto out;
+	}
+	d.have_pepper = 1;
+
+	if ((r = vault_loop_new(&d.loop)) < 0) {
+		vault_log(LOG_ERR, "vaultd", "event loop: %s", strerror(-r));
+		goto out;
+	}
+	r = admin_server_new(&d, d.cfg.socket, &d.admin);
+	if (r < 0) {
+		vault_log(LOG_ERR, "admin", "%s: %s", d.cfg.socket, strerror(-r));
+		goto out;
+	}
+
+	/* Signals are blocked except inside epoll_pwait; handlers only set flags. */
+	sigset_t block, waitmask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	vault_loop_set_idle(d.loop, idle, &d);
+
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "version", VAULTD_VERSION);
+	cJSON_AddNumberToObject(p, "pid", (double)getpid());
+	struct vault_record start = {.kind = "vaultd.start", .payload = p};
+	r = vaultd_record(&d, &start, NULL);
+	cJSON_Delete(p);
+	if (r < 0)
+		goto out;
+
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0 && d.watchdog_usec)
+		vault_loop_timer_in(d.loop, (int64_t)d.watchdog_usec / 2, watchdog_tick, &d, NULL);
+	sd_notifyf(0, "READY=1\nSTATUS=vault %s: ready\nMAINPID=%d", d.cfg.name, (int)getpid());
+	vault_log(LOG_INFO, "vaultd", "vault %s ready (db %s, socket %s)", d.cfg.name,
+		  d.cfg.database, d.cfg.socket);
+
+	r = vault_loop_run(d.loop, &waitmask);
+	sd_notify(0, "STOPPING=1");
+	if (r < 0) {
+		vault_log(LOG_ERR, "vaultd", "event loop failed: %s", strerror(-r));
+	} else {
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "signal", sig_quit ? strsignal(sig_quit) : "");
+		struct vault_record stop = {.kind = "vaultd.stop", .payload = p};
+		vaultd_record(&d, &stop, NULL);
+		cJSON_Delete(p);
+		rc = 0;
+	}
+	vault_log(LOG_INFO, "vaultd", "stopped");
+out:
+	admin_server_free(d.admin);
+	vault_loop_free(d.loop);
+	vault_ledger_free(d.ledger);
+	vault_db_close(d.db);
+	sodium_memzero(d.pepper, sizeof d.pepper);
+	return rc;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* vaultd's private state. Owned by the event loop thread. */
+#ifndef VAULTD_H
+#define VAULTD_H
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vault/config.h"
+#include "vault/ledger.h"
+#include "vault/loop.h"
+#include "vault/reason.h"
+
+#define VAULT_PEPPER_LEN 32
+
+struct admin_server;
+
+struct vaultd {
+	struct vault_config cfg;
+	struct vault_loop *loop;
+	sqlite3 *db;
+	struct vault_ledger *ledger;
+	struct admin_server *admin;
+	uint8_t pepper[VAULT_PEPPER_LEN];
+	int have_pepper;
+	uint64_t watchdog_usec;
+	int64_t last_checkpoint_seq;
+};
+
+/* The person behind an admin-socket connection. */
+struct vault_caller {
+	uid_t uid;
+	pid_t pid;
+	char user[64];    /* Unix user name, or "uid:N" */
+	char person[129]; /* "" when no person is mapped */
+	char role[32];
+	char status[16];
+};
+
+/* The outcome of an admin action. */
+struct action_result {
+	enum vault_reason reason; /* VAULT_R_OK or the refusal */
+	char detail[256];         /* what exactly (e.g. which field) */
+	int64_t seq;              /* ledger entry written, 0 if none */
+	cJSON *data;              /* extra reply fields (owned; may be NULL) */
+	int pending;              /* completes later through admin_complete() */
+};
+
+/* controller/actions.c */
+void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const char *action,
+		     const cJSON *args, struct action_result *res, uint64_t client_id);
+int vaultd_action_known(const char *action);
+/* 1 if `role` may perform `action` */
+int vaultd_role_allows(const char *action, const char *role);
+
+/* controller/admin.c */
+int admin_server_new(struct vaultd *d, const char *path, struct admin_server **ret);
+void admin_server_free(struct admin_server *s);
+/* Finish a pending request for client `id` (which may have gone away). */
+void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
+		    const struct vault_caller *who, struct action_result *res);
+
+/* Record an entry, logging failures. Returns 0 or -errno. */
+int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_seq);
+/* Ledger a refusal (kind "<what>.refused"). */
+void vaultd_record_refusal(struct vaultd *d, const char *kind, const char *actors,
+			   const char *action, enum vault_reason reason, const char *detail,
+			   const struct vault_caller *who);
+#endif

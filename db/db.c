@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+#include "vault/db.h"
+#include "vault/migrations.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+unsigned vault_db_schema_version(void)
+{
+	unsigned v = 0;
+	for (unsigned i = 0; i < vault_migrations_count; i++)
+		if (vault_migrations[i].version > v)
+			v = vault_migrations[i].version;
+	return v;
+}
+
+int vault_db_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+int vault_db_begin(sqlite3 *db)
+{
+	return vault_db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int vault_db_commit(sqlite3 *db)
+{
+	if (vault_db_exec(db, "COMMIT") == 0)
+		return 0;
+	/* A failed COMMIT may leave the transaction open: roll back so the
+	 * connection is usable and nothing half-done lingers. */
+	vault_db_rollback(db);
+	return -EIO;
+}
+
+void vault_db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* sqlite3_errmsg() dies with its connection: keep a copy for the caller. */
+static const char *keep_err(sqlite3 *db)
+{
+	static char buf[256];
+	snprintf(buf, sizeof buf, "%s", db ? sqlite3_errmsg(db) : "out of memory");
+	return buf;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, long long *ret)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static int pragma_text(sqlite3 *db, const char *sql, char *buf, size_t n)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		snprintf(buf, n, "%s", t ? t : "");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+int vault_db_migrate(sqlite3 *db, const char **ret_err)
+{
+	long long have;
+	if (pragma_int(db, "PRAGMA user_version", &have) < 0) {
+		if (ret_err)
+			*ret_err = keep_err(db);
+		return -EIO;
+	}
+	if ((unsigned long long)have > vault_db_schema_version()) {
+		if (ret_err)
+			*ret_err = "database schema is newer than this program";
+		return -EPROTO;
+	}
+	for (unsigned i = 0; i < vault_migrations_count; i++) {
+		const struct vault_migration *m = &vault_migrations[i];
+		if (m->version <= have)
+			continue;
+		char setv[64];
+		snprintf(setv, sizeof setv, "PRAGMA user_version=%u", m->version);
+		if (vault_db_begin(db) < 0 || vault_db_exec(db, m->sql) < 0 ||
+		    vault_db_exec(db, setv) < 0 || vault_db_commit(db) < 0) {
+			if (ret_err)
+				*ret_err = keep_err(db);
+			vault_db_rollback(db);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static int check_settings(sqlite3 *db, int rw, const char **ret_err)
+{
+	char jm[32] = "";
+	long long sync = -1, fk = -1;
+	if (sqlite3_busy_timeout(db, 5000) != SQLITE_OK)
+		return -EIO;
+	if (rw && vault_db_exec(db, "PRAGMA journal_mode=WAL") < 0) {
+		if (ret_err)
+			*ret_err = keep_err(db);
+		return -EIO;
+	}
+	vault_db_exec(db, "PRAGMA synchronous=FULL");
+	vault_db_exec(db, "PRAGMA foreign_keys=ON");
+	if (pragma_text(db, "PRAGMA journal_mode", jm, sizeof jm) < 0 ||
+	    pragma_int(db, "PRAGMA synchronous", &sync) < 0 ||
+	    pragma_int(db, "PRAGMA foreign_keys", &fk) < 0) {
+		if (ret_err)
+			*ret_err = keep_err(db);
+		return -EIO;
+	}
+	/* synchronous: 2 = FULL. A read-only open of a non-WAL file cannot switch
+	 * modes; vaultd (rw) always leaves the file in WAL. */
+	if ((rw && strcmp(jm, "wal") != 0) || sync != 2 || fk != 1) {
+		if (ret_err)
+			*ret_err = "database settings did not take (WAL, synchronous=FULL, "
+				   "foreign_keys)";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int vault_db_open(const char *path, enum vault_db_mode mode, const char *vfs, sqlite3 **ret_db,
+		  const char **ret_err)
+{
+	static const char *errs = "";
+	if (ret_err)
+		*ret_err = errs;
+	int exists = access(path, F_OK) == 0;
+	if (mode == VAULT_DB_CREATE && exists) {
+		if (ret_err)
+			*ret_err = "database already exists";
+		return -EEXIST;
+	}
+	if (mode != VAULT_DB_CREATE && !exists) {
+		if (ret_err)
+			*ret_err = "database does not exist (run vaultctl init)";
+		return -ENOENT;
+	}
+	if (mode == VAULT_DB_READWRITE && access(path, W_OK) != 0) {
+		if (ret_err)
+			*ret_err = "database file is not writable";
+		return -EROFS;
+	}
+	int flags = SQLITE_OPEN_NOMUTEX;
+	flags |= mode == VAULT_DB_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (mode == VAULT_DB_CREATE)
+		flags |= SQLITE_OPEN_CREATE;
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, flags, vfs) != SQLITE_OK) {
+		if (ret_err)
+			*ret_err = keep_err(db);
+		int e = (db && sqlite3_errcode(db) == SQLITE_CANTOPEN) ? -EACCES : -EIO;
+		sqlite3_close(db);
+		return e;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	int r = check_settings(db, mode != VAULT_DB_READONLY, ret_err);
+	if (r == 0 && mode != VAULT_DB_READONLY)
+		r = vault_db_migrate(db, ret_err);
+	if (r == 0 && mode == VAULT_DB_READONLY) {
+		long long have = 0;
+		r = pragma_int(db, "PRAGMA user_version", &have);
+		if (r == 0 && ((unsigned long long)have > vault_db_schema_version() || have == 0)) {
+			if (ret_err)
+				*ret_err = have ? "database schema is newer than this program"
+						: "not a vault database";
+			r = -EPROTO;
+		}
+	}
+	if (r < 0) {
+		sqlite3_close(db);
+		if (mode == VAULT_DB_CREATE)
+			unlink(path);
+		return r;
+	}
+	*ret_db = db;
+	return 0;
+}
+
+void vault_db_close(sqlite3 *db)
+{
+	if (db)
+		sqlite3_close(db);
+}

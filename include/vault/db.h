@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Opening the vault database. Every connection sets and then CHECKS:
+ * journal_mode=WAL, synchronous=FULL, foreign_keys=ON, a busy timeout.
+ * A database whose schema (PRAGMA user_version) is newer than this build knows
+ * is refused with -EPROTO. Migrations run in one transaction each.
+ */
+#ifndef VAULT_DB_H
+#define VAULT_DB_H
+#include <sqlite3.h>
+
+enum vault_db_mode {
+	VAULT_DB_READONLY,  /* vaultctl log/verify, exports: never writes */
+	VAULT_DB_READWRITE, /* vaultd only: must exist, migrated to the latest schema */
+	VAULT_DB_CREATE,    /* vaultctl init: must NOT exist yet */
+};
+
+/*
+ * Open `path`. `vfs` may be NULL (default VFS; tests pass "powerloss").
+ * Returns 0 and *ret_db, or -ENOENT (missing), -EEXIST (CREATE on an existing
+ * file), -EPROTO (schema newer than this build, or pragmas that did not take),
+ * -EROFS / -EACCES (read-only file opened for writing), -EIO (anything else).
+ * *ret_err (may be NULL) receives a static or sqlite-owned message for logging.
+ */
+int vault_db_open(const char *path, enum vault_db_mode mode, const char *vfs, sqlite3 **ret_db,
+		  const char **ret_err);
+void vault_db_close(sqlite3 *db);
+
+/* Latest schema version this build knows. */
+unsigned vault_db_schema_version(void);
+/* Apply all migrations to a fresh or older database (CREATE/READWRITE do this). */
+int vault_db_migrate(sqlite3 *db, const char **ret_err);
+
+/* Thin helpers returning 0 or -EIO. */
+int vault_db_exec(sqlite3 *db, const char *sql);
+int vault_db_begin(sqlite3 *db);   /* BEGIN IMMEDIATE */
+int vault_db_commit(sqlite3 *db);
+void vault_db_rollback(sqlite3 *db);
+#endif

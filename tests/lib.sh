@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: MIT
+# Shell test helpers: TAP output, a throw-away vault, vaultd started and
+# stopped by its PID.
+set -u
+B=${VAULT_BUILD:-$(pwd)/build}
+VAULTCTL=$B/vaultctl
+VAULTD=$B/vaultd
+_n=0
+_failed=0
+T=$(mktemp -d /tmp/vault-test.XXXXXX)
+chmod 755 "$T"
+VAULTD_PID=
+export VAULT_CONFIG=$T/vault.ini
+
+ok() { # ok DESCRIPTION COMMAND...
+	local d=$1; shift
+	_n=$((_n + 1))
+	if "$@" >>"$T/ok.log" 2>&1; then
+		echo "ok $_n - $d"
+	else
+		echo "not ok $_n - $d"
+		_failed=$((_failed + 1))
+		tail -n 5 "$T/ok.log" | sed 's/^/#   /'
+	fi
+}
+is() { # is DESCRIPTION EXPECTED ACTUAL
+	_n=$((_n + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $_n - $1"
+	else
+		echo "not ok $_n - $1 (expected '$2', got '$3')"
+		_failed=$((_failed + 1))
+	fi
+}
+contains() { # contains DESCRIPTION NEEDLE HAYSTACK
+	_n=$((_n + 1))
+	case "$3" in
+	*"$2"*) echo "ok $_n - $1" ;;
+	*)
+		echo "not ok $_n - $1 (no '$2' in: $(printf '%s' "$3" | head -c 400))"
+		_failed=$((_failed + 1))
+		;;
+	esac
+}
+skip_all() { echo "skip: $*"; exit 77; }
+
+vt_config() { # extra INI text on stdin is appended
+	cat >"$T/vault.ini" <<EOC
+[vault]
+name = test-vault
+database = $T/vault.db
+keys_dir = $T/keys
+socket = $T/vaultd.sock
+lang = en
+[pin]
+argon2_ops = 1
+argon2_mem_kib = 1024
+EOC
+}
+vt_init() { vt_config; "$VAULTCTL" init --admin-user "$(id -un)" >/dev/null; }
+vt_start() {
+	"$VAULTD" -c "$T/vault.ini" 2>>"$T/vaultd.log" &
+	VAULTD_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$T/vaultd.sock" ] && return 0
+		kill -0 "$VAULTD_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+vt_stop() {
+	[ -n "$VAULTD_PID" ] || return 0
+	kill "$VAULTD_PID" 2>/dev/null
+	wait "$VAULTD_PID" 2>/dev/null
+	VAULTD_PID=
+}
+# Number of ledger entries, read-only.
+vt_count() { sqlite3 -readonly "$T/vault.db" 'SELECT count(*) FROM ledger'; }
+vt_sql() { sqlite3 -readonly "$T/vault.db" "$1"; }
+vt_done() {
+	vt_stop
+	[ "${KEEP:-}" ] || rm -rf "$T"
+	[ "$_failed" -eq 0 ]
+}
+trap 'vt_stop; [ "${KEEP:-}" ] || rm -rf "$T"' EXIT
