@@ -145,8 +145,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		for (size_t i = 0; i < VAULT_ARRAY_SIZE(keys); i++)
 			if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
 				k = &keys[i];
+		int section_known = 0;
+		for (size_t i = 0; i < VAULT_ARRAY_SIZE(keys); i++)
+			section_known |= !strcmp(keys[i].section, section);
 		if (!k)
-			why = "unknown key";
+			why = section_known ? "unknown key" : "unknown section";
 		else
 			set_value(p->c, k, value, &why);
 	}
