@@ -293,7 +293,8 @@ static void test_durable_mode(const struct mode *m)
 	   m->name, s.runs);
 	/* With one sync per append (WAL, no checkpoint) no crash point precedes it. */
 	ok(s.unacked_points > 0 || min_syncs == 1,
-	   "%s: crash points before a commit's last sync fail that commit (%d runs)", m->name,
+	   "%s: crash points before a commit's last sync fail that commit (%d runs; "
+	   "an append with a single sync has none)", m->name,
 	   s.unacked_points);
 	ok(s.damaged == 0, "%s: integrity_check ok and no phantom rows after all %d cuts",
 	   m->name, s.runs);
@@ -431,6 +432,188 @@ static void test_faults(const struct mode *m)
 	ok(lost == 0, "%s: after a power cut every acknowledged row is present", m->name);
 }
 
+/* ---- the model, file by file, through the VFS methods ---------------------------- */
+
+struct vf {
+	sqlite3_file *f;
+	char path[320];
+};
+
+static int vf_open(struct vf *v, const char *suffix, int type)
+{
+	sqlite3_vfs *vfs = sqlite3_vfs_find(VFS_POWERLOSS_NAME);
+	char rel[320];
+	int out;
+
+	snprintf(rel, sizeof(rel), "%s%s", db_path, suffix);
+	if (!vfs || vfs->xFullPathname(vfs, rel, (int)sizeof(v->path), v->path) != SQLITE_OK)
+		return -1;
+	v->f = calloc(1, (size_t)vfs->szOsFile);
+	if (!v->f)
+		return -1;
+	if (vfs->xOpen(vfs, v->path, v->f, type | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		       &out) != SQLITE_OK) {
+		free(v->f);
+		v->f = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void vf_close(struct vf *v)
+{
+	if (v->f && v->f->pMethods)
+		v->f->pMethods->xClose(v->f);
+	free(v->f);
+	v->f = NULL;
+}
+
+/* Fill [off, off+len) with byte c. */
+static int vf_fill(struct vf *v, int c, int off, int len)
+{
+	char b[4096];
+	memset(b, c, sizeof(b));
+	for (int done = 0; done < len;) {
+		int n = len - done < (int)sizeof(b) ? len - done : (int)sizeof(b);
+		if (v->f->pMethods->xWrite(v->f, b, n, off + done) != SQLITE_OK)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+static int vf_sync(struct vf *v)
+{
+	return v->f->pMethods->xSync(v->f, SQLITE_SYNC_FULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* Size of a file by path, -1 if absent. Byte counts of c go to *ret_count. */
+static long file_size_count(const char *path, int c, long *ret_count)
+{
+	FILE *fp = fopen(path, "rb");
+	long n = 0, count = 0;
+	int ch;
+
+	if (!fp)
+		return -1;
+	while ((ch = fgetc(fp)) != EOF) {
+		n++;
+		count += ch == c;
+	}
+	fclose(fp);
+	if (ret_count)
+		*ret_count = count;
+	return n;
+}
+
+static void test_model(void)
+{
+	struct vf db = { 0 }, j = { 0 };
+	long size, count;
+	char shm[330];
+	int r;
+
+	/* A new main database is synced, but SQLite never syncs its directory entry. */
+	vfs_powerloss_reset();
+	remove_files();
+	r = vf_open(&db, "", SQLITE_OPEN_MAIN_DB) | vf_fill(&db, 'A', 0, 8192) | vf_sync(&db);
+	vf_close(&db);
+	ok(r == 0 && vfs_powerloss_cut() == 0 && file_size_count(db_path, 'A', NULL) == -1,
+	   "model: a created main db, synced, but with no directory sync is gone after a cut");
+
+	/* The first sync of a journal opened with CREATE syncs the directory (DIRSYNC). */
+	r = vf_open(&db, "", SQLITE_OPEN_MAIN_DB) | vf_fill(&db, 'A', 0, 8192) | vf_sync(&db);
+	r |= vf_fill(&db, 'B', 4096, 4096) | vf_fill(&db, 'B', 8192, 1000);
+	r |= vf_open(&j, "-journal", SQLITE_OPEN_MAIN_JOURNAL) | vf_fill(&j, 'J', 0, 512);
+	r |= vf_sync(&j);
+	vf_close(&j);
+	vf_close(&db);
+	snprintf(shm, sizeof(shm), "%s-shm", db_path);
+	fclose(fopen(shm, "w"));
+	ok(r == 0 && vfs_powerloss_cut() == 0, "model: cut after db + journal writes");
+	size = file_size_count(db_path, 'A', &count);
+	ok(size == 8192 && count == 8192,
+	   "model: the db keeps its synced content and size, unsynced writes and growth are "
+	   "gone (size %ld, %ld synced bytes)", size, count);
+	ok(file_size_count(j.path, 'J', &count) == 512 && count == 512,
+	   "model: the journal's directory entry became durable at its first sync");
+	ok(file_size_count(shm, 0, NULL) == -1, "model: the -shm file is removed by a cut");
+
+	/* A deletion without a directory sync is undone; with one (EXTRA) it is not. */
+	sqlite3_vfs *vfs = sqlite3_vfs_find(VFS_POWERLOSS_NAME);
+	r = vfs->xDelete(vfs, j.path, 0);
+	ok(r == SQLITE_OK && file_size_count(j.path, 0, NULL) == -1 && vfs_powerloss_cut() == 0 &&
+		   file_size_count(j.path, 'J', &count) == 512 && count == 512,
+	   "model: a journal deleted without a directory sync comes back after a cut");
+	r = vfs->xDelete(vfs, j.path, 1);
+	ok(r == SQLITE_OK && vfs_powerloss_cut() == 0 && file_size_count(j.path, 0, NULL) == -1,
+	   "model: a journal deleted with a directory sync stays deleted");
+
+	/* Recreated and never synced: the new file is gone, the old name stays gone. */
+	r = vf_open(&j, "-journal", SQLITE_OPEN_MAIN_JOURNAL) | vf_fill(&j, 'K', 0, 512);
+	vf_close(&j);
+	ok(r == 0 && vfs_powerloss_cut() == 0 && file_size_count(j.path, 0, NULL) == -1,
+	   "model: a journal created and never synced is gone after a cut");
+
+	/* After the power went off every change fails and nothing reaches the file. */
+	r = vf_open(&db, "", SQLITE_OPEN_MAIN_DB);
+	vfs_powerloss_crash_after_syncs(1);
+	r |= vf_sync(&db);
+	ok(r == 0 && vfs_powerloss_crashed() &&
+		   db.f->pMethods->xWrite(db.f, "x", 1, 0) == SQLITE_IOERR_WRITE &&
+		   db.f->pMethods->xTruncate(db.f, 0) == SQLITE_IOERR_TRUNCATE &&
+		   db.f->pMethods->xSync(db.f, SQLITE_SYNC_FULL) == SQLITE_IOERR_FSYNC &&
+		   vfs->xDelete(vfs, db.path, 0) == SQLITE_IOERR_DELETE &&
+		   vf_open(&j, "-journal", SQLITE_OPEN_MAIN_JOURNAL) < 0 &&
+		   file_size_count(db_path, 'A', &count) == 8192 && count == 8192,
+	   "crash point: after the n-th sync, writes, truncates, syncs, deletes and opens fail "
+	   "and the file is untouched");
+	vf_close(&db);
+	ok(vfs_powerloss_cut() == 0 && !vfs_powerloss_crashed(), "cut turns the power back on");
+
+	/* Torn mode: every 512-byte sector is the synced or the written version. */
+	int mixed = 0, pure = 1, sizes_seen = 0;
+	for (unsigned seed = 1; seed <= 16; seed++) {
+		unsigned char img[16384 + 1];
+		int n_old = 0, n_new = 0;
+		r = vf_open(&db, "", SQLITE_OPEN_MAIN_DB) | vf_fill(&db, 'C', 0, 16384);
+		vf_close(&db);
+		vfs_powerloss_set_torn(seed);
+		r |= vfs_powerloss_cut();
+		vfs_powerloss_set_torn(0);
+		FILE *fp = fopen(db_path, "rb");
+		size = fp ? (long)fread(img, 1, sizeof(img), fp) : -1;
+		if (fp)
+			fclose(fp);
+		if (r || (size != 8192 && size != 16384))
+			pure = 0;
+		/* Below 8192 the synced byte is 'A'; above, a sector never written reads 0. */
+		for (long sec = 0; pure && sec < size; sec += 512) {
+			int old = sec < 8192 ? 'A' : 0, same = 1;
+			for (long i = sec + 1; i < sec + 512; i++)
+				same &= img[i] == img[sec];
+			if (!same || (img[sec] != old && img[sec] != 'C'))
+				pure = 0;
+			n_old += img[sec] == old;
+			n_new += img[sec] == 'C';
+		}
+		if (n_old > 0 && n_new > 0)
+			mixed++;
+		sizes_seen |= size == 16384 ? 1 : 2;
+		/* Back to the all-'A' durable 8192-byte image for the next seed. */
+		vf_open(&db, "", SQLITE_OPEN_MAIN_DB);
+		vf_fill(&db, 'A', 0, 8192);
+		db.f->pMethods->xTruncate(db.f, 8192);
+		vf_sync(&db);
+		vf_close(&db);
+		vfs_powerloss_reset();
+	}
+	ok(pure, "torn: each sector is either its synced or its written version, the size "
+		 "either the synced or the written one");
+	ok(mixed >= 8 && sizes_seen == 3,
+	   "torn: seeds give mixed images (%d of 16) and both sizes", mixed);
+}
+
 static void test_api(void)
 {
 	sqlite3 *db = NULL;
@@ -484,6 +667,7 @@ int main(void)
 		tap_skip_all("cannot create a temporary directory: %s", strerror(errno));
 	snprintf(db_path, sizeof(db_path), "%s/t.db", dir);
 	ok(vfs_powerloss_register(0) == 0, "register the powerloss VFS");
+	test_model();
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		test_durable_mode(&modes[i]);
