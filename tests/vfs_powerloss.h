@@ -60,9 +60,9 @@ int vfs_powerloss_cut(void);
  * After n more successful xSync calls the machine "loses power": from then on every
  * xWrite, xSync, xTruncate and xDelete fails with SQLITE_IOERR_* without touching the
  * real file, and xOpen fails with SQLITE_CANTOPEN (reads still succeed: the page cache
- * lives until the cut), so the application sees errors; the
- * test then closes its connections and calls vfs_powerloss_cut(). The n-th sync
- * itself succeeds and is durable. n <= 0 disables a pending crash point.
+ * lives until the cut), so the application sees errors; the test then closes its
+ * connections and calls vfs_powerloss_cut(). The n-th sync itself succeeds and is
+ * durable. n <= 0 disables a pending crash point.
  */
 void vfs_powerloss_crash_after_syncs(int n);
 
