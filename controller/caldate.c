@@ -437,6 +437,23 @@ void vault_tz_free(struct vault_tz *tz)
 	free(tz);
 }
 
+int vault_tz_from_tzif(const char *name, const void *buf, size_t len, struct vault_tz **ret)
+{
+	if (!name || !buf || !ret || len > TZ_FILE_MAX || strnlen(name, TZ_NAME_MAX + 1) > TZ_NAME_MAX)
+		return -EINVAL;
+	struct vault_tz *tz = calloc(1, sizeof *tz);
+	if (!tz)
+		return -ENOMEM;
+	memcpy(tz->name, name, strlen(name) + 1);
+	int r = tzif_parse(buf, len, tz);
+	if (r < 0) {
+		vault_tz_free(tz);
+		return r;
+	}
+	*ret = tz;
+	return 0;
+}
+
 int vault_tz_load(const char *zoneinfo_dir, const char *name, struct vault_tz **ret)
 {
 	if (!name || !ret || !name_ok(name))
@@ -452,20 +469,9 @@ int vault_tz_load(const char *zoneinfo_dir, const char *name, struct vault_tz **
 	int r = vault_read_file(path, TZ_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r;
-	struct vault_tz *tz = calloc(1, sizeof *tz);
-	if (!tz) {
-		free(buf);
-		return -ENOMEM;
-	}
-	memcpy(tz->name, name, strlen(name) + 1);
-	r = tzif_parse((const uint8_t *)buf, len, tz);
+	r = vault_tz_from_tzif(name, buf, len, ret);
 	free(buf);
-	if (r < 0) {
-		vault_tz_free(tz);
-		return r;
-	}
-	*ret = tz;
-	return 0;
+	return r;
 }
 
 const char *vault_tz_name(const struct vault_tz *tz)

@@ -223,6 +223,109 @@ static void test_tz_load_errors(void)
 	vault_tz_free(NULL);
 }
 
+/* A TZif v2 file with no transitions: everything comes from the footer. */
+static size_t tzif_footer_only(const char *posix, int32_t off, uint8_t *buf, size_t size)
+{
+	size_t n = 0, plen = strlen(posix);
+	if (size < 2 * (44 + 6 + 4) + plen + 2)
+		return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		memset(buf + n, 0, 44);
+		memcpy(buf + n, "TZif2", 5);
+		buf[n + 39] = 1; /* typecnt */
+		buf[n + 43] = 4; /* charcnt */
+		n += 44;
+		uint32_t u = (uint32_t)off;
+		uint8_t ttinfo[6] = {u >> 24, u >> 16, u >> 8, u, 0, 0};
+		memcpy(buf + n, ttinfo, 6);
+		memcpy(buf + n + 6, "XXX", 4);
+		n += 10;
+	}
+	buf[n++] = '\n';
+	memcpy(buf + n, posix, plen);
+	n += plen;
+	buf[n++] = '\n';
+	return n;
+}
+
+/* Footer rules (DST by M, J and n rules, southern hemisphere, negative and
+ * >24 h transition times) against glibc given the same POSIX TZ string. */
+static void test_footer_rules(void)
+{
+	static const char *const zones[] = {
+		"EST5EDT,M3.2.0,M11.1.0",
+		"AEST-10AEDT,M10.1.0,M4.1.0/3",
+		"<+0330>-3:30",
+		"IST-2IDT,M3.4.4/26,M10.5.0",
+		"<-03>3<-02>,M3.5.0/-2,M10.5.0/-1",
+		"AAA3BBB,J60/2,J300/2",
+		"CCC-1DDD-2:30,59/1:30,299",
+		"NZST-12NZDT,M9.5.0,M4.1.0/3",
+	};
+	uint8_t buf[512];
+	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		size_t n = tzif_footer_only(zones[z], 0, buf, sizeof buf);
+		struct vault_tz *tz = NULL;
+		if (!ok(n && vault_tz_from_tzif("test", buf, n, &tz) == 0, "footer \"%s\" parses",
+			zones[z]))
+			continue;
+		setenv("TZ", zones[z], 1);
+		tzset();
+		int bad = 0, checked = 0;
+		for (int64_t t = 946684800; t < 4102444800; t += 3607) { /* 2000 .. 2100 */
+			struct tm tm;
+			time_t tt = (time_t)t;
+			if (!localtime_r(&tt, &tm))
+				continue;
+			int32_t off;
+			if (vault_tz_offset(tz, t * 1000000, &off) < 0 || off != tm.tm_gmtoff)
+				bad++;
+			checked++;
+		}
+		ok(checked > 800000 && bad == 0, "footer \"%s\": offsets 2000..2100 agree with glibc (%d differ)",
+		   zones[z], bad);
+		unsetenv("TZ");
+		tzset();
+		vault_tz_free(tz);
+	}
+	static const char *const bad_footers[] = {"EST", "EST5EDT,M13.1.0,M11.1.0", "EST5EDT,M3.2.0",
+						  "5EST", "EST5EDT,M3.2.0,M11.1.0junk", "<+03"};
+	for (size_t z = 0; z < sizeof bad_footers / sizeof bad_footers[0]; z++) {
+		size_t n = tzif_footer_only(bad_footers[z], 0, buf, sizeof buf);
+		struct vault_tz *tz = NULL;
+		ok(vault_tz_from_tzif("test", buf, n, &tz) == -EINVAL && !tz,
+		   "malformed footer \"%s\" is refused", bad_footers[z]);
+	}
+}
+
+/* Every strict prefix of a real zone file is refused, never misread. */
+static void test_truncated(void)
+{
+	char *data;
+	size_t len;
+	FILE *f = fopen(VAULT_ZONEINFO_DIR "/America/New_York", "rb");
+	if (!f) {
+		tap_skip("no zoneinfo for America/New_York");
+		return;
+	}
+	data = malloc(1 << 20);
+	len = data ? fread(data, 1, 1 << 20, f) : 0;
+	fclose(f);
+	struct vault_tz *tz = NULL;
+	ok(len > 0 && vault_tz_from_tzif("America/New_York", data, len, &tz) == 0,
+	   "the whole New York file parses from memory");
+	vault_tz_free(tz);
+	int accepted = 0;
+	for (size_t n = 0; n < len; n++) {
+		tz = NULL;
+		if (vault_tz_from_tzif("x", data, n, &tz) != -EINVAL || tz)
+			accepted++;
+		vault_tz_free(tz);
+	}
+	ok(accepted == 0, "all %zu truncations of it are refused (%d accepted)", len, accepted);
+	free(data);
+}
+
 int main(void)
 {
 	test_dates();
@@ -235,5 +338,7 @@ int main(void)
 	test_against_glibc("UTC");
 	test_dst_local_to_utc();
 	test_tz_load_errors();
+	test_footer_rules();
+	test_truncated();
 	return tap_done();
 }

@@ -90,6 +90,9 @@ struct vault_tz;
  * -ENOENT if there is no such zone, or another -errno from reading.
  */
 int vault_tz_load(const char *zoneinfo_dir, const char *name, struct vault_tz **ret);
+/* The same from TZif bytes already in memory (len <= 1 MiB; `name` is only
+ * recorded, at most 64 characters). Returns 0, -EINVAL or -ENOMEM. Never blocks. */
+int vault_tz_from_tzif(const char *name, const void *buf, size_t len, struct vault_tz **ret);
 void vault_tz_free(struct vault_tz *tz);
 /* The name it was loaded under (owned by tz). */
 const char *vault_tz_name(const struct vault_tz *tz);
