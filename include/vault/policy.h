@@ -119,8 +119,9 @@ struct vault_unit {
 	char suspend_reason[VAULT_TEXT_SIZE];
 };
 
-/* A person with the records the rules need. cert/training NULL = none on file;
- * unit NULL is allowed only when person->unit_id is "". */
+/* A person with the records the rules need: the person's current certificate (the
+ * most recently issued one) and latest training record, NULL = none on file; unit
+ * NULL is allowed only when person->unit_id is "". Nothing is retained. */
 struct vault_actor {
 	const struct vault_person *person;
 	const struct vault_certificate *cert;
