@@ -26,7 +26,89 @@
 	X(SELF_ENROL, "nobody may enrol their own badge", "不得为本人登记门禁卡")             \
 	X(SELF_APPROVE, "nobody may approve their own request", "不得审批本人的申请")         \
 	X(SELF_WITNESS, "nobody may witness their own destruction order",                      \
-	  "不得为本人的销毁单作见证")
+	  "不得为本人的销毁单作见证") \
+	/* policy (controller/policy.c): person */ \
+	X(PERSON_INACTIVE, "the person is not active", \
+	  "该人员未处于在职状态") \
+	X(PERSON_UNKNOWN, "the person is not registered", \
+	  "该人员未登记") \
+	X(ROLE_NOT_ALLOWED, "the person's role is not allowed to do this", \
+	  "该人员的角色不允许此操作") \
+	X(CERT_MISSING, "the person holds no classified-work certificate", \
+	  "该人员未持有涉密岗位证书") \
+	X(CERT_REVOKED, "the certificate has been revoked", \
+	  "证书已被吊销") \
+	X(CERT_EXPIRED, "the certificate has expired; retraining required", \
+	  "证书已过期，须重新培训") \
+	X(CERT_NOT_YET_VALID, "the certificate is not yet valid", \
+	  "证书尚未生效") \
+	X(TRAINING_MISSING, "no training record; training is required before duty", \
+	  "无培训记录，上岗前须完成培训") \
+	X(TRAINING_EXPIRED, "the annual training is overdue", \
+	  "年度培训已逾期") \
+	X(TRAINING_DATE_INVALID, "the training date is in the future or invalid", \
+	  "培训日期无效或晚于今天") \
+	X(UNIT_UNKNOWN, "the person's unit is not registered", \
+	  "该人员所属单位未登记") \
+	X(UNIT_SUSPENDED, "the unit is suspended and gets no further media", \
+	  "该单位已被暂停，不再提供介质") \
+	X(SCHEDULE_MISSING, "no access schedule is configured", \
+	  "未配置出入时间表") \
+	X(SCHEDULE_OUTSIDE, "outside the allowed access hours for this role", \
+	  "不在该角色允许的出入时段内") \
+	X(SCHEDULE_HOLIDAY, "the vault is closed on this holiday", \
+	  "节假日库房关闭") \
+	X(VISITOR_UNESCORTED, "a visitor may enter only with an escort", \
+	  "来访人员须有陪同方可进入") \
+	X(ESCORT_INVALID, "the escort must be an active custodian other than the visitor", \
+	  "陪同人员须为在职保管员且不得为来访者本人") \
+	/* policy: approvals and media */ \
+	X(APPROVAL_MISSING, "no approval was given for this checkout", \
+	  "此次借出无审批") \
+	X(APPROVAL_NOT_ACTIVE, "the approval is not active", \
+	  "审批未生效") \
+	X(APPROVAL_NOT_YET_VALID, "the approval's validity period has not started", \
+	  "审批有效期尚未开始") \
+	X(APPROVAL_EXPIRED, "the approval's validity period has ended", \
+	  "审批有效期已结束") \
+	X(APPROVAL_OTHER_PERSON, "the approval was given for another person", \
+	  "该审批针对的是其他人员") \
+	X(APPROVAL_OTHER_UNIT, "the approval was given for another unit", \
+	  "该审批针对的是其他单位") \
+	X(APPROVAL_SCOPE, "the medium is not within the approval's scope", \
+	  "该介质不在审批范围内") \
+	X(APPROVAL_MAX_OUT, "the approval's limit of media out at once is reached", \
+	  "已达到该审批同时借出介质的上限") \
+	X(APPROVAL_ONSITE_REQUIRED, "an on-site verification must be recorded first", \
+	  "须先记录现场核查") \
+	X(NAVMAP_AUTHORITY_REQUIRED, "navigation map data needs the authority's approval reference", \
+	  "导航电子地图数据须有主管部门的批准文号") \
+	X(MEDIUM_UNKNOWN, "the medium is not registered", \
+	  "该介质未登记") \
+	X(MEDIUM_NOT_IN_VAULT, "the medium is not in the vault", \
+	  "该介质不在库内") \
+	X(MEDIUM_DESTROYED, "the medium has been destroyed", \
+	  "该介质已销毁") \
+	X(MEDIUM_PAST_DEADLINE, "the medium is past its destruction deadline", \
+	  "该介质已超过销毁期限") \
+	X(PROJECT_CLOSED, "the project is closed", \
+	  "项目已结项") \
+	X(PROJECT_ENDED, "the project has ended; its media may no longer be used", \
+	  "项目已结束，其介质不得再使用") \
+	X(RETURN_NOT_OUT, "the medium is not checked out", \
+	  "该介质未处于借出状态") \
+	X(RETURN_NOT_BORROWER, "only the borrower (or a custodian on their behalf) may return it", \
+	  "只能由借用人本人（或保管员代收）归还") \
+	X(COPY_NO_PARENT, "a copy must name at least one parent medium", \
+	  "复制件须至少指明一个原介质") \
+	X(COPY_CLASS_LOWERED, "a copy cannot have a lower classification than its parents", \
+	  "复制件的密级不得低于原介质") \
+	X(APPROVAL_TRANSITION, "the approval cannot move to that state", \
+	  "审批不能转入该状态") \
+	X(DESTROY_SELF_ORDER, "nobody may order destruction on their own request", \
+	  "不得批准本人提出的销毁申请") \
+	X(WITNESS_SAME_PERSON, "the two witnesses must be different people", \
+	  "两名见证人须为不同人员")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
