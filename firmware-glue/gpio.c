@@ -243,8 +243,10 @@ static void logical_change(struct vault_gpio *g, enum vault_gpio_line line, int 
 		if (level && !g->key_down) {
 			g->key_down = 1;
 			keypad_scan(g, now);
-		} else if (!any) {
+		} else if (!any && g->key_down) {
 			g->key_down = 0;
+			struct vault_gpio_event up = {.kind = VAULT_GPIO_EV_KEY_UP, .mono_us = now};
+			emit(g, &up);
 		}
 		return;
 	}

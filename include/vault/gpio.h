@@ -139,6 +139,7 @@ struct vault_gpio;
 enum vault_gpio_event_kind {
 	VAULT_GPIO_EV_LINE,	/* a debounced input changed: line, level */
 	VAULT_GPIO_EV_KEY,	/* keypad key pressed: key ('0'-'9', '*', '#') */
+	VAULT_GPIO_EV_KEY_UP,	/* every keypad key released (no key data) */
 	VAULT_GPIO_EV_PIN,	/* digits then '#': pin (NUL-terminated, valid during cb) */
 	VAULT_GPIO_EV_CONTACTS, /* level 1: door contacts disagree (fault); 0: agree again */
 	VAULT_GPIO_EV_ERROR,	/* the backend failed reading events: level = -errno */
@@ -153,6 +154,9 @@ struct vault_gpio_event {
 	int64_t mono_us;
 };
 
+/* KEY and PIN events carry secrets: never log them. Keypad column lines are never
+ * reported as LINE events for the same reason. The callback may call
+ * vault_gpio_set()/get() but must not free the bank. */
 typedef void (*vault_gpio_cb)(struct vault_gpio *g, const struct vault_gpio_event *ev, void *ud);
 
 /* Open the backend (see ops->open for err). The config is copied. Does not watch
