@@ -210,12 +210,51 @@ static void keypad_tests(int s)
 	   "keypad columns cannot be set directly: %s", rbuf);
 }
 
+/* In-process API contract on the sim backend (no loop needed). */
+static void api_tests(const char *dir)
+{
+	struct vault_gpio_config cfg;
+	struct vault_gpio *g = NULL;
+	char err[256];
+	vault_gpio_config_defaults(&cfg);
+	snprintf(cfg.sim_socket, sizeof cfg.sim_socket, "%s/no-such-dir/gpio.sock", dir);
+	int r = vault_gpio_open(&vault_gpio_sim_ops, &cfg, &g, err, sizeof err);
+	ok(r == -ENOENT && !g && strstr(err, "no-such-dir/gpio.sock"),
+	   "sim socket in a missing directory: -ENOENT naming the path: %s", err);
+	cfg.sim_socket[0] = 0;
+	r = vault_gpio_open(&vault_gpio_sim_ops, &cfg, &g, err, sizeof err);
+	ok(r == -EINVAL && !g, "empty sim socket path: -EINVAL (%s)", err);
+
+	snprintf(cfg.sim_socket, sizeof cfg.sim_socket, "%s/api.sock", dir);
+	cfg.line[VAULT_GPIO_SIREN].enabled = 0;
+	cfg.line[VAULT_GPIO_BUZZER].initial = 1;
+	r = vault_gpio_open(&vault_gpio_sim_ops, &cfg, &g, err, sizeof err);
+	ok(r == 0 && g, "sim bank opens (%s)", err);
+	if (!g)
+		return;
+	int v = -1;
+	ok(vault_gpio_set(g, VAULT_GPIO_DOOR_A, 1) == -EINVAL, "setting an input: -EINVAL");
+	ok(vault_gpio_set(g, VAULT_GPIO_SIREN, 1) == -ENODEV, "setting a disabled line: -ENODEV");
+	ok(vault_gpio_set(g, VAULT_GPIO__COUNT, 1) == -EINVAL, "out-of-range line: -EINVAL");
+	ok(vault_gpio_get(g, VAULT_GPIO_BUZZER, &v) == 0 && v == 1, "output starts at its initial level");
+	v = -1;
+	ok(vault_gpio_get(g, VAULT_GPIO_SIREN, &v) == -ENODEV && v == -1,
+	   "get on a disabled line fails and leaves the output untouched");
+	ok(vault_gpio_set(g, VAULT_GPIO_LOCK, 1) == 0 && vault_gpio_get(g, VAULT_GPIO_LOCK, &v) == 0 &&
+		   v == 1,
+	   "lock set to 1 reads back 1");
+	vault_gpio_free(g);
+	struct stat sb;
+	ok(stat(cfg.sim_socket, &sb) < 0, "freeing the bank removes its socket");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/vault-gpio-XXXXXX";
 	if (!mkdtemp(dir))
 		tap_skip_all("mkdtemp: %s", strerror(errno));
 	snprintf(sock_path, sizeof sock_path, "%s/gpio.sock", dir);
+	api_tests(dir);
 	int evp[2], ctlp[2];
 	if (pipe(evp) < 0 || pipe(ctlp) < 0)
 		tap_skip_all("pipe");

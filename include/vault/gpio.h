@@ -79,7 +79,8 @@ struct vault_gpio_line_config {
 	int active_low;			      /* logical = physical XOR active_low */
 	unsigned debounce_ms;		      /* inputs: 0 = report every edge */
 	enum vault_gpio_dir direction;
-	int initial;			      /* outputs: logical level at open */
+	int initial;			      /* outputs: logical level at open;
+					       * sim inputs: starting logical level */
 };
 
 struct vault_gpio_config {
@@ -129,7 +130,25 @@ struct vault_gpio_ops {
 	void (*close)(void *st);
 };
 
+/* libgpiod v1. Lines by chip (label, name, path or number) + offset or line name;
+ * with chip "" the line is found by name on any chip. Errors name chip and line. */
 extern const struct vault_gpio_ops vault_gpio_gpiod_ops;
+/*
+ * Simulator. Listens on cfg->sim_socket (a stale socket file there is replaced)
+ * for up to 8 clients in other processes; one command per line (at most 256
+ * bytes), one reply line "ok [data]" or "err <reason>":
+ *   set <line> 0|1     drive an input's PHYSICAL level (before active-low)
+ *   get <line>         a line's physical level
+ *   watch              push later output changes as "out <line> <level>"
+ *   list               "ok name=in|out:level ..." for the enabled lines
+ *   press <c>/release  hold / let go keypad key c ('0'-'9', '*', '#')
+ *   key <c> [hold_ms]  press, released after hold_ms (default 100)
+ *   quit               "ok bye", then the connection is closed
+ * Keys are modelled as matrix contacts (the column follows the driven row), so
+ * the bank's real scan decodes them; no key event is injected. A key held
+ * shorter than the column debounce is (correctly) not seen.
+ * The event fd is an internal epoll set; all work happens in read_events().
+ */
 extern const struct vault_gpio_ops vault_gpio_sim_ops;
 
 /* ---- the bank ---- */
