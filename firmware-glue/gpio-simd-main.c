@@ -4,7 +4,10 @@
  * control socket, runs the loop, and prints each logical event on stdout:
  *   ready | line <name> <0|1> | key pressed | key released |
  *   pin entered (<n> digits) | contacts disagree | contacts agree | error <errno>
- * Demo door logic: the lock is energised while REX is active.
+ * Demo logic, so a script can follow from outside through the outputs: the lock
+ * is energised while REX is active; the buzzer sounds while a key is held; the
+ * green LED lights when a PIN is entered (off at the next key); the siren sounds
+ * while the door contacts disagree.
  * Keys and PINs are not printed: the habit matters even in a demo.
  *
  *   gpio-simd --socket PATH [--active-low LINE]... [--disable LINE]...
@@ -44,15 +47,20 @@ static void on_event(struct vault_gpio *g, const struct vault_gpio_event *ev, vo
 		break;
 	case VAULT_GPIO_EV_KEY:
 		printf("key pressed\n");
+		vault_gpio_set(g, VAULT_GPIO_LED_GREEN, 0);
+		vault_gpio_set(g, VAULT_GPIO_BUZZER, 1);
 		break;
 	case VAULT_GPIO_EV_KEY_UP:
 		printf("key released\n");
+		vault_gpio_set(g, VAULT_GPIO_BUZZER, 0);
 		break;
 	case VAULT_GPIO_EV_PIN:
 		printf("pin entered (%zu digits)\n", strlen(ev->pin));
+		vault_gpio_set(g, VAULT_GPIO_LED_GREEN, 1);
 		break;
 	case VAULT_GPIO_EV_CONTACTS:
 		printf("contacts %s\n", ev->level ? "disagree" : "agree");
+		vault_gpio_set(g, VAULT_GPIO_SIREN, ev->level);
 		break;
 	case VAULT_GPIO_EV_ERROR:
 		printf("error %d\n", ev->level);

@@ -17,7 +17,8 @@
  *   expect <target> <command> -> <substring>
  *                                    fail unless the reply contains substring
  *   wait <target> <substring>        wait (up to the timeout) for an asynchronous
- *                                    line containing substring
+ *                                    line containing substring; each line
+ *                                    satisfies one wait, in any order
  *   timeout <ms>                     set the timeout for the following steps
  * Exit status: 0 all passed, 1 a step failed, 2 usage or script error.
  * Every socket operation has a timeout (--timeout, default 2000 ms); connecting
@@ -279,22 +280,23 @@ static int transact(struct target *t, const char *cmd, char **ret)
 	}
 }
 
+/* Each notice satisfies one wait: the first kept line containing sub is consumed;
+ * other notices stay for later waits (the oldest is dropped beyond ASYNC_MAX). */
 static int do_wait(struct target *t, const char *sub, int ms)
 {
 	int r = target_connect(t);
 	if (r < 0)
 		return r;
-	for (int i = 0; i < t->nasync; i++)
-		if (strstr(t->async[i], sub)) {
-			/* consume it and everything before it */
-			for (int j = 0; j <= i; j++)
-				free(t->async[j]);
-			memmove(t->async, t->async + i + 1, sizeof t->async[0] * (size_t)(t->nasync - i - 1));
-			t->nasync -= i + 1;
-			return 0;
-		}
 	int64_t end = now_ms() + ms;
 	for (;;) {
+		for (int i = 0; i < t->nasync; i++)
+			if (strstr(t->async[i], sub)) {
+				free(t->async[i]);
+				memmove(t->async + i, t->async + i + 1,
+					sizeof t->async[0] * (size_t)(t->nasync - i - 1));
+				t->nasync--;
+				return 0;
+			}
 		char *l;
 		r = read_line(t, end, &l);
 		if (r == -ETIMEDOUT) {
@@ -304,9 +306,11 @@ static int do_wait(struct target *t, const char *sub, int ms)
 		}
 		if (r < 0)
 			return r;
-		printf("~ %s %s\n", t->name, l);
-		if (strstr(l, sub))
-			return 0;
+		if (is_reply(l)) {
+			fail("unexpected reply from '%s' while waiting: '%s'", t->name, l);
+			return -EPROTO;
+		}
+		keep_async(t, l);
 	}
 }
 

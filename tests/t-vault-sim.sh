@@ -13,9 +13,10 @@ ok() { # ok <status 0=pass> <what>
 command -v socat >/dev/null || { echo "skip: socat not installed"; exit 77; }
 
 d=$(mktemp -d /tmp/vault-simrun-XXXXXX)
-simd_pid= socat_pid=
+simd_pid= socat_pid= demo_pid=
 cleanup() {
 	[ -n "$simd_pid" ] && kill "$simd_pid" 2>/dev/null && wait "$simd_pid" 2>/dev/null
+	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
 	[ -n "$socat_pid" ] && kill "$socat_pid" 2>/dev/null && wait "$socat_pid" 2>/dev/null
 	rm -rf "$d"
 }
@@ -89,6 +90,16 @@ ok $([ $rc -eq 2 ] && echo 0 || echo 1) "a --target without =PATH is refused"
 
 grep -q 'line rex 1' "$d/simd.log" && grep -q 'key pressed' "$d/simd.log"
 ok $? "the daemon saw the REX change and the key press"
+"$B/gpio-simd" --socket "$d/demo.sock" >"$d/demo.log" 2>&1 &
+demo_pid=$!
+out=$("$B/vault-sim" --target gpio="$d/demo.sock" "$VAULT_SRC/tools/scenarios/gpio-door.vsim" 2>&1); rc=$?
+ok $rc "the demo scenario tools/scenarios/gpio-door.vsim passes"
+kill "$demo_pid"; wait "$demo_pid"
+demo_pid=
+grep -q '^pin entered (4 digits)$' "$d/demo.log" && grep -q '^contacts disagree$' "$d/demo.log" \
+	&& grep -q '^contacts agree$' "$d/demo.log" && [ "$(grep -c '^key pressed$' "$d/demo.log")" -eq 5 ]
+ok $? "the demo daemon saw 5 keys, a 4-digit PIN, and the contacts fault come and go"
+
 kill -0 "$simd_pid" 2>/dev/null
 ok $? "the GPIO sim daemon is still running after all scripts"
 kill "$simd_pid"; wait "$simd_pid"; rc=$?
