@@ -137,7 +137,8 @@ extern const struct vault_gpio_ops vault_gpio_gpiod_ops;
  * Simulator. Listens on cfg->sim_socket (a stale socket file there is replaced)
  * for up to 8 clients in other processes; one command per line (at most 256
  * bytes), one reply line "ok [data]" or "err <reason>":
- *   set <line> 0|1     drive an input's PHYSICAL level (before active-low)
+ *   set <line> 0|1     drive an input's PHYSICAL level (before active-low); the
+ *                      same level again makes no edge
  *   get <line>         a line's physical level
  *   watch              push later output changes as "out <line> <level>"
  *   list               "ok name=in|out:level ..." for the enabled lines
