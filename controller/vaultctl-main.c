@@ -82,11 +82,15 @@ static int load_config(int required)
 	vault_config_defaults(&cfg);
 	if (!config_path)
 		config_path = getenv("VAULT_CONFIG");
-	if (!config_path)
+	/* A configuration named by -c or $VAULT_CONFIG must be readable; only
+	 * the default path may be absent (then the defaults apply). */
+	if (config_path)
+		required = 1;
+	else
 		config_path = "/etc/vault/vault.ini";
 	char err[512];
 	int r = vault_config_load(config_path, &cfg, err, sizeof err);
-	if (r == -EINVAL || (r < 0 && required))
+	if (r == -EINVAL || (r < 0 && (required || r != -ENOENT)))
 		return die(EXIT_USAGE, "%s", err);
 	setenv("TZ", cfg.timezone, 1);
 	tzset();
@@ -258,6 +262,8 @@ static int cmd_entity(const struct vault_entity *e, int argc, char **argv)
 	if (argc < 1)
 		return die(EXIT_USAGE, "%s: which verb? (add, update, ...; see --help)", e->noun);
 	const char *verb = argv[0];
+	if (!strcmp(verb, "register") && !strcmp(e->noun, "medium"))
+		verb = "add";
 	cJSON *args = cJSON_CreateObject();
 	int help = 0;
 	int r = parse_pairs(argc - 1, argv + 1, args, &help);
@@ -703,10 +709,13 @@ static int cmd_log(int argc, char **argv)
 	if (r)
 		return r;
 	sqlite3_stmt *st;
-	/* actors is a comma list: match a whole element */
+	/* --person: entries the person acted in (actors is a comma list: match a
+	 * whole element) or that changed the person's own rows. */
 	const char *sql =
 		"SELECT seq, ts_utc, kind, actors, medium, approval, cites, payload, hash "
-		"FROM ledger WHERE (?1 IS NULL OR ','||actors||',' LIKE '%,'||?1||',%') "
+		"FROM ledger WHERE (?1 IS NULL OR ','||actors||',' LIKE '%,'||?1||',%' "
+		"OR instr(payload, '\"k\":\"'||?1||'\"') > 0 "
+		"OR instr(payload, '\"person\":\"'||?1||'\"') > 0) "
 		"AND (?2 IS NULL OR medium = ?2) AND (?3 IS NULL OR kind = ?3 OR kind LIKE ?3||'.%') "
 		"AND ts_utc >= ?4 AND ts_utc < ?5 ORDER BY seq LIMIT ?6";
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {

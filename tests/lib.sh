@@ -3,6 +3,7 @@
 # stopped by its PID.
 set -u
 B=${VAULT_BUILD:-$(pwd)/build}
+VAULT_SRC=${VAULT_SRC:-$(pwd)}
 VAULTCTL=$B/vaultctl
 VAULTD=$B/vaultd
 _n=0

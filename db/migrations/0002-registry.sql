@@ -46,7 +46,7 @@ CREATE TABLE approval (
 	id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
 	unit TEXT NOT NULL REFERENCES unit(id), person TEXT NOT NULL REFERENCES person(id),
 	requester TEXT NOT NULL, approver TEXT NOT NULL, purpose TEXT NOT NULL,
-	scope TEXT NOT NULL, project TEXT NOT NULL, max_out INTEGER NOT NULL,
+	scope TEXT NOT NULL, project TEXT REFERENCES project(id), max_out INTEGER NOT NULL,
 	valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, due_days INTEGER NOT NULL,
 	quantity INTEGER NOT NULL, onsite_verified_by TEXT NOT NULL,
 	authority_ref TEXT NOT NULL, state TEXT NOT NULL
@@ -56,7 +56,7 @@ CREATE TABLE medium (
 	tag TEXT NOT NULL, title TEXT NOT NULL, dataset TEXT NOT NULL, category TEXT NOT NULL,
 	classification TEXT NOT NULL, home_shelf TEXT NOT NULL, status TEXT NOT NULL,
 	borrower TEXT NOT NULL, approval TEXT NOT NULL, due TEXT NOT NULL,
-	deadline TEXT NOT NULL, project TEXT NOT NULL
+	deadline TEXT NOT NULL, project TEXT REFERENCES project(id)
 );
 CREATE UNIQUE INDEX medium_tag ON medium(tag);
 CREATE TABLE lineage (
