@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading registry rows into the policy module's plain structs
+ * (vault/policy.h). Read-only; callable from any connection. Each returns 0,
+ * -ENOENT (no such row) or -EIO; -EINVAL for a stored value that does not parse
+ * (which verification would also report).
+ */
+#ifndef VAULT_REGLOAD_H
+#define VAULT_REGLOAD_H
+#include <sqlite3.h>
+
+#include "vault/policy.h"
+
+#define VAULT_SCOPE_MAX 64
+#define VAULT_SCHEDULE_MAX 64
+
+/* A person with their latest certificate and training and their unit. */
+struct vault_actor_rec {
+	struct vault_person person;
+	struct vault_certificate cert;
+	struct vault_training training;
+	struct vault_unit unit;
+	struct vault_actor actor; /* points into this struct; valid while it lives */
+};
+
+struct vault_approval_rec {
+	struct vault_approval a;
+	char scope[1024];
+	const char *media[VAULT_SCOPE_MAX];
+	const char *datasets[VAULT_SCOPE_MAX];
+};
+
+struct vault_schedule_rec {
+	struct vault_schedule_window windows[VAULT_SCHEDULE_MAX];
+	struct vault_holiday holidays[VAULT_SCHEDULE_MAX];
+	struct vault_schedule s; /* points into this struct */
+};
+
+int vault_load_person(sqlite3 *db, const char *id, struct vault_person *ret);
+int vault_load_actor(sqlite3 *db, const char *person_id, struct vault_actor_rec *ret);
+int vault_load_unit(sqlite3 *db, const char *id, struct vault_unit *ret);
+int vault_load_approval(sqlite3 *db, const char *id, struct vault_approval_rec *ret);
+int vault_load_medium(sqlite3 *db, const char *id, struct vault_medium *ret);
+int vault_load_medium_by_tag(sqlite3 *db, const char *tag, struct vault_medium *ret);
+int vault_load_project(sqlite3 *db, const char *id, struct vault_project *ret);
+int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret);
+/* Media currently out (checked out or pending return) under approval `id`,
+ * not counting `except` (may be NULL). Returns the count or -EIO. */
+int vault_count_out(sqlite3 *db, const char *approval_id, const char *except);
+/* A policy config from vaultd's configuration values. */
+void vault_policy_config_from(struct vault_policy_config *pc, int training_max_days,
+			      int cert_years, int onsite_threshold, int destruction_months);
+#endif
