@@ -26,7 +26,19 @@
 	X(SELF_ENROL, "nobody may enrol their own badge", "不得为本人登记门禁卡")             \
 	X(SELF_APPROVE, "nobody may approve their own request", "不得审批本人的申请")         \
 	X(SELF_WITNESS, "nobody may witness their own destruction order",                      \
-	  "不得为本人的销毁单作见证")
+	  "不得为本人的销毁单作见证")                                                        \
+	/* tag readers (shelves, kiosk pad, shredder throat) */                               \
+	X(SHELF_TIMEOUT, "the shelf node did not answer", "货架节点无应答")                   \
+	X(SHELF_BAD_REPLY, "the shelf node's reply failed validation",                         \
+	  "货架节点的应答未通过校验")                                                        \
+	X(SHELF_MAP_VERSION, "the shelf node uses an unsupported register-map version",        \
+	  "货架节点的寄存器表版本不受支持")                                                  \
+	X(SHELF_TOO_MANY_TAGS, "the shelf node reports more tags than allowed",                \
+	  "货架节点报告的标签数超出上限")                                                    \
+	X(SHELF_BUS_ERROR, "the shelf bus cannot be opened or is disconnected",                \
+	  "货架总线无法打开或已断开")                                                        \
+	X(SHELF_EXCEPTION, "the shelf node answered with a Modbus exception",                  \
+	  "货架节点返回了 Modbus 异常")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
