@@ -232,10 +232,10 @@ static int tcp_input(struct conn *c)
 		else
 			n = handle_pdu(unit, c->buf + 7, len - 1, rsp + 7, &damage);
 		if (n >= 0) {
-			if (damage && n > 2) {
-				/* TCP has no CRC: damage the framing instead (byte count
-				 * promises one register more than sent). */
-				rsp[8] = (uint8_t)(rsp[8] + 2);
+			if (damage && n > 4) {
+				/* TCP has no CRC: damage the framing instead (the byte
+				 * count covers one register less than sent). */
+				rsp[8] = (uint8_t)(rsp[8] - 2);
 			}
 			memcpy(rsp, c->buf, 4);
 			rsp[4] = (uint8_t)((n + 1) >> 8);

@@ -22,6 +22,7 @@ struct simnode {
 	unsigned nfield;
 	int silent;
 	enum vault_tagsim_garble garble;
+	uint16_t map_version; /* 0: the core's own; else what MAP_VERSION reads as */
 };
 
 struct vault_tagsim {
@@ -212,29 +213,12 @@ int vault_tagsim_get_garble(struct vault_tagsim *s, int slave)
 
 int vault_tagsim_map_version(struct vault_tagsim *s, int slave, uint16_t version)
 {
-	int r = -ENOENT;
 	pthread_mutex_lock(&s->mu);
 	struct simnode *n = find(s, slave);
-	if (n) {
-		/* The map version is fixed at node creation: rebuild the core with the same
-		 * table by replaying the field (debounce restarts, as after a reflash). */
-		uint16_t hw[SHELF_HEADER_WORDS];
-		vault_shelf_node_read_input(n->core, 0, SHELF_HEADER_WORDS, hw);
-		struct vault_shelf_node_config cfg = {.antennas = hw[SHELF_IR_ANTENNA_COUNT],
-						      .max_tags = hw[SHELF_IR_MAX_TAGS],
-						      .appear_scans = s->appear,
-						      .vanish_scans = s->vanish,
-						      .fw_version = hw[SHELF_IR_FW_VERSION],
-						      .map_version = version};
-		struct vault_shelf_node *core;
-		r = vault_shelf_node_new(&cfg, &core);
-		if (r == 0) {
-			vault_shelf_node_free(n->core);
-			n->core = core;
-		}
-	}
+	if (n)
+		n->map_version = version;
 	pthread_mutex_unlock(&s->mu);
-	return r;
+	return n ? 0 : -ENOENT;
 }
 
 int vault_tagsim_scan(struct vault_tagsim *s)
@@ -307,6 +291,8 @@ int vault_tagsim_read_input(struct vault_tagsim *s, int slave, unsigned addr, un
 		r = -ETIMEDOUT;
 	else if ((r = vault_shelf_node_read_input(n->core, addr, count, out)) == 0) {
 		apply_garble(n->garble, addr, count, out);
+		if (n->map_version && addr <= SHELF_IR_MAP_VERSION && addr + count > SHELF_IR_MAP_VERSION)
+			out[SHELF_IR_MAP_VERSION - addr] = n->map_version;
 		r = (int)count;
 		if (n->garble == VAULT_GARBLE_SHORT)
 			r--;

@@ -71,7 +71,7 @@ static int mb_open(const struct vault_tagbus_config *cfg, void **ret_handle,
 		if (modbus_rtu_set_serial_mode(m->ctx, MODBUS_RTU_RS485) == 0)
 			m->health.rs485_active = 1;
 		else
-			m->health.last_errno = errno;
+			m->health.rs485_errno = errno;
 	}
 	*ret_handle = m;
 	return 0;

@@ -55,7 +55,7 @@ struct vault_tagbus {
 	bool closed; /* loop thread: freed by the owner, drop queued events */
 
 	struct shelf_stats stats[VAULT_TAGBUS_MAX_SHELVES];
-	atomic_int h_connected, h_rs485_req, h_rs485_active, h_errno;
+	atomic_int h_connected, h_rs485_req, h_rs485_active, h_rs485_errno, h_errno;
 
 	struct worker_shelf w[VAULT_TAGBUS_MAX_SHELVES]; /* worker thread only */
 	struct loop_shelf l[VAULT_TAGBUS_MAX_SHELVES]; /* loop thread only */
@@ -175,6 +175,7 @@ int vault_tagbus_health(const struct vault_tagbus *bus, struct vault_tagreader_h
 		.connected = atomic_load(&bus->h_connected),
 		.rs485_requested = atomic_load(&bus->h_rs485_req),
 		.rs485_active = atomic_load(&bus->h_rs485_active),
+		.rs485_errno = atomic_load(&bus->h_rs485_errno),
 		.last_errno = atomic_load(&bus->h_errno),
 	};
 	return 0;
@@ -321,6 +322,7 @@ static void publish_health(struct vault_tagbus *bus, void *h)
 	atomic_store(&bus->h_connected, hl.connected);
 	atomic_store(&bus->h_rs485_req, hl.rs485_requested);
 	atomic_store(&bus->h_rs485_active, hl.rs485_active);
+	atomic_store(&bus->h_rs485_errno, hl.rs485_errno);
 	if (hl.last_errno)
 		atomic_store(&bus->h_errno, hl.last_errno);
 }

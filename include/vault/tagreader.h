@@ -81,7 +81,8 @@ void vault_tagbus_config_defaults(struct vault_tagbus_config *cfg);
 struct vault_tagreader_health {
 	int connected;
 	int rs485_requested, rs485_active;
-	int last_errno; /* of the last failure, or of RS-485 setup (e.g. ENOTTY) */
+	int rs485_errno; /* why RS-485 mode was refused (ENOTTY on a pty), or 0 */
+	int last_errno; /* of the last failure */
 };
 
 /*

@@ -49,6 +49,7 @@ int vault_tagsim_remove(struct vault_tagsim *s, int slave, const uint8_t id[VAUL
 int vault_tagsim_silence(struct vault_tagsim *s, int slave, int on);
 int vault_tagsim_garble(struct vault_tagsim *s, int slave, enum vault_tagsim_garble kind);
 int vault_tagsim_get_garble(struct vault_tagsim *s, int slave); /* kind or -ENOENT */
+/* Make MAP_VERSION read as `version` (0: the real one), to test readers. */
 int vault_tagsim_map_version(struct vault_tagsim *s, int slave, uint16_t version);
 
 /* One antenna scan on every node. Returns the number of nodes whose table changed. */
