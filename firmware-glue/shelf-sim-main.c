@@ -20,9 +20,11 @@
 #include "shelf_regmap.h"
 #include "vault/tagsim.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -36,8 +38,6 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #define MAX_CLIENTS 16
 #define RX_MAX 512
@@ -75,7 +75,8 @@ static uint16_t crc16(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		crc ^= p[i];
 		for (int b = 0; b < 8; b++)
-			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xA001) : (uint16_t)(crc >> 1);
+			crc =
+			    (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xA001) : (uint16_t)(crc >> 1);
 	}
 	return crc;
 }
@@ -120,7 +121,8 @@ static int handle_pdu(int slave, const uint8_t *req, size_t n, uint8_t *rsp, boo
 	if (fc == 0x03 || fc == 0x04) {
 		if (n != 5)
 			return (int)exception(fc, 0x03, rsp);
-		unsigned addr = (unsigned)(req[1] << 8 | req[2]), count = (unsigned)(req[3] << 8 | req[4]);
+		unsigned addr = (unsigned)(req[1] << 8 | req[2]),
+			 count = (unsigned)(req[3] << 8 | req[4]);
 		if (count < 1 || count > SHELF_MAX_READ_WORDS)
 			return (int)exception(fc, 0x03, rsp);
 		uint16_t w[SHELF_MAX_READ_WORDS];
@@ -228,7 +230,8 @@ static int tcp_input(struct conn *c)
 		bool damage = false;
 		int n;
 		if (!on_tcp[unit])
-			n = (int)exception(c->buf[7], 0x0B, rsp + 7); /* gateway: no such target */
+			n = (int)exception(c->buf[7], 0x0B,
+					   rsp + 7); /* gateway: no such target */
 		else
 			n = handle_pdu(unit, c->buf + 7, len - 1, rsp + 7, &damage);
 		if (n >= 0) {
@@ -370,13 +373,17 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"tcp", required_argument, 0, 't'},	 {"tcp-slaves", required_argument, 0, 'T'},
-		{"rtu-link", required_argument, 0, 'r'}, {"slaves", required_argument, 0, 's'},
-		{"control", required_argument, 0, 'c'},	 {"max-tags", required_argument, 0, 'm'},
-		{"appear", required_argument, 0, 'K'},	 {"vanish", required_argument, 0, 'M'},
-		{"scan-ms", required_argument, 0, 'i'},	 {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+	static const struct option opts[] = {{"tcp", required_argument, 0, 't'},
+					     {"tcp-slaves", required_argument, 0, 'T'},
+					     {"rtu-link", required_argument, 0, 'r'},
+					     {"slaves", required_argument, 0, 's'},
+					     {"control", required_argument, 0, 'c'},
+					     {"max-tags", required_argument, 0, 'm'},
+					     {"appear", required_argument, 0, 'K'},
+					     {"vanish", required_argument, 0, 'M'},
+					     {"scan-ms", required_argument, 0, 'i'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
 	int tcp_port = -1, max_tags = (int)SHELF_MAX_TAGS, appear = 2, vanish = 2, scan_ms = 20;
 	int ants[256] = {0};
 	const char *rtu_spec = NULL, *tcp_spec = NULL;

@@ -29,11 +29,12 @@ struct vault_shelf_node {
 	uint32_t antenna_faults; /* bit a-1 per antenna */
 };
 
-int vault_shelf_node_new(const struct vault_shelf_node_config *cfg, struct vault_shelf_node **ret)
+int vault_shelf_node_new(const struct vault_shelf_node_config *cfg,
+			 struct vault_shelf_node **ret)
 {
-	if (!cfg || cfg->antennas < 1 || cfg->antennas > SHELF_MAX_ANTENNAS || cfg->max_tags < 1 ||
-	    cfg->max_tags > SHELF_MAX_TAGS || cfg->appear_scans < 1 || cfg->appear_scans > 255 ||
-	    cfg->vanish_scans < 1 || cfg->vanish_scans > 255)
+	if (!cfg || cfg->antennas < 1 || cfg->antennas > SHELF_MAX_ANTENNAS ||
+	    cfg->max_tags < 1 || cfg->max_tags > SHELF_MAX_TAGS || cfg->appear_scans < 1 ||
+	    cfg->appear_scans > 255 || cfg->vanish_scans < 1 || cfg->vanish_scans > 255)
 		return -EINVAL;
 	struct vault_shelf_node *n = calloc(1, sizeof *n);
 	if (!n)
@@ -98,7 +99,8 @@ int vault_shelf_node_scan(struct vault_shelf_node *n, const struct vault_shelf_s
 	if (nseen && !seen)
 		return -EINVAL;
 	for (size_t i = 0; i < nseen; i++)
-		if (seen[i].antenna < 1 || seen[i].antenna > n->cfg.antennas || id_zero(seen[i].id))
+		if (seen[i].antenna < 1 || seen[i].antenna > n->cfg.antennas ||
+		    id_zero(seen[i].id))
 			return -EINVAL;
 
 	bool changed = false;
@@ -206,7 +208,8 @@ static uint16_t input_word(const struct vault_shelf_node *n, unsigned a)
 	case SHELF_IR_CHANGE_SEQ:
 		return n->seq;
 	case SHELF_IR_HEALTH:
-		return (uint16_t)(n->health | (n->antenna_faults ? SHELF_HEALTH_ANTENNA_FAULT : 0));
+		return (uint16_t)(n->health |
+				  (n->antenna_faults ? SHELF_HEALTH_ANTENNA_FAULT : 0));
 	case SHELF_IR_ENTRY_WORDS:
 		return SHELF_ENTRY_WORDS;
 	case SHELF_IR_SCAN_COUNT:
@@ -247,7 +250,7 @@ int vault_shelf_node_read_holding(const struct vault_shelf_node *n, unsigned add
 		return -ERANGE;
 	for (unsigned i = 0; i < count; i++)
 		out[i] = (uint16_t)(addr + i == SHELF_HR_DEBOUNCE_APPEAR ? n->cfg.appear_scans
-									: n->cfg.vanish_scans);
+									 : n->cfg.vanish_scans);
 	return 0;
 }
 

@@ -87,7 +87,7 @@ enum shelf_holding_reg {
 #define SHELF_ENTRIES_PER_READ (SHELF_MAX_READ_WORDS / SHELF_ENTRY_WORDS)
 
 /* HEALTH flags. */
-#define SHELF_HEALTH_TABLE_FULL 0x0001u /* a debounced tag did not fit in the table */
+#define SHELF_HEALTH_TABLE_FULL 0x0001u	   /* a debounced tag did not fit in the table */
 #define SHELF_HEALTH_ANTENNA_FAULT 0x0002u /* an antenna reported a hardware fault */
-#define SHELF_HEALTH_NO_SCAN 0x0004u /* no scan completed yet since boot */
+#define SHELF_HEALTH_NO_SCAN 0x0004u	   /* no scan completed yet since boot */
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Shelf simulator model: node cores + simulated RF fields + fault switches. */
-#include "vault/tagsim.h"
 #include "shelf_regmap.h"
 #include "vault/shelf_node.h"
+#include "vault/tagsim.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -241,7 +241,8 @@ int vault_tagsim_scan(struct vault_tagsim *s)
 	return changed;
 }
 
-int vault_tagsim_list(struct vault_tagsim *s, int slave, struct vault_tag_entry *out, size_t max)
+int vault_tagsim_list(struct vault_tagsim *s, int slave, struct vault_tag_entry *out,
+		      size_t max)
 {
 	int r = -ENOENT;
 	pthread_mutex_lock(&s->mu);
@@ -250,7 +251,8 @@ int vault_tagsim_list(struct vault_tagsim *s, int slave, struct vault_tag_entry 
 		unsigned cnt = vault_shelf_node_tag_count(n->core);
 		for (unsigned i = 0; i < cnt && i < max; i++) {
 			uint16_t e[SHELF_ENTRY_WORDS];
-			vault_shelf_node_read_input(n->core, SHELF_IR_TABLE + i * SHELF_ENTRY_WORDS,
+			vault_shelf_node_read_input(n->core,
+						    SHELF_IR_TABLE + i * SHELF_ENTRY_WORDS,
 						    SHELF_ENTRY_WORDS, e);
 			for (unsigned w = 0; w < SHELF_TAG_ID_WORDS; w++) {
 				out[i].id[2 * w] = (uint8_t)(e[w] >> 8);
@@ -265,7 +267,8 @@ int vault_tagsim_list(struct vault_tagsim *s, int slave, struct vault_tag_entry 
 	return r;
 }
 
-static void apply_garble(enum vault_tagsim_garble g, unsigned addr, unsigned count, uint16_t *out)
+static void apply_garble(enum vault_tagsim_garble g, unsigned addr, unsigned count,
+			 uint16_t *out)
 {
 	for (unsigned i = 0; i < count; i++) {
 		unsigned a = addr + i;
@@ -291,7 +294,8 @@ int vault_tagsim_read_input(struct vault_tagsim *s, int slave, unsigned addr, un
 		r = -ETIMEDOUT;
 	else if ((r = vault_shelf_node_read_input(n->core, addr, count, out)) == 0) {
 		apply_garble(n->garble, addr, count, out);
-		if (n->map_version && addr <= SHELF_IR_MAP_VERSION && addr + count > SHELF_IR_MAP_VERSION)
+		if (n->map_version && addr <= SHELF_IR_MAP_VERSION &&
+		    addr + count > SHELF_IR_MAP_VERSION)
 			out[SHELF_IR_MAP_VERSION - addr] = n->map_version;
 		r = (int)count;
 		if (n->garble == VAULT_GARBLE_SHORT)
@@ -423,7 +427,8 @@ int vault_tagsim_command(struct vault_tagsim *s, const char *line, char *reply, 
 		vault_tagsim_scan(s);
 		r = 0;
 	} else if (!strcmp(cmd, "place") && argc == 4) {
-		if (parse_int(argv[2], 1, 255, &v) == 0 && vault_tagsim_parse_tag(argv[3], id) == 0)
+		if (parse_int(argv[2], 1, 255, &v) == 0 &&
+		    vault_tagsim_parse_tag(argv[3], id) == 0)
 			r = vault_tagsim_place(s, slave, (unsigned)v, id);
 	} else if (!strcmp(cmd, "remove") && argc == 3) {
 		if (vault_tagsim_parse_tag(argv[2], id) == 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Validation of shelf-node register words; see vault/tagdecode.h. */
-#include "vault/tagdecode.h"
 #include "shelf_regmap.h"
+#include "vault/tagdecode.h"
 
 #include <errno.h>
 #include <string.h>
@@ -21,13 +21,15 @@ int vault_tagdecode_header(const uint16_t *regs, size_t n, struct vault_shelf_he
 {
 	if (!regs || n != SHELF_HEADER_WORDS)
 		return refuse(why, VAULT_R_SHELF_BAD_REPLY, -EBADMSG);
-	if (regs[SHELF_IR_MAGIC_HI] != SHELF_MAGIC_HI || regs[SHELF_IR_MAGIC_LO] != SHELF_MAGIC_LO)
+	if (regs[SHELF_IR_MAGIC_HI] != SHELF_MAGIC_HI ||
+	    regs[SHELF_IR_MAGIC_LO] != SHELF_MAGIC_LO)
 		return refuse(why, VAULT_R_SHELF_BAD_REPLY, -EBADMSG);
 	/* Magic and version sit at fixed addresses in every version: past this check
 	 * nothing else may be interpreted under another map. */
 	if (regs[SHELF_IR_MAP_VERSION] != SHELF_MAP_VERSION)
 		return refuse(why, VAULT_R_SHELF_MAP_VERSION, -EBADMSG);
-	if (regs[SHELF_IR_ENTRY_WORDS] != SHELF_ENTRY_WORDS || regs[SHELF_IR_ANTENNA_COUNT] < 1 ||
+	if (regs[SHELF_IR_ENTRY_WORDS] != SHELF_ENTRY_WORDS ||
+	    regs[SHELF_IR_ANTENNA_COUNT] < 1 ||
 	    regs[SHELF_IR_ANTENNA_COUNT] > SHELF_MAX_ANTENNAS)
 		return refuse(why, VAULT_R_SHELF_BAD_REPLY, -EBADMSG);
 	for (unsigned a = SHELF_IR_SCAN_COUNT + 1; a < SHELF_HEADER_WORDS; a++)
@@ -37,14 +39,14 @@ int vault_tagdecode_header(const uint16_t *regs, size_t n, struct vault_shelf_he
 	    regs[SHELF_IR_TAG_COUNT] > regs[SHELF_IR_MAX_TAGS])
 		return refuse(why, VAULT_R_SHELF_TOO_MANY_TAGS, -EBADMSG);
 	*ret = (struct vault_shelf_header){
-		.map_version = regs[SHELF_IR_MAP_VERSION],
-		.fw_version = regs[SHELF_IR_FW_VERSION],
-		.antennas = regs[SHELF_IR_ANTENNA_COUNT],
-		.max_tags = regs[SHELF_IR_MAX_TAGS],
-		.tag_count = regs[SHELF_IR_TAG_COUNT],
-		.seq = regs[SHELF_IR_CHANGE_SEQ],
-		.health = regs[SHELF_IR_HEALTH],
-		.scans = regs[SHELF_IR_SCAN_COUNT],
+	    .map_version = regs[SHELF_IR_MAP_VERSION],
+	    .fw_version = regs[SHELF_IR_FW_VERSION],
+	    .antennas = regs[SHELF_IR_ANTENNA_COUNT],
+	    .max_tags = regs[SHELF_IR_MAX_TAGS],
+	    .tag_count = regs[SHELF_IR_TAG_COUNT],
+	    .seq = regs[SHELF_IR_CHANGE_SEQ],
+	    .health = regs[SHELF_IR_HEALTH],
+	    .scans = regs[SHELF_IR_SCAN_COUNT],
 	};
 	return 0;
 }
@@ -96,8 +98,9 @@ static int read_exact(vault_tagdecode_read_fn rd, void *ctx, unsigned addr, unsi
 	return 0;
 }
 
-int vault_tagdecode_poll(vault_tagdecode_read_fn rd, void *ctx, int have_last, uint16_t last_seq,
-			 struct vault_shelf_snapshot *snap, enum vault_reason *why)
+int vault_tagdecode_poll(vault_tagdecode_read_fn rd, void *ctx, int have_last,
+			 uint16_t last_seq, struct vault_shelf_snapshot *snap,
+			 enum vault_reason *why)
 {
 	uint16_t hw[SHELF_HEADER_WORDS], tw[SHELF_MAX_TAGS * SHELF_ENTRY_WORDS];
 	struct vault_shelf_header h, h2;
@@ -117,8 +120,8 @@ int vault_tagdecode_poll(vault_tagdecode_read_fn rd, void *ctx, int have_last, u
 			unsigned chunk = SHELF_ENTRIES_PER_READ * SHELF_ENTRY_WORDS;
 			if (chunk > words - off)
 				chunk = (unsigned)(words - off);
-			if ((r = read_exact(rd, ctx, SHELF_IR_TABLE + (unsigned)off, chunk, tw + off,
-					    why)) < 0)
+			if ((r = read_exact(rd, ctx, SHELF_IR_TABLE + (unsigned)off, chunk,
+					    tw + off, why)) < 0)
 				return r;
 			off += chunk;
 		}

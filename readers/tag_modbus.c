@@ -173,9 +173,9 @@ static void mb_close(void *h)
 }
 
 const struct vault_tagreader_ops vault_tagreader_modbus_ops = {
-	.name = "modbus",
-	.open = mb_open,
-	.poll = mb_poll,
-	.health = mb_health,
-	.close = mb_close,
+    .name = "modbus",
+    .open = mb_open,
+    .poll = mb_poll,
+    .health = mb_health,
+    .close = mb_close,
 };

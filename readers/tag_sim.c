@@ -61,9 +61,9 @@ static void sim_close(void *h)
 }
 
 const struct vault_tagreader_ops vault_tagreader_sim_ops = {
-	.name = "sim",
-	.open = sim_open,
-	.poll = sim_poll,
-	.health = sim_health,
-	.close = sim_close,
+    .name = "sim",
+    .open = sim_open,
+    .poll = sim_poll,
+    .health = sim_health,
+    .close = sim_close,
 };

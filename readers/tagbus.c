@@ -5,8 +5,8 @@
  * shelf's state; the loop owns another, updated only from posted messages. The only
  * shared things are the immutable config, atomic counters and the reference count.
  */
-#include "vault/tagreader.h"
 #include "vault/loop.h"
+#include "vault/tagreader.h"
 #include "vault/util.h"
 
 #include <errno.h>
@@ -23,13 +23,13 @@
 
 struct shelf_stats {
 	atomic_uint_fast64_t polls, ok, table_reads, timeouts, bad_replies, map_version,
-		too_many_tags, bus_errors, exceptions, faults;
+	    too_many_tags, bus_errors, exceptions, faults;
 };
 
 struct worker_shelf {
 	enum vault_shelf_state state;
 	bool have_seq; /* seq is the CHANGE_SEQ of tags[] */
-	bool seen_ok; /* answered at least once: later arrivals are not "initial" */
+	bool seen_ok;  /* answered at least once: later arrivals are not "initial" */
 	uint16_t seq, health;
 	unsigned ntags;
 	struct vault_tag_entry tags[VAULT_TAG_MAX_PER_SHELF];
@@ -58,7 +58,7 @@ struct vault_tagbus {
 	atomic_int h_connected, h_rs485_req, h_rs485_active, h_rs485_errno, h_errno;
 
 	struct worker_shelf w[VAULT_TAGBUS_MAX_SHELVES]; /* worker thread only */
-	struct loop_shelf l[VAULT_TAGBUS_MAX_SHELVES]; /* loop thread only */
+	struct loop_shelf l[VAULT_TAGBUS_MAX_SHELVES];	 /* loop thread only */
 };
 
 struct bus_msg {
@@ -125,7 +125,8 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 }
 
 int vault_tagbus_contents(const struct vault_tagbus *bus, unsigned shelf,
-			  struct vault_tag_entry *out, size_t max, enum vault_shelf_state *ret_state)
+			  struct vault_tag_entry *out, size_t max,
+			  enum vault_shelf_state *ret_state)
 {
 	if (!bus || shelf >= bus->cfg.nshelves)
 		return -ENOENT;
@@ -153,16 +154,16 @@ int vault_tagbus_stats(const struct vault_tagbus *bus, unsigned shelf,
 		return -ENOENT;
 	const struct shelf_stats *s = &bus->stats[shelf];
 	*ret = (struct vault_tagbus_stats){
-		.polls = atomic_load(&s->polls),
-		.ok = atomic_load(&s->ok),
-		.table_reads = atomic_load(&s->table_reads),
-		.timeouts = atomic_load(&s->timeouts),
-		.bad_replies = atomic_load(&s->bad_replies),
-		.map_version = atomic_load(&s->map_version),
-		.too_many_tags = atomic_load(&s->too_many_tags),
-		.bus_errors = atomic_load(&s->bus_errors),
-		.exceptions = atomic_load(&s->exceptions),
-		.faults = atomic_load(&s->faults),
+	    .polls = atomic_load(&s->polls),
+	    .ok = atomic_load(&s->ok),
+	    .table_reads = atomic_load(&s->table_reads),
+	    .timeouts = atomic_load(&s->timeouts),
+	    .bad_replies = atomic_load(&s->bad_replies),
+	    .map_version = atomic_load(&s->map_version),
+	    .too_many_tags = atomic_load(&s->too_many_tags),
+	    .bus_errors = atomic_load(&s->bus_errors),
+	    .exceptions = atomic_load(&s->exceptions),
+	    .faults = atomic_load(&s->faults),
 	};
 	return 0;
 }
@@ -172,11 +173,11 @@ int vault_tagbus_health(const struct vault_tagbus *bus, struct vault_tagreader_h
 	if (!bus)
 		return -EINVAL;
 	*ret = (struct vault_tagreader_health){
-		.connected = atomic_load(&bus->h_connected),
-		.rs485_requested = atomic_load(&bus->h_rs485_req),
-		.rs485_active = atomic_load(&bus->h_rs485_active),
-		.rs485_errno = atomic_load(&bus->h_rs485_errno),
-		.last_errno = atomic_load(&bus->h_errno),
+	    .connected = atomic_load(&bus->h_connected),
+	    .rs485_requested = atomic_load(&bus->h_rs485_req),
+	    .rs485_active = atomic_load(&bus->h_rs485_active),
+	    .rs485_errno = atomic_load(&bus->h_rs485_errno),
+	    .last_errno = atomic_load(&bus->h_errno),
 	};
 	return 0;
 }
@@ -222,7 +223,8 @@ static bool same_pair(const struct vault_tag_entry *a, const struct vault_tag_en
 	return a->antenna == b->antenna && !memcmp(a->id, b->id, VAULT_TAG_ID_BYTES);
 }
 
-static bool contains(const struct vault_tag_entry *set, unsigned n, const struct vault_tag_entry *t)
+static bool contains(const struct vault_tag_entry *set, unsigned n,
+		     const struct vault_tag_entry *t)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (same_pair(&set[i], t))
@@ -293,7 +295,8 @@ static void shelf_answered(struct vault_tagbus *bus, unsigned i, int changed,
 				add_ev(m, VAULT_TAGEV_DEPARTED, &bus->cfg)->tag = w->tags[k];
 		for (unsigned k = 0; k < snap->ntags; k++)
 			if (!contains(w->tags, w->ntags, &snap->tags[k])) {
-				struct vault_tag_event *e = add_ev(m, VAULT_TAGEV_ARRIVED, &bus->cfg);
+				struct vault_tag_event *e =
+				    add_ev(m, VAULT_TAGEV_ARRIVED, &bus->cfg);
 				e->tag = snap->tags[k];
 				e->initial = !w->seen_ok;
 			}
@@ -364,20 +367,23 @@ static void *worker(void *arg)
 			publish_health(bus, h);
 		}
 		bool bus_gone = false;
-		for (unsigned i = 0; i < cfg->nshelves && !bus_gone && !atomic_load(&bus->stopping);
-		     i++) {
+		for (unsigned i = 0;
+		     i < cfg->nshelves && !bus_gone && !atomic_load(&bus->stopping); i++) {
 			struct worker_shelf *w = &bus->w[i];
 			/* A shelf already in fault gets one attempt per sweep, so a dead
 			 * shelf costs the others one timeout, not retries + 1. */
-			unsigned attempts = w->state == VAULT_SHELF_FAULT ? 1 : cfg->retries + 1;
+			unsigned attempts =
+			    w->state == VAULT_SHELF_FAULT ? 1 : cfg->retries + 1;
 			enum vault_reason why = VAULT_R_SHELF_BAD_REPLY;
 			int r = -EOPNOTSUPP;
-			for (unsigned a = 0; a < attempts && !atomic_load(&bus->stopping); a++) {
+			for (unsigned a = 0; a < attempts && !atomic_load(&bus->stopping);
+			     a++) {
 				atomic_fetch_add(&bus->stats[i].polls, 1);
 				why = VAULT_R_SHELF_BAD_REPLY;
-				r = bus->ops->poll ? bus->ops->poll(h, cfg->shelves[i].slave_id,
-								    w->have_seq, w->seq, snap, &why)
-						   : -EOPNOTSUPP;
+				r = bus->ops->poll
+					? bus->ops->poll(h, cfg->shelves[i].slave_id,
+							 w->have_seq, w->seq, snap, &why)
+					: -EOPNOTSUPP;
 				if (r >= 0 || r == -EAGAIN)
 					break;
 				count_failure(&bus->stats[i], why);
@@ -396,7 +402,8 @@ static void *worker(void *arg)
 		if (bus_gone) {
 			/* Reopen before the next sweep: a TCP peer restarted, a USB serial
 			 * adapter re-enumerated. */
-			bus->ops->close(h);
+			if (bus->ops->close)
+				bus->ops->close(h);
 			h = NULL;
 			atomic_store(&bus->h_connected, 0);
 			nap(bus, cfg->reconnect_ms);
@@ -440,9 +447,9 @@ static int validate(const struct vault_tagbus_config *c)
 	for (unsigned i = 0; i < c->nshelves; i++) {
 		int id = c->shelves[i].slave_id;
 		/* RTU: 0 is broadcast (no reply); libmodbus accepts 1..247 (TCP also 255). */
-		bool id_ok = c->kind == VAULT_TAGBUS_RTU ? id >= 1 && id <= 247
-			   : c->kind == VAULT_TAGBUS_TCP ? (id >= 0 && id <= 247) || id == 255
-							 : id >= 0 && id <= 255;
+		bool id_ok = c->kind == VAULT_TAGBUS_RTU   ? id >= 1 && id <= 247
+			     : c->kind == VAULT_TAGBUS_TCP ? (id >= 0 && id <= 247) || id == 255
+							   : id >= 0 && id <= 255;
 		if (!id_ok || !c->shelves[i].name[0] ||
 		    !memchr(c->shelves[i].name, 0, sizeof c->shelves[i].name))
 			return -EINVAL;
@@ -454,9 +461,9 @@ static int validate(const struct vault_tagbus_config *c)
 	return 0;
 }
 
-int vault_tagbus_new(const struct vault_tagbus_config *cfg, const struct vault_tagreader_ops *ops,
-		     struct vault_loop *loop, vault_tagbus_event_cb cb, void *ud,
-		     struct vault_tagbus **ret)
+int vault_tagbus_new(const struct vault_tagbus_config *cfg,
+		     const struct vault_tagreader_ops *ops, struct vault_loop *loop,
+		     vault_tagbus_event_cb cb, void *ud, struct vault_tagbus **ret)
 {
 	if (!cfg || !loop || !ret)
 		return -EINVAL;

@@ -9,6 +9,7 @@
  * are refused with their reason and counted, a missing device and a refused TCP
  * connection are bus faults, RS-485 mode on a pty is refused but not fatal.
  */
+#include "shelf_regmap.h"
 #include "tap.h"
 #include "vault/loop.h"
 #include "vault/reason.h"
@@ -37,6 +38,7 @@
 static struct vault_loop *loop;
 static char evlog[512][96];
 static int nev;
+static int shelf2_health = -1;
 
 /* The rig under test. */
 static struct vault_tagbus *buses[2];
@@ -62,11 +64,15 @@ static void on_event(struct vault_tagbus *bus, const struct vault_tag_event *ev,
 	case VAULT_TAGEV_ARRIVED:
 	case VAULT_TAGEV_DEPARTED:
 		vault_hex(ev->tag.id, VAULT_TAG_ID_BYTES, hex);
-		snprintf(s, 96, "%s %s %u %s%s", ev->kind == VAULT_TAGEV_ARRIVED ? "ARRIVED" : "DEPARTED",
+		snprintf(s, 96, "%s %s %u %s%s",
+			 ev->kind == VAULT_TAGEV_ARRIVED ? "ARRIVED" : "DEPARTED",
 			 ev->shelf_name, ev->tag.antenna, hex, ev->initial ? " initial" : "");
 		break;
 	case VAULT_TAGEV_HEALTH:
-		return; /* NO_SCAN clearing right after start: not part of the checks */
+		/* Kept apart: NO_SCAN may clear just after start, depending on timing. */
+		if (!strcmp(ev->shelf_name, "shelf-2"))
+			shelf2_health = ev->health;
+		return;
 	}
 	nev++;
 }
@@ -224,7 +230,8 @@ static int contents(const char *shelf, char *out, size_t size, enum vault_shelf_
 	struct vault_tagbus *b;
 	int i = find_shelf(shelf, &b);
 	struct vault_tag_entry t[VAULT_TAG_MAX_PER_SHELF];
-	int n = i < 0 ? -ENOENT : vault_tagbus_contents(b, (unsigned)i, t, VAULT_TAG_MAX_PER_SHELF, st);
+	int n = i < 0 ? -ENOENT
+		      : vault_tagbus_contents(b, (unsigned)i, t, VAULT_TAG_MAX_PER_SHELF, st);
 	out[0] = 0;
 	for (int k = 0; k < n; k++) {
 		char hex[2 * VAULT_TAG_ID_BYTES + 1];
@@ -248,9 +255,13 @@ static bool has_contents(const char *shelf, const char *want, enum vault_shelf_s
 static void scenario(const char *rig, bool modbus)
 {
 	int m = nev;
-	const char *start[] = {"ONLINE shelf-1", "ONLINE shelf-2", "ONLINE shelf-3",
-			       "ONLINE kiosk-pad", "ONLINE shredder-throat",
-			       "FAULT ghost SHELF_TIMEOUT", "FAULT ghost-tcp SHELF_EXCEPTION"};
+	const char *start[] = {"ONLINE shelf-1",
+			       "ONLINE shelf-2",
+			       "ONLINE shelf-3",
+			       "ONLINE kiosk-pad",
+			       "ONLINE shredder-throat",
+			       "FAULT ghost SHELF_TIMEOUT",
+			       "FAULT ghost-tcp SHELF_EXCEPTION"};
 	ok(expect_exactly(m, start, modbus ? 7 : 6),
 	   "%s: every present shelf comes ONLINE; an absent slave is a FAULT (timeout%s)", rig,
 	   modbus ? "; absent TCP unit: gateway exception" : "");
@@ -261,12 +272,14 @@ static void scenario(const char *rig, bool modbus)
 	ctl("place 2 1 " T3);
 	ctl("place 3 2 " T4);
 	ctl("place 10 1 " T5);
-	const char *s1[] = {"ARRIVED shelf-1 1 " T1, "ARRIVED shelf-1 2 " T2, "ARRIVED shelf-2 1 " T3,
-			    "ARRIVED shelf-3 2 " T4, "ARRIVED kiosk-pad 1 " T5};
-	ok(expect_exactly(m, s1, 5), "%s: 5 tags placed on 4 nodes: exactly 5 arrivals, right shelf and antenna", rig);
+	const char *s1[] = {"ARRIVED shelf-1 1 " T1, "ARRIVED shelf-1 2 " T2,
+			    "ARRIVED shelf-2 1 " T3, "ARRIVED shelf-3 2 " T4,
+			    "ARRIVED kiosk-pad 1 " T5};
+	ok(expect_exactly(m, s1, 5),
+	   "%s: 5 tags placed on 4 nodes: exactly 5 arrivals, right shelf and antenna", rig);
 	ok(has_contents("shelf-1", "1:" T1 " 2:" T2, VAULT_SHELF_OK) &&
-		   has_contents("kiosk-pad", "1:" T5, VAULT_SHELF_OK) &&
-		   has_contents("shredder-throat", "", VAULT_SHELF_OK),
+	       has_contents("kiosk-pad", "1:" T5, VAULT_SHELF_OK) &&
+	       has_contents("shredder-throat", "", VAULT_SHELF_OK),
 	   "%s: the loop's view of shelf contents matches", rig);
 
 	m = nev;
@@ -275,32 +288,38 @@ static void scenario(const char *rig, bool modbus)
 	ctl("place 3 1 " T3);
 	ctl("place 2 2 " T7);
 	ctl("place 11 1 " T5); /* kiosk pad -> shredder throat */
-	const char *s2[] = {"DEPARTED shelf-1 1 " T1, "DEPARTED shelf-1 2 " T2, "ARRIVED shelf-1 3 " T2,
-			    "DEPARTED shelf-2 1 " T3, "ARRIVED shelf-3 1 " T3, "ARRIVED shelf-2 2 " T7,
+	const char *s2[] = {"DEPARTED shelf-1 1 " T1,	"DEPARTED shelf-1 2 " T2,
+			    "ARRIVED shelf-1 3 " T2,	"DEPARTED shelf-2 1 " T3,
+			    "ARRIVED shelf-3 1 " T3,	"ARRIVED shelf-2 2 " T7,
 			    "DEPARTED kiosk-pad 1 " T5, "ARRIVED shredder-throat 1 " T5};
 	ok(expect_exactly(m, s2, 8),
-	   "%s: removal, antenna move, shelf move, pad->throat: exact departures and arrivals", rig);
+	   "%s: removal, antenna move, shelf move, pad->throat: exact departures and arrivals",
+	   rig);
 
 	m = nev;
 	ctl("silence 2 on");
 	ctl("place 1 1 " T6);
 	const char *s3[] = {"FAULT shelf-2 SHELF_TIMEOUT", "ARRIVED shelf-1 1 " T6};
-	ok(expect_exactly(m, s3, 2), "%s: a silent shelf is a FAULT (timeout); the others keep reporting", rig);
+	ok(expect_exactly(m, s3, 2),
+	   "%s: a silent shelf is a FAULT (timeout); the others keep reporting", rig);
 	ok(has_contents("shelf-2", "2:" T7, VAULT_SHELF_FAULT),
 	   "%s: the silent shelf keeps its last-known contents, no departures", rig);
 	m = nev;
 	ctl("remove 2 " T7);
 	settle();
-	ok(nev == m, "%s: a tag taken from a silent shelf is not reported while it is silent", rig);
+	ok(nev == m, "%s: a tag taken from a silent shelf is not reported while it is silent",
+	   rig);
 	ctl("silence 2 off");
 	const char *s4[] = {"RECOVERED shelf-2", "DEPARTED shelf-2 2 " T7};
-	ok(expect_exactly(m, s4, 2), "%s: when it answers again: RECOVERED, then the departure", rig);
+	ok(expect_exactly(m, s4, 2), "%s: when it answers again: RECOVERED, then the departure",
+	   rig);
 
 	struct vault_tagbus_stats before = stats_of("shelf-3");
 	m = nev;
 	ctl("garble 3 on");
 	const char *s5[] = {"FAULT shelf-3 SHELF_BAD_REPLY"};
-	ok(expect_exactly(m, s5, 1), "%s: a reply with a corrupt magic is refused by our validation", rig);
+	ok(expect_exactly(m, s5, 1),
+	   "%s: a reply with a corrupt magic is refused by our validation", rig);
 	ok(has_contents("shelf-3", "2:" T4 " 1:" T3, VAULT_SHELF_FAULT),
 	   "%s: contents kept through the garbled replies", rig);
 	m = nev;
@@ -312,28 +331,33 @@ static void scenario(const char *rig, bool modbus)
 	settle();
 	ok(nev == m, "%s: further refusals while in fault raise no more events", rig);
 	struct vault_tagbus_stats after = stats_of("shelf-3");
-	ok(after.bad_replies >= before.bad_replies + 2 && after.too_many_tags > before.too_many_tags &&
-		   after.map_version > before.map_version && after.faults == before.faults + 1,
-	   "%s: bad replies, oversized tag count and wrong map version each counted (%llu %llu %llu)",
+	ok(after.bad_replies >= before.bad_replies + 2 &&
+	       after.too_many_tags > before.too_many_tags &&
+	       after.map_version > before.map_version && after.faults == before.faults + 1,
+	   "%s: bad replies, oversized tag count and wrong map version each counted (%llu %llu "
+	   "%llu)",
 	   rig, (unsigned long long)(after.bad_replies - before.bad_replies),
 	   (unsigned long long)(after.too_many_tags - before.too_many_tags),
 	   (unsigned long long)(after.map_version - before.map_version));
 	ctl("mapver 3 0");
 	ctl("garble 3 off");
 	const char *s6[] = {"RECOVERED shelf-3"};
-	ok(expect_exactly(m, s6, 1), "%s: recovers with no tag events (contents unchanged)", rig);
+	ok(expect_exactly(m, s6, 1), "%s: recovers with no tag events (contents unchanged)",
+	   rig);
 
 	m = nev;
 	ctl("garble 3 count");
 	const char *s7[] = {"FAULT shelf-3 SHELF_TOO_MANY_TAGS"};
-	ok(expect_exactly(m, s7, 1), "%s: TAG_COUNT over MAX_TAGS is a FAULT named SHELF_TOO_MANY_TAGS", rig);
+	ok(expect_exactly(m, s7, 1),
+	   "%s: TAG_COUNT over MAX_TAGS is a FAULT named SHELF_TOO_MANY_TAGS", rig);
 	m = nev;
 	ctl("garble 3 off");
 	ok(expect_exactly(m, s6, 1), "%s: recovers again", rig);
 	m = nev;
 	ctl("mapver 3 2");
 	const char *s7b[] = {"FAULT shelf-3 SHELF_MAP_VERSION"};
-	ok(expect_exactly(m, s7b, 1), "%s: register-map version 2 is refused as SHELF_MAP_VERSION", rig);
+	ok(expect_exactly(m, s7b, 1),
+	   "%s: register-map version 2 is refused as SHELF_MAP_VERSION", rig);
 	m = nev;
 	ctl("mapver 3 0");
 	ok(expect_exactly(m, s6, 1), "%s: version 1 again: recovers", rig);
@@ -345,7 +369,9 @@ static void scenario(const char *rig, bool modbus)
 	const char *s8[] = {"FAULT shelf-1 SHELF_BAD_REPLY", "FAULT kiosk-pad SHELF_BAD_REPLY",
 			    "FAULT shelf-2 SHELF_BAD_REPLY"};
 	ok(expect_exactly(m, s8, 3),
-	   "%s: damaged frames (RTU CRC, TCP length) and a short reply are refused as bad replies", rig);
+	   "%s: damaged frames (RTU CRC, TCP length) and a short reply are refused as bad "
+	   "replies",
+	   rig);
 	m = nev;
 	ctl("garble 1 off");
 	ctl("garble 10 off");
@@ -355,7 +381,8 @@ static void scenario(const char *rig, bool modbus)
 	ok(has_contents("shelf-1", "3:" T2 " 1:" T6, VAULT_SHELF_OK),
 	   "%s: shelf-1 holds exactly T2 on antenna 3 and T6 on antenna 1", rig);
 	struct vault_tagbus_stats g = stats_of("ghost");
-	ok(g.timeouts > 0 && g.ok == 0 && g.faults == 1, "%s: the absent slave's timeouts are counted, one FAULT", rig);
+	ok(g.timeouts > 0 && g.ok == 0 && g.faults == 1,
+	   "%s: the absent slave's timeouts are counted, one FAULT", rig);
 }
 
 static bool all_faulted(void *arg)
@@ -402,9 +429,9 @@ static pid_t start_sim(const char *dir, int *ret_port)
 	if (pid == 0) {
 		dup2(p[1], 1);
 		close(p[0]);
-		execl(exe, exe, "--tcp", "0", "--tcp-slaves", "10:1,11:1", "--rtu-link", rtu, "--slaves",
-		      slaves_arg, "--control", ctl_path, "--scan-ms", "5", "--appear", "2", "--vanish",
-		      "2", (char *)NULL);
+		execl(exe, exe, "--tcp", "0", "--tcp-slaves", "10:1,11:1", "--rtu-link", rtu,
+		      "--slaves", slaves_arg, "--control", ctl_path, "--scan-ms", "5",
+		      "--appear", "2", "--vanish", "2", (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -443,11 +470,13 @@ int main(void)
 		tap_skip_all("no temp dir");
 	int port = 0;
 	sim_pid = start_sim(dir, &port);
-	ok(sim_pid > 0 && port > 0, "shelf-sim started: TCP port %d, RTU link %s/rtu", port, dir);
+	ok(sim_pid > 0 && port > 0, "shelf-sim started: TCP port %d, RTU link %s/rtu", port,
+	   dir);
 	if (sim_pid <= 0)
 		return tap_done();
 
-	struct vault_tagbus_config rtu = {.kind = VAULT_TAGBUS_RTU, .baud = 115200, .parity = 'N', .rs485 = 1};
+	struct vault_tagbus_config rtu = {
+	    .kind = VAULT_TAGBUS_RTU, .baud = 115200, .parity = 'N', .rs485 = 1};
 	snprintf(rtu.device, sizeof rtu.device, "%s/rtu", dir);
 	add_shelf(&rtu, 1, "shelf-1");
 	add_shelf(&rtu, 2, "shelf-2");
@@ -461,7 +490,7 @@ int main(void)
 	add_shelf(&tcp, 12, "ghost-tcp");
 	fast(&tcp);
 	ok(vault_tagbus_new(&rtu, NULL, loop, on_event, NULL, &buses[0]) == 0 &&
-		   vault_tagbus_new(&tcp, NULL, loop, on_event, NULL, &buses[1]) == 0,
+	       vault_tagbus_new(&tcp, NULL, loop, on_event, NULL, &buses[1]) == 0,
 	   "an RTU bus (4 slave ids, one line) and a TCP bus (3 unit ids) started");
 	nbuses = 2;
 	scenario("modbus", true);
@@ -469,21 +498,40 @@ int main(void)
 	struct vault_tagreader_health h;
 	vault_tagbus_health(buses[0], &h);
 	ok(h.connected && h.rs485_requested && !h.rs485_active && h.rs485_errno == ENOTTY,
-	   "RS-485 mode asked on a pty: refused with ENOTTY, reported, the line works anyway (errno %d)",
+	   "RS-485 mode asked on a pty: refused with ENOTTY, reported, the line works anyway "
+	   "(errno %d)",
 	   h.rs485_errno);
 
-	int m = nev;
+	/* A full table over the RTU line: 70 tags on shelf-2, capacity 64. */
+	int m = nev, placed = 0;
+	for (int i = 0; i < 70; i++)
+		placed += ctl("place 2 %d e2000000000000000000%04x", 1 + i % 4, 0x100 + i) == 0;
+	static char many[64][96];
+	const char *manyp[64];
+	for (int i = 0; i < 64; i++) {
+		snprintf(many[i], sizeof many[i], "ARRIVED shelf-2 %d e2000000000000000000%04x",
+			 1 + i % 4, 0x100 + i);
+		manyp[i] = many[i];
+	}
+	ok(placed == 70 && expect_exactly(m, manyp, 64),
+	   "70 tags on a 64-entry shelf over RTU: exactly the first 64 arrive (chunked reads)");
+	ok(shelf2_health >= 0 && (shelf2_health & SHELF_HEALTH_TABLE_FULL),
+	   "the node's TABLE_FULL health flag is reported (health 0x%x)", shelf2_health);
+
+	m = nev;
 	ok(ctl("quit") == 0, "simulator told to quit");
 	int status = 0;
 	waitpid(sim_pid, &status, 0);
 	sim_pid = -1;
-	ok(run_until(all_faulted, NULL), "simulator gone: every shelf on both buses is in FAULT");
+	ok(run_until(all_faulted, NULL),
+	   "simulator gone: every shelf on both buses is in FAULT");
 	bool kept = has_contents("shelf-3", "2:" T4 " 1:" T3, VAULT_SHELF_FAULT) &&
 		    has_contents("shredder-throat", "1:" T5, VAULT_SHELF_FAULT);
 	bool no_departure = true;
 	for (int i = m; i < nev; i++)
 		no_departure = no_departure && strncmp(evlog[i % 512], "DEPARTED", 8);
-	ok(kept && no_departure, "contents kept and no departures when the whole bus goes away");
+	ok(kept && no_departure,
+	   "contents kept and no departures when the whole bus goes away");
 	vault_tagbus_free(buses[0]);
 	vault_tagbus_free(buses[1]);
 	buses[0] = buses[1] = NULL;
@@ -501,17 +549,21 @@ int main(void)
 	refused.nshelves = 0;
 	add_shelf(&refused, 1, "no-listener");
 	ok(vault_tagbus_new(&bad, NULL, loop, on_event, NULL, &buses[0]) == 0 &&
-		   vault_tagbus_new(&refused, NULL, loop, on_event, NULL, &buses[1]) == 0,
+	       vault_tagbus_new(&refused, NULL, loop, on_event, NULL, &buses[1]) == 0,
 	   "buses on a missing device and a closed port still start (faults are events)");
 	nbuses = 2;
-	const char *sb[] = {"FAULT no-device SHELF_BUS_ERROR", "FAULT no-listener SHELF_BUS_ERROR"};
+	const char *sb[] = {"FAULT no-device SHELF_BUS_ERROR",
+			    "FAULT no-listener SHELF_BUS_ERROR"};
 	struct expect x = {m, sb, 2};
-	ok(run_until(all_seen, &x), "missing serial device and refused connection: FAULT SHELF_BUS_ERROR");
+	ok(run_until(all_seen, &x),
+	   "missing serial device and refused connection: FAULT SHELF_BUS_ERROR");
 	settle();
 	struct vault_tagbus_stats st = stats_of("no-device");
 	vault_tagbus_health(buses[0], &h);
-	ok(st.bus_errors >= 2 && st.faults == 1 && nev == m + 2 && !h.connected && h.last_errno == ENOENT,
-	   "reopen attempts counted as bus errors, one FAULT each, health says ENOENT (%llu, errno %d)",
+	ok(st.bus_errors >= 2 && st.faults == 1 && nev == m + 2 && !h.connected &&
+	       h.last_errno == ENOENT,
+	   "reopen attempts counted as bus errors, one FAULT each, health says ENOENT (%llu, "
+	   "errno %d)",
 	   (unsigned long long)st.bus_errors, h.last_errno);
 	vault_tagbus_free(buses[0]);
 	vault_tagbus_free(buses[1]);
@@ -551,7 +603,8 @@ int main(void)
 	add_shelf(&sc, 10, "kiosk-pad");
 	add_shelf(&sc, 11, "shredder-throat");
 	fast(&sc);
-	ok(vault_tagbus_new(&sc, NULL, loop, on_event, NULL, &buses[0]) == 0, "sim bus started");
+	ok(vault_tagbus_new(&sc, NULL, loop, on_event, NULL, &buses[0]) == 0,
+	   "sim bus started");
 	nbuses = 1;
 	scenario("sim", false);
 	vault_tagbus_free(buses[0]);

@@ -21,19 +21,19 @@
 struct vault_shelf_node;
 
 struct vault_shelf_node_config {
-	unsigned antennas; /* 1..SHELF_MAX_ANTENNAS */
-	unsigned max_tags; /* 1..SHELF_MAX_TAGS */
+	unsigned antennas;     /* 1..SHELF_MAX_ANTENNAS */
+	unsigned max_tags;     /* 1..SHELF_MAX_TAGS */
 	unsigned appear_scans; /* K >= 1 */
 	unsigned vanish_scans; /* M >= 1 */
-	uint16_t fw_version; /* major << 8 | minor */
-	uint16_t map_version; /* 0 = SHELF_MAP_VERSION; other values only to test readers */
+	uint16_t fw_version;   /* major << 8 | minor */
+	uint16_t map_version;  /* 0 = SHELF_MAP_VERSION; other values only to test readers */
 };
 
 /* One read by the antenna driver during a scan. */
 struct vault_shelf_seen {
-	uint8_t id[12]; /* 96-bit EPC */
+	uint8_t id[12];	 /* 96-bit EPC */
 	uint8_t antenna; /* 1..antennas */
-	int16_t rssi; /* dBm */
+	int16_t rssi;	 /* dBm */
 };
 
 /* Returns 0 or -EINVAL (a value out of range), -ENOMEM. */
@@ -52,7 +52,8 @@ int vault_shelf_node_scan(struct vault_shelf_node *n, const struct vault_shelf_s
 			  size_t nseen);
 
 /* Mark an antenna faulty (HEALTH bit). Returns 0 or -EINVAL. */
-int vault_shelf_node_set_antenna_fault(struct vault_shelf_node *n, unsigned antenna, int faulty);
+int vault_shelf_node_set_antenna_fault(struct vault_shelf_node *n, unsigned antenna,
+				       int faulty);
 
 /*
  * Register access as a Modbus server would do it. Fills out[0..count-1] with input

@@ -19,8 +19,8 @@
 
 struct vault_tag_entry {
 	uint8_t id[VAULT_TAG_ID_BYTES]; /* 96-bit EPC */
-	uint8_t antenna; /* 1-based */
-	int16_t rssi; /* dBm */
+	uint8_t antenna;		/* 1-based */
+	int16_t rssi;			/* dBm */
 };
 
 struct vault_shelf_header {
@@ -72,6 +72,7 @@ typedef int (*vault_tagdecode_read_fn)(void *ctx, unsigned addr, unsigned count,
  * the read function says, a short read as SHELF_BAD_REPLY, decode failures as above.
  * Blocks as long as rd does.
  */
-int vault_tagdecode_poll(vault_tagdecode_read_fn rd, void *ctx, int have_last, uint16_t last_seq,
-			 struct vault_shelf_snapshot *snap, enum vault_reason *why);
+int vault_tagdecode_poll(vault_tagdecode_read_fn rd, void *ctx, int have_last,
+			 uint16_t last_seq, struct vault_shelf_snapshot *snap,
+			 enum vault_reason *why);
 #endif

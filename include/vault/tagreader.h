@@ -44,22 +44,22 @@ enum vault_tagbus_kind {
 };
 
 struct vault_tagbus_shelf_config {
-	int slave_id; /* 1..247 (RTU) or unit id 0..255 (TCP) */
+	int slave_id;			  /* 1..247 (RTU) or unit id 0..255 (TCP) */
 	char name[VAULT_TAGBUS_NAME_MAX]; /* "shelf-A3", "kiosk-pad", "shredder-throat" */
 };
 
 struct vault_tagbus_config {
 	enum vault_tagbus_kind kind;
 	/* RTU */
-	char device[256]; /* /dev/ttyUSB0, or a pty path */
-	int baud; /* default 19200 */
-	char parity; /* 'N', 'E', 'O'; default 'E' */
+	char device[256];	  /* /dev/ttyUSB0, or a pty path */
+	int baud;		  /* default 19200 */
+	char parity;		  /* 'N', 'E', 'O'; default 'E' */
 	int data_bits, stop_bits; /* default 8, 1 */
 	int rs485; /* ask for RS-485 mode (TIOCSRS485); failure (ENOTTY on a pty, a
 		    * USB adapter doing it in hardware) is not fatal: see health */
 	/* TCP */
 	char host[256]; /* "127.0.0.1" */
-	int port; /* default 502 */
+	int port;	/* default 502 */
 	/* SIM: the simulator this bus reads (not owned; must outlive the bus) */
 	struct vault_tagsim *sim;
 
@@ -67,10 +67,10 @@ struct vault_tagbus_config {
 	struct vault_tagbus_shelf_config shelves[VAULT_TAGBUS_MAX_SHELVES];
 
 	unsigned response_timeout_ms; /* default 200 */
-	unsigned byte_timeout_ms; /* default 50; 0 = none */
+	unsigned byte_timeout_ms;     /* default 50; 0 = none */
 	unsigned retries; /* extra attempts per poll of an answering shelf; default 1 */
 	unsigned poll_interval_ms; /* pause between bus sweeps; default 100 */
-	unsigned reconnect_ms; /* pause before reopening a failed bus; default 1000 */
+	unsigned reconnect_ms;	   /* pause before reopening a failed bus; default 1000 */
 };
 
 /* Fill defaults (kind 0 = unset). */
@@ -82,7 +82,7 @@ struct vault_tagreader_health {
 	int connected;
 	int rs485_requested, rs485_active;
 	int rs485_errno; /* why RS-485 mode was refused (ENOTTY on a pty), or 0 */
-	int last_errno; /* of the last failure */
+	int last_errno;	 /* of the last failure */
 };
 
 /*
@@ -106,7 +106,7 @@ struct vault_tagreader_ops {
 };
 
 extern const struct vault_tagreader_ops vault_tagreader_modbus_ops; /* RTU and TCP */
-extern const struct vault_tagreader_ops vault_tagreader_sim_ops; /* cfg->sim */
+extern const struct vault_tagreader_ops vault_tagreader_sim_ops;    /* cfg->sim */
 
 /* ---- the bus ---- */
 
@@ -129,19 +129,19 @@ enum vault_shelf_state {
 
 struct vault_tag_event {
 	enum vault_tag_event_kind kind;
-	unsigned shelf; /* index in the config */
+	unsigned shelf;		/* index in the config */
 	const char *shelf_name; /* valid during the callback */
 	int slave_id;
 	struct vault_tag_entry tag; /* ARRIVED, DEPARTED */
-	int initial; /* ARRIVED from the first read of this shelf */
-	enum vault_reason reason; /* FAULT */
-	uint16_t health; /* HEALTH, ONLINE, RECOVERED: SHELF_HEALTH_* flags */
-	int64_t mono_us; /* when the worker saw it */
+	int initial;		    /* ARRIVED from the first read of this shelf */
+	enum vault_reason reason;   /* FAULT */
+	uint16_t health;	    /* HEALTH, ONLINE, RECOVERED: SHELF_HEALTH_* flags */
+	int64_t mono_us;	    /* when the worker saw it */
 };
 
 /* Runs on the loop thread; must not block. */
-typedef void (*vault_tagbus_event_cb)(struct vault_tagbus *bus, const struct vault_tag_event *ev,
-				      void *ud);
+typedef void (*vault_tagbus_event_cb)(struct vault_tagbus *bus,
+				      const struct vault_tag_event *ev, void *ud);
 
 /*
  * Validate cfg (copied), start the bus's worker thread. The bus is opened by the
@@ -151,9 +151,9 @@ typedef void (*vault_tagbus_event_cb)(struct vault_tagbus *bus, const struct vau
  * device/host, SIM without sim), -ENOMEM, or -errno from thread creation.
  * Call on the loop thread.
  */
-int vault_tagbus_new(const struct vault_tagbus_config *cfg, const struct vault_tagreader_ops *ops,
-		     struct vault_loop *loop, vault_tagbus_event_cb cb, void *ud,
-		     struct vault_tagbus **ret);
+int vault_tagbus_new(const struct vault_tagbus_config *cfg,
+		     const struct vault_tagreader_ops *ops, struct vault_loop *loop,
+		     vault_tagbus_event_cb cb, void *ud, struct vault_tagbus **ret);
 /* Stop and join the worker (blocks until its current request ends: at most
  * response_timeout * (retries + 1) or so), close the bus. Events still queued in the
  * loop are dropped without callbacks. Accepts NULL. Loop thread. */
@@ -163,14 +163,15 @@ void vault_tagbus_free(struct vault_tagbus *bus);
  * Returns the tag count (0..VAULT_TAG_MAX_PER_SHELF), copying at most max entries,
  * or -ENOENT (no such shelf). ret_state may be NULL. */
 int vault_tagbus_contents(const struct vault_tagbus *bus, unsigned shelf,
-			  struct vault_tag_entry *out, size_t max, enum vault_shelf_state *ret_state);
+			  struct vault_tag_entry *out, size_t max,
+			  enum vault_shelf_state *ret_state);
 /* Index of the shelf named `name`, or -ENOENT. */
 int vault_tagbus_shelf_index(const struct vault_tagbus *bus, const char *name);
 
 /* Counters, read lock-free from any thread. */
 struct vault_tagbus_stats {
-	uint64_t polls; /* shelf polls attempted (each retry counts) */
-	uint64_t ok; /* polls that succeeded */
+	uint64_t polls;	      /* shelf polls attempted (each retry counts) */
+	uint64_t ok;	      /* polls that succeeded */
 	uint64_t table_reads; /* polls that re-read the table */
 	uint64_t timeouts, bad_replies, map_version, too_many_tags, bus_errors, exceptions;
 	uint64_t faults; /* transitions into FAULT */

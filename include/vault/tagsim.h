@@ -23,11 +23,11 @@ struct vault_tagsim;
 
 enum vault_tagsim_garble {
 	VAULT_GARBLE_OFF = 0,
-	VAULT_GARBLE_MAGIC, /* header magic corrupted */
-	VAULT_GARBLE_COUNT, /* TAG_COUNT 0xFFFF, more than MAX_TAGS */
+	VAULT_GARBLE_MAGIC,   /* header magic corrupted */
+	VAULT_GARBLE_COUNT,   /* TAG_COUNT 0xFFFF, more than MAX_TAGS */
 	VAULT_GARBLE_ANTENNA, /* table entries name antenna 255 */
-	VAULT_GARBLE_SHORT, /* one register fewer than asked (framed correctly) */
-	VAULT_GARBLE_CRC, /* transport damage: RTU frame with a bad CRC */
+	VAULT_GARBLE_SHORT,   /* one register fewer than asked (framed correctly) */
+	VAULT_GARBLE_CRC,     /* transport damage: RTU frame with a bad CRC */
 };
 
 /* Returns 0 or -EINVAL / -ENOMEM. appear/vanish: debounce K and M for every node. */
@@ -44,7 +44,8 @@ int vault_tagsim_has(struct vault_tagsim *s, int slave);
 int vault_tagsim_place(struct vault_tagsim *s, int slave, unsigned antenna,
 		       const uint8_t id[VAULT_TAG_ID_BYTES]);
 /* Returns 0 or -ENOENT (no such slave, or the tag is not in its field). */
-int vault_tagsim_remove(struct vault_tagsim *s, int slave, const uint8_t id[VAULT_TAG_ID_BYTES]);
+int vault_tagsim_remove(struct vault_tagsim *s, int slave,
+			const uint8_t id[VAULT_TAG_ID_BYTES]);
 /* Fault switches: 0 or -ENOENT / -EINVAL. */
 int vault_tagsim_silence(struct vault_tagsim *s, int slave, int on);
 int vault_tagsim_garble(struct vault_tagsim *s, int slave, enum vault_tagsim_garble kind);
@@ -55,7 +56,8 @@ int vault_tagsim_map_version(struct vault_tagsim *s, int slave, uint16_t version
 /* One antenna scan on every node. Returns the number of nodes whose table changed. */
 int vault_tagsim_scan(struct vault_tagsim *s);
 /* The node's debounced table. Returns the count (copies at most max) or -ENOENT. */
-int vault_tagsim_list(struct vault_tagsim *s, int slave, struct vault_tag_entry *out, size_t max);
+int vault_tagsim_list(struct vault_tagsim *s, int slave, struct vault_tag_entry *out,
+		      size_t max);
 
 /*
  * A Modbus read as the node would answer it, faults applied. Returns the number of
@@ -67,7 +69,8 @@ int vault_tagsim_read_input(struct vault_tagsim *s, int slave, unsigned addr, un
 			    uint16_t *out);
 int vault_tagsim_read_holding(struct vault_tagsim *s, int slave, unsigned addr, unsigned count,
 			      uint16_t *out);
-int vault_tagsim_write_holding(struct vault_tagsim *s, int slave, unsigned addr, uint16_t value);
+int vault_tagsim_write_holding(struct vault_tagsim *s, int slave, unsigned addr,
+			       uint16_t value);
 
 /* Parse a tag id: 1..24 hex digits, right-aligned in 12 bytes. Returns 0 or -EINVAL. */
 int vault_tagsim_parse_tag(const char *hex, uint8_t id[VAULT_TAG_ID_BYTES]);
