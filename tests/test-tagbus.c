@@ -608,6 +608,18 @@ int main(void)
 	nbuses = 1;
 	scenario("sim", false);
 	vault_tagbus_free(buses[0]);
+
+	/* A bus started on a shelf that already holds tags: its first read reports them
+	 * as initial arrivals (start-up inventory, not removals or returns). */
+	struct vault_tagbus_config one = sc;
+	one.nshelves = 0;
+	add_shelf(&one, 1, "shelf-1");
+	int m2 = nev;
+	ok(vault_tagbus_new(&one, NULL, loop, on_event, NULL, &buses[0]) == 0, "second sim bus started");
+	const char *si[] = {"ONLINE shelf-1", "ARRIVED shelf-1 3 " T2 " initial",
+			    "ARRIVED shelf-1 1 " T6 " initial"};
+	ok(expect_exactly(m2, si, 3), "a shelf's contents at start are ARRIVED events marked initial");
+	vault_tagbus_free(buses[0]);
 	vault_tagsim_free(insim);
 	vault_loop_free(loop);
 	return tap_done();

@@ -154,7 +154,7 @@ typedef void (*vault_tagbus_event_cb)(struct vault_tagbus *bus,
 int vault_tagbus_new(const struct vault_tagbus_config *cfg,
 		     const struct vault_tagreader_ops *ops, struct vault_loop *loop,
 		     vault_tagbus_event_cb cb, void *ud, struct vault_tagbus **ret);
-/* Stop and join the worker (blocks until its current request ends: at most
+/* Free every bus before its loop. Stop and join the worker (blocks until its current request ends: at most
  * response_timeout * (retries + 1) or so), close the bus. Events still queued in the
  * loop are dropped without callbacks. Accepts NULL. Loop thread. */
 void vault_tagbus_free(struct vault_tagbus *bus);
