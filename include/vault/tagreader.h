@@ -48,6 +48,17 @@ struct vault_tagbus_shelf_config {
 	char name[VAULT_TAGBUS_NAME_MAX]; /* "shelf-A3", "kiosk-pad", "shredder-throat" */
 };
 
+/*
+ * One bus. A possible INI form (the daemon's config layer maps it):
+ *   [tagbus.vault-rtu]            [tagbus.kiosk]
+ *   kind = rtu                    kind = tcp
+ *   device = /dev/ttyUSB0         host = 10.0.0.20
+ *   baud = 19200                  port = 502
+ *   parity = E                    shelves = 10:kiosk-pad, 11:shredder-throat
+ *   rs485 = yes                   response_timeout_ms = 200
+ *   shelves = 1:shelf-A1, 2:shelf-A2, 3:shelf-B1
+ *   response_timeout_ms = 200, byte_timeout_ms = 50, retries = 1, poll_interval_ms = 100
+ */
 struct vault_tagbus_config {
 	enum vault_tagbus_kind kind;
 	/* RTU */
