@@ -108,7 +108,19 @@
 	X(DESTROY_SELF_ORDER, "nobody may order destruction on their own request", \
 	  "不得批准本人提出的销毁申请") \
 	X(WITNESS_SAME_PERSON, "the two witnesses must be different people", \
-	  "两名见证人须为不同人员")
+	  "两名见证人须为不同人员") \
+	/* tag readers (shelves, kiosk pad, shredder throat) */                               \
+	X(SHELF_TIMEOUT, "the shelf node did not answer", "货架节点无应答")                   \
+	X(SHELF_BAD_REPLY, "the shelf node's reply failed validation",                         \
+	  "货架节点的应答未通过校验")                                                        \
+	X(SHELF_MAP_VERSION, "the shelf node uses an unsupported register-map version",        \
+	  "货架节点的寄存器表版本不受支持")                                                  \
+	X(SHELF_TOO_MANY_TAGS, "the shelf node reports more tags than allowed",                \
+	  "货架节点报告的标签数超出上限")                                                    \
+	X(SHELF_BUS_ERROR, "the shelf bus cannot be opened or is disconnected",                \
+	  "货架总线无法打开或已断开")                                                        \
+	X(SHELF_EXCEPTION, "the shelf node answered with a Modbus exception",                  \
+	  "货架节点返回了 Modbus 异常")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
