@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vault/regload.h"
 #include "vault/registry.h"
 #include "vault/schema.h"
 #include "vault/util.h"
@@ -41,6 +42,7 @@ static const struct {
 	{"destroy-order.add", "custodian supervisor admin"},
 	{"destroy-order.", "supervisor admin"},
 	{"device.", "admin technician"},
+	{"copy.register", "staff custodian supervisor admin"},
 };
 
 static int word_in(const char *word, const char *list)
@@ -107,23 +109,45 @@ static int row_exists(struct vaultd *d, const char *table, const char *id)
 	return r != NULL;
 }
 
-/* Record one entry that sets one row; fills res. */
-static void record_set(struct vaultd *d, const struct vault_caller *who, const char *kind,
-		       const char *table, const char *id, cJSON *row, const char *medium,
-		       const char *approval, struct action_result *res)
+/* Append {"t","k","row"} to a set list (takes ownership of row). */
+static void set_add(cJSON *set, const char *table, const char *id, cJSON *row)
 {
-	cJSON *payload = cJSON_CreateObject();
-	cJSON *set = cJSON_AddArrayToObject(payload, "set");
 	cJSON *ch = cJSON_CreateObject();
 	cJSON_AddStringToObject(ch, "t", table);
 	cJSON_AddStringToObject(ch, "k", id);
 	cJSON_AddItemToObject(ch, "row", row);
 	cJSON_AddItemToArray(set, ch);
+}
+
+/* Record one entry whose payload (taken) lists its rows in "set"; fills res. */
+static void record_payload(struct vaultd *d, const struct vault_caller *who, const char *kind,
+			   cJSON *payload, const char *medium, const char *approval,
+			   struct action_result *res)
+{
 	struct vault_record r = {.kind = kind, .actors = who->person, .medium = medium,
 				 .approval = approval, .payload = payload};
 	if (vaultd_record(d, &r, &res->seq) < 0)
 		refuse(res, VAULT_R_DB_ERROR, "the change was not recorded");
 	cJSON_Delete(payload);
+}
+
+/* Record one entry that sets one row (takes row); fills res. */
+static void record_set(struct vaultd *d, const struct vault_caller *who, const char *kind,
+		       const char *table, const char *id, cJSON *row, const char *medium,
+		       const char *approval, struct action_result *res)
+{
+	cJSON *payload = cJSON_CreateObject();
+	set_add(cJSON_AddArrayToObject(payload, "set"), table, id, row);
+	record_payload(d, who, kind, payload, medium, approval, res);
+}
+
+/* Refuse with a policy reason unless it is OK. Returns 1 if refused. */
+static int policy_refuses(struct action_result *res, enum vault_reason r, const char *what)
+{
+	if (r == VAULT_R_OK)
+		return 0;
+	refuse(res, r, "%s", what);
+	return 1;
 }
 
 /* Fill `row` from args for entity e: given fields validated, others from the
@@ -207,16 +231,6 @@ static int row_int(const cJSON *row, const char *name)
 	return cJSON_IsNumber(v) ? v->valueint : 0;
 }
 
-/* Date arithmetic on civil dates (no time zone involved). */
-static void date_add_years(const char *in, int years, char out[16])
-{
-	unsigned y = (unsigned)atoi(in), m = (unsigned)atoi(in + 5), dd = (unsigned)atoi(in + 8);
-	y += (unsigned)years;
-	if (m == 2 && dd == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		dd = 28;
-	snprintf(out, 16, "%04u-%02u-%02u", y % 10000, m % 100, dd % 100);
-}
-
 /* Table-specific rules on add/update. */
 static int fixup_row(struct vaultd *d, const struct vault_caller *who, const struct vault_entity *e,
 		     const char *id, cJSON *row, int adding, struct action_result *res)
@@ -227,19 +241,31 @@ static int fixup_row(struct vaultd *d, const struct vault_caller *who, const str
 			cJSON_ReplaceItemInObjectCaseSensitive(row, "unix_user", cJSON_CreateNull());
 	} else if (!strcmp(e->table, "certificate")) {
 		if (!*row_str(row, "expires")) {
-			char exp[16];
-			date_add_years(row_str(row, "issued"), d->cfg.cert_years, exp);
-			set_str(row, "expires", exp);
+			struct vault_certificate c = {0};
+			struct vault_date exp;
+			char buf[16];
+			vault_date_parse(row_str(row, "issued"), &c.issued);
+			if (vault_policy_cert_expiry(&c, &d->pc, &exp) < 0 ||
+			    vault_date_format(exp, buf, sizeof buf) < 0) {
+				refuse(res, VAULT_R_INVALID_VALUE, "cannot compute the expiry date");
+				return -1;
+			}
+			set_str(row, "expires", buf);
 		}
 		if (strcmp(row_str(row, "expires"), row_str(row, "issued")) <= 0) {
 			refuse(res, VAULT_R_INVALID_VALUE, "expires must be after issued");
 			return -1;
 		}
 	} else if (!strcmp(e->table, "badge") && adding) {
-		if (!strcmp(row_str(row, "person"), who->person)) {
-			refuse(res, VAULT_R_SELF_ENROL, "badge for %s", who->person);
+		struct vault_person op, subject;
+		if (vault_load_person(d->db, who->person, &op) < 0 ||
+		    vault_load_person(d->db, row_str(row, "person"), &subject) < 0) {
+			refuse(res, VAULT_R_NOT_FOUND, "person");
 			return -1;
 		}
+		if (policy_refuses(res, vault_policy_may_enrol_badge(&op, &subject, &d->pc),
+				   row_str(row, "person")))
+			return -1;
 		set_str(row, "enrolled_by", who->person);
 	} else if (!strcmp(e->table, "approval") && adding) {
 		set_str(row, "requester", who->person);
@@ -355,14 +381,6 @@ static void verb_simple_status(struct vaultd *d, const struct vault_caller *who,
 	record_set(d, who, kind, table, id, row, NULL, NULL, res);
 }
 
-static int onsite_needed(struct vaultd *d, const cJSON *approval)
-{
-	cJSON *unit = vault_registry_get(d->db, "unit", row_str(approval, "unit"));
-	int first = unit ? row_int(unit, "first_time") : 1;
-	cJSON_Delete(unit);
-	return first || row_int(approval, "quantity") > d->cfg.onsite_threshold;
-}
-
 static void verb_approval(struct vaultd *d, const struct vault_caller *who, const char *verb,
 			  const cJSON *args, struct action_result *res)
 {
@@ -370,43 +388,60 @@ static void verb_approval(struct vaultd *d, const struct vault_caller *who, cons
 	cJSON *row = load_for_verb(d, "approval", args, res, &id);
 	if (!row)
 		return;
-	const char *state = row_str(row, "state");
-	if (!strcmp(verb, "approve")) {
-		if (!strcmp(row_str(row, "requester"), who->person) ||
-		    !strcmp(row_str(row, "person"), who->person)) {
-			refuse(res, VAULT_R_SELF_APPROVE, "approval %s", id);
-			goto out;
-		}
-		if (strcmp(state, "requested") != 0) {
-			refuse(res, VAULT_R_INVALID_VALUE, "approval %s is %s, not requested", id,
-			       state);
-			goto out;
-		}
-		set_str(row, "approver", who->person);
-		/* First-time units and large requests stay pending until an
-		 * on-site verification is recorded. */
-		int wait = onsite_needed(d, row) && !*row_str(row, "onsite_verified_by");
-		set_str(row, "state", wait ? "approved" : "active");
-	} else if (!strcmp(verb, "verify-onsite")) {
-		if (!strcmp(row_str(row, "requester"), who->person) ||
-		    !strcmp(row_str(row, "person"), who->person)) {
-			refuse(res, VAULT_R_SELF_APPROVE, "on-site verification of own request");
-			goto out;
-		}
-		if (strcmp(state, "requested") && strcmp(state, "approved")) {
-			refuse(res, VAULT_R_INVALID_VALUE, "approval %s is %s", id, state);
-			goto out;
-		}
-		set_str(row, "onsite_verified_by", who->person);
-		if (!strcmp(state, "approved"))
-			set_str(row, "state", "active");
-	} else { /* revoke */
-		if (!strcmp(state, "revoked") || !strcmp(state, "expired")) {
-			refuse(res, VAULT_R_INVALID_VALUE, "approval %s is already %s", id, state);
-			goto out;
-		}
-		set_str(row, "state", "revoked");
+	struct vault_approval_rec a;
+	struct vault_person approver;
+	struct vault_unit unit;
+	int have_unit = vault_load_unit(d->db, row_str(row, "unit"), &unit) == 0;
+	if (vault_load_approval(d->db, id, &a) < 0 ||
+	    vault_load_person(d->db, who->person, &approver) < 0) {
+		refuse(res, VAULT_R_INVALID_VALUE, "approval %s cannot be read", id);
+		goto out;
 	}
+	enum vault_approval_state to;
+	if (!strcmp(verb, "approve")) {
+		/* First-time units and large requests stay "approved" until an
+		 * on-site verification is recorded. */
+		int wait = have_unit && vault_policy_onsite_required(&a.a, &unit, &d->pc) &&
+			   !a.a.onsite_verified;
+		to = wait ? VAULT_APPROVAL_APPROVED : VAULT_APPROVAL_ACTIVE;
+		set_str(row, "approver", who->person);
+	} else if (!strcmp(verb, "verify-onsite")) {
+		if (a.a.state != VAULT_APPROVAL_REQUESTED && a.a.state != VAULT_APPROVAL_APPROVED) {
+			refuse(res, VAULT_R_APPROVAL_TRANSITION, "approval %s is %s", id,
+			       vault_approval_state_name(a.a.state));
+			goto out;
+		}
+		a.a.onsite_verified = true;
+		set_str(row, "onsite_verified_by", who->person);
+		to = a.a.state == VAULT_APPROVAL_APPROVED ? VAULT_APPROVAL_ACTIVE : a.a.state;
+	} else {
+		to = VAULT_APPROVAL_REVOKED;
+	}
+	/* Approval without a pending on-site check goes requested -> approved ->
+	 * active in one entry: each step is checked by the policy. */
+	if (to == VAULT_APPROVAL_ACTIVE && a.a.state == VAULT_APPROVAL_REQUESTED) {
+		if (policy_refuses(res,
+				   vault_policy_may_approve(&approver, &a.a,
+							    have_unit ? &unit : NULL,
+							    VAULT_APPROVAL_APPROVED, &d->pc),
+				   id))
+			goto out;
+		a.a.state = VAULT_APPROVAL_APPROVED;
+	}
+	if (to != a.a.state &&
+	    policy_refuses(res,
+			   vault_policy_may_approve(&approver, &a.a, have_unit ? &unit : NULL, to,
+						    &d->pc),
+			   id))
+		goto out;
+	/* Recording an on-site verification is itself a supervisor's act on
+	 * someone else's request. */
+	if (to == a.a.state && (!strcmp(a.a.requester_id, who->person) ||
+				!strcmp(a.a.person_id, who->person))) {
+		refuse(res, VAULT_R_SELF_APPROVE, "on-site verification of own request");
+		goto out;
+	}
+	set_str(row, "state", vault_approval_state_name(to));
 	char kind[64];
 	snprintf(kind, sizeof kind, "registry.approval.%s", verb);
 	record_set(d, who, kind, "approval", id, row, NULL, id, res);
@@ -538,12 +573,140 @@ static void verb_pin(struct vaultd *d, const struct vault_caller *who, const cJS
 	pthread_attr_destroy(&at);
 }
 
+/* ---- copies and scans ---------------------------------------------------- */
+
+/* Register a derived medium: its classification is the highest of its
+ * parents' (never lower), it inherits dataset, category, project and the
+ * earliest destruction deadline, and one lineage row links it to each parent. */
+static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJSON *args,
+		      struct action_result *res)
+{
+	static const char *const allowed[] = {"id", "parents", "tag", "title", "kind", "approval",
+					      "home_shelf", "classification", NULL};
+	const cJSON *a;
+	cJSON_ArrayForEach(a, args)
+	{
+		int known = 0;
+		for (int i = 0; allowed[i]; i++)
+			known |= !strcmp(a->string, allowed[i]);
+		if (!known || !cJSON_IsString(a)) {
+			refuse(res, VAULT_R_INVALID_VALUE, "copy: bad field '%s'", a->string);
+			return;
+		}
+	}
+	const char *id = arg_str(args, "id"), *parents = arg_str(args, "parents");
+	const char *tag = arg_str(args, "tag"), *title = arg_str(args, "title");
+	const char *kind = arg_str(args, "kind"), *apid = arg_str(args, "approval");
+	const char *shelf = arg_str(args, "home_shelf"), *cls = arg_str(args, "classification");
+	if (!valid_id(id) || !parents || !tag || !title || !apid || !shelf) {
+		refuse(res, VAULT_R_INVALID_VALUE,
+		       "copy needs --id --parents --tag --title --approval --home-shelf");
+		return;
+	}
+	if (!kind)
+		kind = "copy";
+	if (strcmp(kind, "copy") && strcmp(kind, "scan")) {
+		refuse(res, VAULT_R_INVALID_VALUE, "kind: copy or scan");
+		return;
+	}
+	if (row_exists(d, "medium", id)) {
+		refuse(res, VAULT_R_ALREADY_EXISTS, "medium %s", id);
+		return;
+	}
+	enum vault_classification requested = VAULT_CLASS_NONE;
+	if (cls && vault_classification_from_name(cls, &requested) < 0) {
+		refuse(res, VAULT_R_INVALID_VALUE, "classification: %s", cls);
+		return;
+	}
+	struct vault_actor_rec actor;
+	struct vault_approval_rec ap;
+	if (vault_load_actor(d->db, who->person, &actor) < 0 ||
+	    vault_load_approval(d->db, apid, &ap) < 0) {
+		refuse(res, VAULT_R_NOT_FOUND, "approval %s", apid);
+		return;
+	}
+	enum { MAXP = 8 };
+	struct vault_medium pm[MAXP];
+	const struct vault_medium *pp[MAXP];
+	char list[512], *save = NULL;
+	size_t np = 0;
+	if (vault_strlcpy(list, parents, sizeof list) < 0) {
+		refuse(res, VAULT_R_INVALID_VALUE, "parents: too long");
+		return;
+	}
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (np == MAXP || vault_load_medium(d->db, t, &pm[np]) < 0) {
+			refuse(res, np == MAXP ? VAULT_R_INVALID_VALUE : VAULT_R_NOT_FOUND,
+			       np == MAXP ? "at most 8 parents" : "parent medium %s", t);
+			return;
+		}
+		pp[np] = &pm[np];
+		np++;
+	}
+	struct vault_project proj, *projp = NULL;
+	if (np && pm[0].project_id[0] && vault_load_project(d->db, pm[0].project_id, &proj) == 0)
+		projp = &proj;
+	struct vault_localtime now;
+	vaultd_localtime(d, &now);
+	struct vault_copy_request rq = {.who = actor.actor, .approval = &ap.a, .parents = pp,
+					.n_parents = np, .project = projp, .requested = requested};
+	rq.who.person = &actor.person;
+	enum vault_classification c;
+	if (policy_refuses(res, vault_policy_may_copy(&rq, &d->pc, &now, &c), id))
+		return;
+	cJSON *row = cJSON_CreateObject();
+	char deadline[16] = "";
+	const char *category = pm[0].category;
+	for (size_t i = 0; i < np; i++) {
+		char dl[16];
+		if (vault_date_is_set(&pm[i].destroy_by) &&
+		    vault_date_format(pm[i].destroy_by, dl, sizeof dl) == 0 &&
+		    (!deadline[0] || strcmp(dl, deadline) < 0))
+			snprintf(deadline, sizeof deadline, "%s", dl);
+		if (!strcmp(pm[i].category, VAULT_CATEGORY_NAVMAP))
+			category = VAULT_CATEGORY_NAVMAP;
+	}
+	cJSON_AddStringToObject(row, "tag", tag);
+	cJSON_AddStringToObject(row, "title", title);
+	cJSON_AddStringToObject(row, "dataset", pm[0].dataset);
+	cJSON_AddStringToObject(row, "category", category);
+	cJSON_AddStringToObject(row, "classification", vault_classification_name(c));
+	cJSON_AddStringToObject(row, "home_shelf", shelf);
+	cJSON_AddStringToObject(row, "status", "in-vault");
+	cJSON_AddStringToObject(row, "borrower", "");
+	cJSON_AddStringToObject(row, "approval", "");
+	cJSON_AddStringToObject(row, "due", "");
+	cJSON_AddStringToObject(row, "deadline", deadline);
+	if (pm[0].project_id[0])
+		cJSON_AddStringToObject(row, "project", pm[0].project_id);
+	else
+		cJSON_AddNullToObject(row, "project");
+	cJSON *payload = cJSON_CreateObject();
+	cJSON_AddStringToObject(payload, "kind", kind);
+	cJSON_AddStringToObject(payload, "parents", parents);
+	cJSON_AddStringToObject(payload, "classification", vault_classification_name(c));
+	cJSON *set = cJSON_AddArrayToObject(payload, "set");
+	set_add(set, "medium", id, row);
+	for (size_t i = 0; i < np; i++) {
+		char lid[160];
+		snprintf(lid, sizeof lid, "%.64s<%.64s", id, pm[i].id);
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "child", id);
+		cJSON_AddStringToObject(l, "parent", pm[i].id);
+		cJSON_AddStringToObject(l, "kind", kind);
+		set_add(set, "lineage", lid, l);
+	}
+	res->data = cJSON_CreateObject();
+	cJSON_AddStringToObject(res->data, "classification", vault_classification_name(c));
+	record_payload(d, who, "copy.registered", payload, id, apid, res);
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const char *const special[] = {
 	"whoami",	  "checkpoint.now",	  "unit.suspend",	  "unit.reinstate",
 	"badge.revoke",	  "project.close",	  "approval.approve",	  "approval.verify-onsite",
-	"approval.revoke", "pin.set",		  "destroy-order.approve", NULL,
+	"approval.revoke", "pin.set",		  "destroy-order.approve", "copy.register", NULL,
 };
 
 int vaultd_action_known(const char *action)
@@ -596,9 +759,25 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 		cJSON *row = load_for_verb(d, "destruction_order", args, res, &id);
 		if (!row)
 			return;
-		if (!strcmp(row_str(row, "orderer"), who->person)) {
+		struct vault_person orderer;
+		struct vault_medium m;
+		struct vault_destruction_order o = {0};
+		snprintf(o.id, sizeof o.id, "%s", id);
+		snprintf(o.medium_id, sizeof o.medium_id, "%s", row_str(row, "medium"));
+		snprintf(o.requester_id, sizeof o.requester_id, "%s", row_str(row, "orderer"));
+		if (strcmp(row_str(row, "state"), "requested") != 0) {
+			refuse(res, VAULT_R_INVALID_VALUE, "destruction order %s is %s", id,
+			       row_str(row, "state"));
 			cJSON_Delete(row);
-			refuse(res, VAULT_R_SELF_APPROVE, "destruction order %s", id);
+			return;
+		}
+		if (vault_load_person(d->db, who->person, &orderer) < 0 ||
+		    vault_load_medium(d->db, o.medium_id, &m) < 0 ||
+		    policy_refuses(res, vault_policy_may_order_destruction(&orderer, &o, &m, &d->pc),
+				   id)) {
+			if (res->reason == VAULT_R_OK)
+				refuse(res, VAULT_R_NOT_FOUND, "destruction order %s", id);
+			cJSON_Delete(row);
 			return;
 		}
 		set_str(row, "approver", who->person);
@@ -617,14 +796,50 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 			return;
 		}
 		cJSON_ReplaceItemInObjectCaseSensitive(row, "closed", cJSON_CreateNumber(1));
-		return record_set(d, who, "registry.project.close", "project", id, row, NULL, NULL,
-				  res);
+		/* Every medium of the project gets its destruction deadline:
+		 * project end + destruction_months (calendar, site dates). */
+		struct vault_date end, deadline;
+		char dl[16];
+		if (vault_date_parse(row_str(row, "end"), &end) < 0 ||
+		    vault_policy_destruction_deadline(end, &d->pc, &deadline) < 0 ||
+		    vault_date_format(deadline, dl, sizeof dl) < 0) {
+			cJSON_Delete(row);
+			refuse(res, VAULT_R_INVALID_VALUE, "project %s has no valid end date", id);
+			return;
+		}
+		cJSON *payload = cJSON_CreateObject();
+		cJSON_AddStringToObject(payload, "deadline", dl);
+		cJSON *set = cJSON_AddArrayToObject(payload, "set");
+		set_add(set, "project", id, row);
+		sqlite3_stmt *st;
+		sqlite3_prepare_v2(d->db, "SELECT id FROM medium WHERE project=? AND status NOT IN "
+					  "('destroyed','handed-over') ORDER BY id",
+				   -1, &st, NULL);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		int n = 0;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *mid = (const char *)sqlite3_column_text(st, 0);
+			cJSON *m = vault_registry_get(d->db, "medium", mid);
+			if (!m)
+				continue;
+			set_str(m, "deadline", dl);
+			set_add(set, "medium", mid, m);
+			n++;
+		}
+		sqlite3_finalize(st);
+		cJSON_AddNumberToObject(payload, "media", n);
+		res->data = cJSON_CreateObject();
+		cJSON_AddStringToObject(res->data, "deadline", dl);
+		cJSON_AddNumberToObject(res->data, "media", n);
+		return record_payload(d, who, "registry.project.close", payload, NULL, NULL, res);
 	}
 	if (!strncmp(action, "approval.", 9) && strcmp(action + 9, "add") &&
 	    strcmp(action + 9, "update"))
 		return verb_approval(d, who, action + 9, args, res);
 	if (!strcmp(action, "pin.set"))
 		return verb_pin(d, who, args, res, client_id);
+	if (!strcmp(action, "copy.register"))
+		return verb_copy(d, who, args, res);
 
 	const char *dot = strrchr(action, '.');
 	char noun[64];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "vault/schema.h"
+#include "vault/caldate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -162,24 +163,10 @@ const struct vault_field *vault_entity_field(const struct vault_entity *e, const
 	return NULL;
 }
 
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 int vault_date_check(const char *s)
 {
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -EINVAL;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-			return -EINVAL;
-	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1)
-		return -EINVAL;
-	int max = mdays[m - 1] + (m == 2 && is_leap(y));
-	return d <= max ? 0 : -EINVAL;
+	struct vault_date d;
+	return vault_date_parse(s, &d);
 }
 
 cJSON *vault_field_value(const struct vault_field *f, const char *v, const char **ret_err)

@@ -65,7 +65,8 @@ static void usage_main(FILE *f)
 		"changes (sent to vaultd):\n"
 		"  checkpoint now     sign a checkpoint of the ledger tip\n"
 		"  whoami             who vaultd thinks you are\n"
-		"  pin set --id PERSON      set a person's PIN (read from stdin)\n");
+		"  pin set --id PERSON      set a person's PIN (read from stdin)\n"
+		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n");
 	for (const struct vault_entity *e = vault_entities; e->table; e++)
 		fprintf(f, "  %-14s add|update ...   %s\n", e->noun, e->help);
 	fprintf(f, "  unit suspend --id U --reason TEXT | unit reinstate --id U\n"
@@ -353,6 +354,26 @@ static int cmd_pin(int argc, char **argv)
 	sodium_memzero(pin, sizeof pin);
 	sodium_memzero(dpin, sizeof dpin);
 	return send_action("pin.set", args);
+}
+
+static int cmd_copy(int argc, char **argv)
+{
+	cJSON *args = cJSON_CreateObject();
+	int help = 0;
+	int r = parse_pairs(argc, argv, args, &help);
+	if (r || help) {
+		cJSON_Delete(args);
+		if (help)
+			printf("usage: vaultctl copy --id NEW --parents M1[,M2...] --tag TAG --title T\n"
+			       "       --approval A --home-shelf SHELF [--kind copy|scan] "
+			       "[--classification C]\n"
+			       "Registers a copy or scan: its classification is the highest of its "
+			       "parents'\n(a higher one may be asked for, never a lower one); it "
+			       "inherits dataset,\ncategory, project and destruction deadline.\n%s",
+			       exit_codes);
+		return r;
+	}
+	return send_action("copy.register", args);
 }
 
 /* ---- offline verbs ----------------------------------------------------- */
@@ -838,6 +859,8 @@ int main(int argc, char **argv)
 		return send_action("whoami", cJSON_CreateObject());
 	if (!strcmp(verb, "pin"))
 		return cmd_pin(vargc - 1, vargv + 1);
+	if (!strcmp(verb, "copy"))
+		return cmd_copy(vargc - 1, vargv + 1);
 	const struct vault_entity *e = vault_entity_by_noun(verb);
 	if (e)
 		return cmd_entity(e, vargc - 1, vargv + 1);

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vault/caldate.h"
 #include "vault/db.h"
+#include "vault/regload.h"
 #include "vault/secrets.h"
 #include "vault/util.h"
 #include "vaultd.h"
@@ -105,13 +107,16 @@ static int level_of(const char *s)
 	return LOG_INFO;
 }
 
-static int tz_exists(const char *tz)
+struct vault_date vaultd_today(const struct vaultd *d)
 {
-	char p[256];
-	if (strstr(tz, ".."))
-		return 0;
-	snprintf(p, sizeof p, "/usr/share/zoneinfo/%s", tz);
-	return access(p, R_OK) == 0;
+	struct vault_date t = {0};
+	vault_tz_date(d->tz, vault_now_utc_us(), &t);
+	return t;
+}
+
+int vaultd_localtime(const struct vaultd *d, struct vault_localtime *ret)
+{
+	return vault_tz_localtime(d->tz, vault_now_utc_us(), ret);
 }
 
 int main(int argc, char **argv)
@@ -149,12 +154,15 @@ int main(int argc, char **argv)
 		vault_log(LOG_ERR, "config", "%s", err);
 		return 2;
 	}
-	if (!tz_exists(d.cfg.timezone)) {
+	if (vault_tz_load(NULL, d.cfg.timezone, &d.tz) < 0) {
 		vault_log(LOG_ERR, "config", "%s: [vault] timezone: unknown time zone '%s'", config,
 			  d.cfg.timezone);
 		return 2;
 	}
+	vault_policy_config_from(&d.pc, d.cfg.training_max_days, d.cfg.cert_years,
+				 d.cfg.onsite_threshold, d.cfg.destruction_months);
 	if (check_only) {
+		vault_tz_free(d.tz);
 		printf("%s: ok\n", config);
 		return 0;
 	}
@@ -261,5 +269,6 @@ out:
 	vault_ledger_free(d.ledger);
 	vault_db_close(d.db);
 	sodium_memzero(d.pepper, sizeof d.pepper);
+	vault_tz_free(d.tz);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "vault/config.h"
 #include "vault/ledger.h"
 #include "vault/loop.h"
+#include "vault/policy.h"
 #include "vault/reason.h"
 
 #define VAULT_PEPPER_LEN 32
@@ -24,6 +25,8 @@ struct vaultd {
 	struct admin_server *admin;
 	uint8_t pepper[VAULT_PEPPER_LEN];
 	int have_pepper;
+	struct vault_policy_config pc;
+	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;
 	int64_t last_checkpoint_seq;
 };
@@ -60,6 +63,10 @@ void admin_server_free(struct admin_server *s);
 /* Finish a pending request for client `id` (which may have gone away). */
 void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
 		    const struct vault_caller *who, struct action_result *res);
+
+/* Today's local date / time in the site time zone. */
+struct vault_date vaultd_today(const struct vaultd *d);
+int vaultd_localtime(const struct vaultd *d, struct vault_localtime *ret);
 
 /* Record an entry, logging failures. Returns 0 or -errno. */
 int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_seq);
