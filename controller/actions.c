@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vault/pin.h"
 #include "vault/regload.h"
 #include "vault/registry.h"
 #include "vault/schema.h"
@@ -461,36 +462,9 @@ struct pin_job {
 	int ops;
 	size_t mem;
 	uint8_t pepper[VAULT_PEPPER_LEN];
-	char hash[crypto_pwhash_STRBYTES], dhash[crypto_pwhash_STRBYTES];
+	char hash[VAULT_PIN_HASH_MAX], dhash[VAULT_PIN_HASH_MAX];
 	int failed;
 };
-
-static int valid_pin(const char *p)
-{
-	size_t n = p ? strlen(p) : 0;
-	if (n < 4 || n > 12)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* argon2id over HMAC-SHA256(pepper, PIN): the pepper never leaves the key
- * file, so a stolen database alone cannot be brute-forced. */
-static int pin_hash(const uint8_t *pepper, const char *pin, int ops, size_t mem,
-		    char out[crypto_pwhash_STRBYTES])
-{
-	uint8_t mac[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256(mac, (const uint8_t *)pin, strlen(pin), pepper);
-	char hex[2 * sizeof mac + 1];
-	vault_hex(mac, sizeof mac, hex);
-	int r = crypto_pwhash_str_alg(out, hex, strlen(hex), (unsigned long long)ops, mem,
-				      crypto_pwhash_ALG_ARGON2ID13);
-	sodium_memzero(mac, sizeof mac);
-	sodium_memzero(hex, sizeof hex);
-	return r == 0 ? 0 : -ENOMEM;
-}
 
 static void pin_done(struct vault_loop *l, void *msg, int quitting)
 {
@@ -515,8 +489,8 @@ static void pin_done(struct vault_loop *l, void *msg, int quitting)
 static void *pin_worker(void *arg)
 {
 	struct pin_job *j = arg;
-	if (pin_hash(j->pepper, j->pin, j->ops, j->mem, j->hash) < 0 ||
-	    (j->duress[0] && pin_hash(j->pepper, j->duress, j->ops, j->mem, j->dhash) < 0))
+	if (vault_pin_hash(j->pepper, j->pin, j->ops, j->mem, j->hash) < 0 ||
+	    (j->duress[0] && vault_pin_hash(j->pepper, j->duress, j->ops, j->mem, j->dhash) < 0))
 		j->failed = 1;
 	sodium_memzero(j->pin, sizeof j->pin);
 	sodium_memzero(j->duress, sizeof j->duress);
@@ -534,7 +508,7 @@ static void verb_pin(struct vaultd *d, const struct vault_caller *who, const cJS
 		refuse(res, VAULT_R_NOT_FOUND, "person %s", person ? person : "(none)");
 		return;
 	}
-	if (!valid_pin(pin) || (duress && !valid_pin(duress))) {
+	if (!vault_pin_valid(pin) || (duress && !vault_pin_valid(duress))) {
 		refuse(res, VAULT_R_INVALID_VALUE, "a PIN is 4 to 12 digits");
 		return;
 	}

@@ -49,6 +49,23 @@ static const struct key keys[] = {
 	I("policy", "onsite_threshold", onsite_threshold, 1, 100000, "10"),
 	I("policy", "destruction_months", destruction_months, 1, 120, "6"),
 	E("log", "level", log_level, "info", "debug info notice warning err"),
+	I("door", "two_person", two_person, 0, 1, "0"),
+	I("door", "two_person_window_s", two_person_window_s, 1, 600, "30"),
+	I("door", "unlock_s", unlock_s, 1, 60, "5"),
+	I("door", "held_s", held_s, 1, 3600, "60"),
+	I("door", "pin_timeout_s", pin_timeout_s, 1, 120, "15"),
+	I("door", "exit_reader", exit_reader, 0, 1, "1"),
+	I("door", "fire_release", fire_release, 0, 1, "0"),
+	I("door", "siren", siren, 0, 1, "1"),
+	S("reader", "door", reader_door, "pn532_uart:/dev/ttyAMA1"),
+	S("reader", "exit", reader_exit, ""),
+	I("reader", "legacy_uid_only", legacy_uid_only, 0, 1, "0"),
+	S("reader", "sysid", sysid, ""),
+	E("gpio", "backend", gpio_backend, "gpiod", "gpiod sim"),
+	S("gpio", "chip", gpio_chip, "gpiochip0"),
+	S("gpio", "sim_socket", gpio_sim_socket, "/run/vault/gpio-sim.sock"),
+	I("gpio", "debounce_ms", gpio_debounce_ms, 0, 10000, "20"),
+	S("gpio", "active_low", gpio_active_low, ""),
 };
 
 static int set_value(struct vault_config *c, const struct key *k, const char *v, const char **why)
@@ -148,7 +165,13 @@ static int handler(void *user, const char *section, const char *name, const char
 		int section_known = 0;
 		for (size_t i = 0; i < VAULT_ARRAY_SIZE(keys); i++)
 			section_known |= !strcmp(keys[i].section, section);
-		if (!k)
+		enum vault_gpio_line line;
+		if (!k && !strcmp(section, "gpio") && vault_gpio_line_from_name(name, &line) == 0) {
+			/* [gpio] <line> = offset | name:NAME | none */
+			if (vault_strlcpy(p->c->gpio_line[line], value, sizeof p->c->gpio_line[line]) <
+			    0)
+				why = "value too long";
+		} else if (!k)
 			why = section_known ? "unknown key" : "unknown section";
 		else
 			set_value(p->c, k, value, &why);

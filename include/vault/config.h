@@ -8,6 +8,8 @@
 #define VAULT_CONFIG_H
 #include <stddef.h>
 
+#include "vault/gpio.h"
+
 struct vault_config {
 	/* [vault] */
 	char name[128];
@@ -31,6 +33,28 @@ struct vault_config {
 	int destruction_months;
 	/* [log] */
 	char log_level[16];
+	/* [door] */
+	int two_person;
+	int two_person_window_s;
+	int unlock_s;
+	int held_s;
+	int pin_timeout_s;
+	int exit_reader;
+	int fire_release;
+	int siren;
+	/* [reader] */
+	char reader_door[256];
+	char reader_exit[256];
+	int legacy_uid_only;
+	char sysid[32];
+	/* [gpio] */
+	char gpio_backend[16];
+	char gpio_chip[64];
+	char gpio_sim_socket[108];
+	int gpio_debounce_ms;
+	char gpio_active_low[256];
+	/* [gpio] <line> = offset | name:NAME | none (raw text; "" = default) */
+	char gpio_line[VAULT_GPIO__COUNT][48];
 };
 
 /* Fill with the documented defaults. */

@@ -1,0 +1,929 @@
+/* SPDX-License-Identifier: MIT */
+#include "door.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vault/pin.h"
+#include "vault/regload.h"
+#include "vault/util.h"
+#include "vaultd.h"
+
+#define MAX_OCC 32
+#define MAX_LOCKOUT 64
+#define ID 64
+
+struct lockout {
+	char badge[32];
+	int failures;
+	int64_t until_us; /* monotonic */
+};
+
+struct door {
+	struct vaultd *d;
+	struct vault_badge_reader *rd_door, *rd_exit;
+	uint64_t gen; /* bumps whenever a pending PIN presentation ends */
+
+	/* A presentation at the door reader waiting for its PIN. */
+	int pending, verifying;
+	char p_badge[32], p_person[ID];
+	uint64_t p_timer;
+
+	/* Two-person rule: the first custodian, waiting for a second. */
+	char first[ID];
+	int first_duress;
+	uint64_t first_timer;
+
+	/* An unlock pulse in progress. */
+	int unlocked;
+	uint64_t unlock_timer;
+	char admitted[2][ID];
+	int nadmitted;
+	int64_t grant_seq;
+
+	/* Door state. */
+	int open;
+	uint64_t held_timer;
+	int held;
+	int exit_window, rex_window;
+	uint64_t exit_timer;
+	char exiting[ID];
+	int fire;
+
+	char occ[MAX_OCC][ID];
+	int nocc;
+	struct lockout lock[MAX_LOCKOUT];
+};
+
+static struct door *the_door; /* for door_lock_safe() from exit paths */
+
+/* ---- outputs ----------------------------------------------------------- */
+
+void door_lock_safe(struct vaultd *d)
+{
+	if (d && d->gpio)
+		vault_gpio_set(d->gpio, VAULT_GPIO_LOCK, 0);
+}
+
+static void set_line(struct door *door, enum vault_gpio_line l, int v)
+{
+	if (door->d->gpio)
+		vault_gpio_set(door->d->gpio, l, v);
+}
+
+static void led_off(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct door *door = ud;
+	set_line(door, VAULT_GPIO_LED_GREEN, 0);
+	set_line(door, VAULT_GPIO_LED_RED, 0);
+	set_line(door, VAULT_GPIO_BUZZER, 0);
+}
+
+/* Generic accept/refuse at the door: the reason is ledgered, never shown. */
+static void signal_result(struct door *door, int accept)
+{
+	set_line(door, accept ? VAULT_GPIO_LED_GREEN : VAULT_GPIO_LED_RED, 1);
+	if (!accept)
+		set_line(door, VAULT_GPIO_BUZZER, 1);
+	vault_loop_timer_in(door->d->loop, 1000000, led_off, door, NULL);
+}
+
+static void siren(struct door *door, int on)
+{
+	if (door->d->cfg.siren)
+		set_line(door, VAULT_GPIO_SIREN, on);
+}
+
+/* ---- ledger -------------------------------------------------------------- */
+
+/* Record a door entry. A failure to record drives the lock off: the door
+ * never opens on a decision that is not in the ledger. */
+static int record(struct door *door, const char *kind, const char *actors, cJSON *payload,
+		  const char *cites, int64_t *ret_seq)
+{
+	struct vault_record r = {.kind = kind, .actors = actors, .cites = cites,
+				 .payload = payload};
+	int e = vaultd_record(door->d, &r, ret_seq);
+	cJSON_Delete(payload);
+	if (e < 0)
+		door_lock_safe(door->d);
+	return e;
+}
+
+static cJSON *p_reason(enum vault_reason why, const char *badge, const char *reader)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "code", vault_reason_id(why));
+	cJSON_AddStringToObject(p, "text", vault_reason_text(why, "en"));
+	if (badge && *badge)
+		cJSON_AddStringToObject(p, "badge", badge);
+	if (reader)
+		cJSON_AddStringToObject(p, "reader", reader);
+	return p;
+}
+
+static void refuse(struct door *door, const char *kind, const char *person, const char *badge,
+		   const char *reader, enum vault_reason why)
+{
+	vault_log(LOG_NOTICE, "door", "%s %s: %s", kind, person && *person ? person : "-",
+		  vault_reason_id(why));
+	record(door, kind, person, p_reason(why, badge, reader), NULL, NULL);
+	signal_result(door, 0);
+}
+
+static int64_t sensor_event(struct door *door, const char *source, const char *kind,
+			    const char *data)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(door->d->db,
+			       "INSERT INTO sensor_event(ts_utc,ts_mono,source,kind,data) "
+			       "VALUES(?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, vault_now_utc_us());
+	sqlite3_bind_int64(st, 2, vault_now_mono_us());
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, data ? data : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(door->d->db) : 0;
+}
+
+/* ---- occupancy ----------------------------------------------------------- */
+
+static int inside(const struct door *door, const char *person)
+{
+	for (int i = 0; i < door->nocc; i++)
+		if (!strcmp(door->occ[i], person))
+			return 1;
+	return 0;
+}
+
+static void occ_add(struct door *door, const char *person)
+{
+	if (!inside(door, person) && door->nocc < MAX_OCC)
+		snprintf(door->occ[door->nocc++], ID, "%s", person);
+}
+
+static void occ_del(struct door *door, const char *person)
+{
+	for (int i = 0; i < door->nocc; i++)
+		if (!strcmp(door->occ[i], person)) {
+			memmove(door->occ[i], door->occ[i + 1], (size_t)(door->nocc - i - 1) * ID);
+			door->nocc--;
+			return;
+		}
+}
+
+static void occ_list(const struct door *door, char *buf, size_t n)
+{
+	buf[0] = 0;
+	for (int i = 0; i < door->nocc; i++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, n - l, "%s%s", i ? "," : "", door->occ[i]);
+	}
+}
+
+static int is_custodian(struct door *door, const char *person)
+{
+	struct vault_person p;
+	return vault_load_person(door->d->db, person, &p) == 0 &&
+	       p.role == VAULT_ROLE_CUSTODIAN;
+}
+
+/* Two-person integrity: one person alone with the vault open. */
+static void check_alone(struct door *door)
+{
+	if (!door->d->cfg.two_person || door->nocc != 1)
+		return;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "code", "TWO_PERSON_ALONE");
+	cJSON_AddStringToObject(p, "text", "one person alone in a two-person vault");
+	record(door, "alarm.two_person_alone", door->occ[0], p, NULL, NULL);
+	siren(door, 1);
+}
+
+/* ---- lockout ------------------------------------------------------------- */
+
+static struct lockout *lockout_of(struct door *door, const char *badge, int create)
+{
+	struct lockout *free_slot = NULL;
+	for (int i = 0; i < MAX_LOCKOUT; i++) {
+		if (!strcmp(door->lock[i].badge, badge))
+			return &door->lock[i];
+		if (!door->lock[i].badge[0] && !free_slot)
+			free_slot = &door->lock[i];
+	}
+	if (!create)
+		return NULL;
+	if (!free_slot) /* forget the oldest-expired entry */
+		free_slot = &door->lock[0];
+	memset(free_slot, 0, sizeof *free_slot);
+	snprintf(free_slot->badge, sizeof free_slot->badge, "%s", badge);
+	return free_slot;
+}
+
+/* ---- the PIN presentation ------------------------------------------------ */
+
+static void end_pending(struct door *door)
+{
+	door->pending = door->verifying = 0;
+	door->gen++;
+	vault_loop_timer_cancel(door->d->loop, door->p_timer);
+	door->p_timer = 0;
+}
+
+static void pin_timeout(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct door *door = ud;
+	door->p_timer = 0;
+	if (!door->pending || door->verifying)
+		return;
+	char person[ID], badge[32];
+	snprintf(person, sizeof person, "%s", door->p_person);
+	snprintf(badge, sizeof badge, "%s", door->p_badge);
+	end_pending(door);
+	refuse(door, "entry.refused", person, badge, "door", VAULT_R_PIN_TIMEOUT);
+}
+
+static void unlock_timeout(struct vault_loop *l, uint64_t id, void *ud);
+static void first_timeout(struct vault_loop *l, uint64_t id, void *ud);
+
+/* Everyone checked: ledger the grant, then (and only then) unlock. */
+static void grant(struct door *door, const char *a, const char *b, int duress)
+{
+	char actors[2 * ID + 2];
+	snprintf(actors, sizeof actors, "%s%s%s", a, b ? "," : "", b ? b : "");
+	if (duress) {
+		/* Silent: the door opens as usual; the alarm goes everywhere else. */
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "code", "DURESS");
+		cJSON_AddStringToObject(p, "text", "duress PIN entered at the door");
+		cJSON_AddBoolToObject(p, "silent", 1);
+		record(door, "alarm.duress", actors, p, NULL, NULL);
+		vault_log(LOG_ALERT, "door", "DURESS PIN by %s", actors);
+	}
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "unlock_s", door->d->cfg.unlock_s);
+	cJSON_AddBoolToObject(p, "two_person", b != NULL);
+	int64_t seq;
+	if (record(door, "entry.granted", actors, p, NULL, &seq) < 0) {
+		vault_log(LOG_ERR, "door", "grant for %s not recorded: door stays locked", actors);
+		signal_result(door, 0);
+		return;
+	}
+	door->grant_seq = seq;
+	snprintf(door->admitted[0], ID, "%s", a);
+	door->nadmitted = 1;
+	if (b) {
+		snprintf(door->admitted[1], ID, "%s", b);
+		door->nadmitted = 2;
+	}
+	door->unlocked = 1;
+	set_line(door, VAULT_GPIO_LOCK, 1);
+	signal_result(door, 1);
+	vault_loop_timer_cancel(door->d->loop, door->unlock_timer);
+	vault_loop_timer_in(door->d->loop, (int64_t)door->d->cfg.unlock_s * 1000000,
+			    unlock_timeout, door, &door->unlock_timer);
+}
+
+static void unlock_timeout(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct door *door = ud;
+	door->unlock_timer = 0;
+	if (!door->unlocked)
+		return;
+	door->unlocked = 0;
+	set_line(door, VAULT_GPIO_LOCK, 0);
+	char actors[2 * ID + 2];
+	snprintf(actors, sizeof actors, "%s%s%s", door->admitted[0], door->nadmitted > 1 ? "," : "",
+		 door->nadmitted > 1 ? door->admitted[1] : "");
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "granted_seq", (double)door->grant_seq);
+	record(door, "entry.unused", actors, p, NULL, NULL);
+}
+
+static void first_timeout(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct door *door = ud;
+	door->first_timer = 0;
+	if (!door->first[0])
+		return;
+	char first[ID];
+	snprintf(first, sizeof first, "%s", door->first);
+	door->first[0] = 0;
+	refuse(door, "entry.refused", first, NULL, "door", VAULT_R_TWO_PERSON_TIMEOUT);
+}
+
+/* PIN verified for door->p_person: apply the policy and the two-person rule. */
+static void admit(struct door *door, const char *person, int duress)
+{
+	struct vaultd *d = door->d;
+	struct vault_actor_rec who, esc;
+	struct vault_schedule_rec sched;
+	struct vault_localtime now;
+	vaultd_localtime(d, &now);
+	if (vault_load_actor(d->db, person, &who) < 0 || vault_load_schedule(d->db, &sched) < 0) {
+		refuse(door, "entry.refused", person, NULL, "door", VAULT_R_DB_ERROR);
+		return;
+	}
+	const struct vault_actor *escort = NULL;
+	if (who.person.role == VAULT_ROLE_VISITOR) {
+		/* The escort: a custodian waiting at the door, or one inside. */
+		const char *e = door->first[0] ? door->first : NULL;
+		for (int i = 0; !e && i < door->nocc; i++)
+			if (is_custodian(door, door->occ[i]))
+				e = door->occ[i];
+		if (e && vault_load_actor(d->db, e, &esc) == 0)
+			escort = &esc.actor;
+	}
+	enum vault_reason r = vault_policy_may_enter(&who.actor, escort, &sched.s, &d->pc, &now);
+	if (r != VAULT_R_OK) {
+		refuse(door, "entry.refused", person, NULL, "door", r);
+		return;
+	}
+	if (who.person.role == VAULT_ROLE_VISITOR) {
+		/* Escorted: enters with the escort's pair or alone after them, but
+		 * never counts as the second person. */
+		if (door->first[0]) {
+			refuse(door, "entry.refused", person, NULL, "door",
+			       VAULT_R_TWO_PERSON_VISITOR);
+			return;
+		}
+		grant(door, person, NULL, duress);
+		return;
+	}
+	if (!d->cfg.two_person) {
+		grant(door, person, NULL, duress);
+		return;
+	}
+	if (who.person.role != VAULT_ROLE_CUSTODIAN) {
+		refuse(door, "entry.refused", person, NULL, "door", VAULT_R_TWO_PERSON_ROLE);
+		return;
+	}
+	if (!door->first[0]) {
+		snprintf(door->first, ID, "%s", person);
+		door->first_duress = duress;
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddNumberToObject(p, "window_s", d->cfg.two_person_window_s);
+		record(door, "entry.first", person, p, NULL, NULL);
+		set_line(door, VAULT_GPIO_LED_GREEN, 1);
+		vault_loop_timer_in(d->loop, (int64_t)d->cfg.two_person_window_s * 1000000,
+				    first_timeout, door, &door->first_timer);
+		return;
+	}
+	if (!strcmp(door->first, person)) {
+		refuse(door, "entry.refused", person, NULL, "door", VAULT_R_TWO_PERSON_SAME);
+		return;
+	}
+	char first[ID];
+	snprintf(first, sizeof first, "%s", door->first);
+	int fd = door->first_duress;
+	door->first[0] = 0;
+	vault_loop_timer_cancel(d->loop, door->first_timer);
+	door->first_timer = 0;
+	grant(door, first, person, duress || fd);
+}
+
+struct pin_check {
+	struct door *door;
+	uint64_t gen;
+	char person[ID], badge[32];
+	char pin[16];
+	char hash[VAULT_PIN_HASH_MAX], dhash[VAULT_PIN_HASH_MAX];
+	uint8_t pepper[VAULT_PIN_PEPPER_LEN];
+	int result; /* 0 ok, 1 duress, -1 wrong */
+};
+
+static void pin_checked(struct vault_loop *l, void *msg, int quitting)
+{
+	struct pin_check *c = msg;
+	struct door *door = c->door;
+	if (!quitting && c->gen == door->gen && door->pending) {
+		end_pending(door);
+		struct lockout *lo = lockout_of(door, c->badge, 1);
+		if (c->result < 0) {
+			lo->failures++;
+			int locked = lo->failures >= door->d->cfg.pin_lockout_after;
+			if (locked)
+				lo->until_us = vault_now_mono_us() +
+					       (int64_t)door->d->cfg.pin_lockout_seconds * 1000000;
+			refuse(door, "entry.refused", c->person, c->badge, "door",
+			       locked ? VAULT_R_PIN_LOCKED : VAULT_R_PIN_WRONG);
+		} else {
+			lo->failures = 0;
+			admit(door, c->person, c->result == 1);
+		}
+	}
+	sodium_memzero(c, sizeof *c);
+	free(c);
+}
+
+static void *pin_worker(void *arg)
+{
+	struct pin_check *c = arg;
+	if (vault_pin_verify(c->pepper, c->pin, c->hash) == 0)
+		c->result = 0;
+	else if (c->dhash[0] && vault_pin_verify(c->pepper, c->pin, c->dhash) == 0)
+		c->result = 1;
+	else
+		c->result = -1;
+	sodium_memzero(c->pin, sizeof c->pin);
+	vault_loop_post(c->door->d->loop, pin_checked, c);
+	return NULL;
+}
+
+static void on_pin(struct door *door, const char *pin)
+{
+	if (!door->pending || door->verifying) {
+		vault_log(LOG_INFO, "door", "PIN typed with no badge waiting: ignored");
+		return;
+	}
+	struct pin_check *c = calloc(1, sizeof *c);
+	if (!c)
+		return;
+	c->door = door;
+	c->gen = door->gen;
+	snprintf(c->person, sizeof c->person, "%s", door->p_person);
+	snprintf(c->badge, sizeof c->badge, "%s", door->p_badge);
+	snprintf(c->pin, sizeof c->pin, "%.15s", pin);
+	memcpy(c->pepper, door->d->pepper, sizeof c->pepper);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(door->d->db, "SELECT hash, duress_hash FROM pin WHERE id=?", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, c->person, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(c->hash, sizeof c->hash, "%s", sqlite3_column_text(st, 0));
+			snprintf(c->dhash, sizeof c->dhash, "%s", sqlite3_column_text(st, 1));
+		}
+		sqlite3_finalize(st);
+	}
+	door->verifying = 1;
+	/* argon2id takes tens of milliseconds: never on the loop. */
+	pthread_t t;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, pin_worker, c) != 0) {
+		sodium_memzero(c, sizeof *c);
+		free(c);
+		end_pending(door);
+		refuse(door, "entry.refused", door->p_person, door->p_badge, "door",
+		       VAULT_R_DB_ERROR);
+	}
+	pthread_attr_destroy(&at);
+}
+
+/* ---- badges -------------------------------------------------------------- */
+
+/* Map an authenticated identity to an active badge and its person. */
+static enum vault_reason badge_person(struct door *door, const struct vault_badge_identity *id,
+				      char hex[32], char person[ID])
+{
+	vault_hex(id->uid, id->uid_len, hex);
+	for (char *p = hex; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	sqlite3_stmt *st;
+	enum vault_reason r = VAULT_R_BADGE_UNKNOWN;
+	if (sqlite3_prepare_v2(door->d->db,
+			       "SELECT person, status, key_version FROM badge WHERE upper(id)=?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return VAULT_R_DB_ERROR;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(person, ID, "%s", sqlite3_column_text(st, 0));
+		if (strcmp((const char *)sqlite3_column_text(st, 1), "active") != 0)
+			r = VAULT_R_BADGE_REVOKED;
+		else if (id->authenticated && sqlite3_column_int(st, 2) != id->key_version)
+			r = VAULT_R_BADGE_KEY_VERSION;
+		else
+			r = VAULT_R_OK;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void exit_timeout(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct door *door = ud;
+	door->exit_timer = 0;
+	door->exit_window = door->rex_window = 0;
+	door->exiting[0] = 0;
+}
+
+static void open_exit_window(struct door *door)
+{
+	vault_loop_timer_cancel(door->d->loop, door->exit_timer);
+	vault_loop_timer_in(door->d->loop, (int64_t)door->d->cfg.unlock_s * 1000000, exit_timeout,
+			    door, &door->exit_timer);
+}
+
+static void on_badge(const struct vault_badge_event *ev, void *ud)
+{
+	struct door *door = ud;
+	int at_exit = !strcmp(ev->reader, "exit");
+	const char *refused = at_exit ? "exit.refused" : "entry.refused";
+	if (ev->kind == VAULT_BADGE_OFFLINE || ev->kind == VAULT_BADGE_ONLINE) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "reader", ev->reader);
+		if (ev->kind == VAULT_BADGE_OFFLINE)
+			cJSON_AddNumberToObject(p, "errno", -ev->error);
+		record(door, ev->kind == VAULT_BADGE_OFFLINE ? "reader.offline" : "reader.online",
+		       "", p, NULL, NULL);
+		return;
+	}
+	if (ev->kind != VAULT_BADGE_ARRIVAL)
+		return;
+	char hex[32] = "", person[ID] = "";
+	if (ev->id.uid_len)
+		vault_hex(ev->id.uid, ev->id.uid_len, hex);
+	if (ev->reason != VAULT_R_OK &&
+	    !(ev->reason == VAULT_R_BADGE_UNAUTHENTICATED && door->d->cfg.legacy_uid_only)) {
+		refuse(door, refused, "", hex, ev->reader, ev->reason);
+		return;
+	}
+	enum vault_reason r = badge_person(door, &ev->id, hex, person);
+	if (r != VAULT_R_OK) {
+		refuse(door, refused, person, hex, ev->reader, r);
+		return;
+	}
+	if (!ev->id.authenticated)
+		vault_log(LOG_WARNING, "door", "legacy UID-only badge %s used by %s", hex, person);
+	if (at_exit) {
+		if (!inside(door, person)) {
+			refuse(door, "exit.refused", person, hex, "exit", VAULT_R_ANTI_PASSBACK);
+			return;
+		}
+		door->exit_window = 1;
+		snprintf(door->exiting, ID, "%s", person);
+		open_exit_window(door);
+		signal_result(door, 1);
+		return;
+	}
+	if (door->pending) {
+		/* One presentation at a time: a second badge mid-PIN is refused
+		 * and the first presentation continues. */
+		refuse(door, "entry.refused", person, hex, "door", VAULT_R_BADGE_MID_PIN);
+		return;
+	}
+	struct lockout *lo = lockout_of(door, hex, 0);
+	if (lo && lo->until_us > vault_now_mono_us()) {
+		refuse(door, "entry.refused", person, hex, "door", VAULT_R_PIN_LOCKED);
+		return;
+	}
+	if (lo && lo->until_us && lo->until_us <= vault_now_mono_us())
+		memset(lo, 0, sizeof *lo);
+	if (inside(door, person)) {
+		refuse(door, "entry.refused", person, hex, "door", VAULT_R_ANTI_PASSBACK);
+		return;
+	}
+	door->pending = 1;
+	door->verifying = 0;
+	snprintf(door->p_badge, sizeof door->p_badge, "%s", hex);
+	snprintf(door->p_person, sizeof door->p_person, "%s", person);
+	vault_loop_timer_in(door->d->loop, (int64_t)door->d->cfg.pin_timeout_s * 1000000,
+			    pin_timeout, door, &door->p_timer);
+}
+
+/* ---- door lines ---------------------------------------------------------- */
+
+static void held_timeout(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct door *door = ud;
+	door->held_timer = 0;
+	if (!door->open)
+		return;
+	door->held = 1;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "held_s", door->d->cfg.held_s);
+	record(door, "door.held", "", p, NULL, NULL);
+	siren(door, 1);
+}
+
+static void door_opened(struct door *door, int64_t ev_id)
+{
+	char cites[32];
+	snprintf(cites, sizeof cites, "%lld", (long long)ev_id);
+	door->open = 1;
+	vault_loop_timer_in(door->d->loop, (int64_t)door->d->cfg.held_s * 1000000, held_timeout,
+			    door, &door->held_timer);
+	if (door->unlocked) {
+		door->unlocked = 0;
+		vault_loop_timer_cancel(door->d->loop, door->unlock_timer);
+		door->unlock_timer = 0;
+		set_line(door, VAULT_GPIO_LOCK, 0); /* relock: the door is open */
+		int was_empty = door->nocc == 0;
+		for (int i = 0; i < door->nadmitted; i++)
+			occ_add(door, door->admitted[i]);
+		char actors[2 * ID + 2];
+		snprintf(actors, sizeof actors, "%s%s%s", door->admitted[0],
+			 door->nadmitted > 1 ? "," : "", door->nadmitted > 1 ? door->admitted[1] : "");
+		char occ[MAX_OCC * (ID + 1)];
+		occ_list(door, occ, sizeof occ);
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddNumberToObject(p, "granted_seq", (double)door->grant_seq);
+		cJSON_AddStringToObject(p, "occupants", occ);
+		record(door, "entry.confirmed", actors, p, cites, NULL);
+		if (was_empty) {
+			cJSON *q = cJSON_CreateObject();
+			cJSON_AddStringToObject(q, "opened_by", actors);
+			record(door, "vault.opened", actors, q, cites, NULL);
+		}
+		return;
+	}
+	if (door->exit_window && door->exiting[0]) {
+		char who[ID];
+		snprintf(who, sizeof who, "%s", door->exiting);
+		door->exit_window = 0;
+		door->exiting[0] = 0;
+		occ_del(door, who);
+		char occ[MAX_OCC * (ID + 1)];
+		occ_list(door, occ, sizeof occ);
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "occupants", occ);
+		record(door, "exit.confirmed", who, p, cites, NULL);
+		if (door->nocc == 0) {
+			cJSON *q = cJSON_CreateObject();
+			cJSON_AddStringToObject(q, "closed_by", who);
+			record(door, "vault.closed", who, q, cites, NULL);
+		}
+		check_alone(door);
+		return;
+	}
+	if (door->rex_window || door->fire) {
+		door->rex_window = 0;
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "by", door->fire ? "fire-release" : "rex");
+		record(door, "door.opened_from_inside", "", p, cites, NULL);
+		return;
+	}
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "code", "DOOR_FORCED");
+	cJSON_AddStringToObject(p, "text", "the door opened without an unlock");
+	record(door, "door.forced", "", p, cites, NULL);
+	siren(door, 1);
+}
+
+static void door_closed(struct door *door, int64_t ev_id)
+{
+	door->open = 0;
+	vault_loop_timer_cancel(door->d->loop, door->held_timer);
+	door->held_timer = 0;
+	if (door->held) {
+		door->held = 0;
+		char cites[32];
+		snprintf(cites, sizeof cites, "%lld", (long long)ev_id);
+		record(door, "door.closed_after_held", "", cJSON_CreateObject(), cites, NULL);
+	}
+}
+
+static void on_gpio(struct vault_gpio *g, const struct vault_gpio_event *ev, void *ud)
+{
+	struct door *door = ud;
+	if (ev->kind == VAULT_GPIO_EV_PIN) {
+		on_pin(door, ev->pin);
+		return;
+	}
+	if (ev->kind == VAULT_GPIO_EV_CONTACTS) {
+		int64_t id = sensor_event(door, "gpio", ev->level ? "contacts.disagree" : "contacts.agree", "");
+		if (ev->level) {
+			char cites[32];
+			snprintf(cites, sizeof cites, "%lld", (long long)id);
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "code", "DOOR_CONTACTS");
+			cJSON_AddStringToObject(p, "text", "the two door contacts disagree");
+			record(door, "door.contacts_fault", "", p, cites, NULL);
+		}
+		return;
+	}
+	if (ev->kind == VAULT_GPIO_EV_ERROR) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddNumberToObject(p, "errno", -ev->level);
+		record(door, "gpio.fault", "", p, NULL, NULL);
+		return;
+	}
+	if (ev->kind != VAULT_GPIO_EV_LINE)
+		return;
+	const char *name = vault_gpio_line_name(ev->line);
+	char kind[48];
+	snprintf(kind, sizeof kind, "%s.%d", name, ev->level);
+	int64_t id = sensor_event(door, "gpio", kind, "");
+	switch (ev->line) {
+	case VAULT_GPIO_DOOR_A:
+		if (ev->level && !door->open)
+			door_opened(door, id);
+		else if (!ev->level && door->open)
+			door_closed(door, id);
+		break;
+	case VAULT_GPIO_REX:
+		if (ev->level) {
+			door->rex_window = 1;
+			open_exit_window(door);
+		}
+		break;
+	case VAULT_GPIO_TAMPER:
+		if (ev->level) {
+			char cites[32];
+			snprintf(cites, sizeof cites, "%lld", (long long)id);
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "code", "TAMPER");
+			cJSON_AddStringToObject(p, "text", "reader or enclosure tamper switch");
+			record(door, "alarm.tamper", "", p, cites, NULL);
+			siren(door, 1);
+		}
+		break;
+	case VAULT_GPIO_FIRE:
+		door->fire = ev->level;
+		record(door, ev->level ? "fire.alarm" : "fire.clear", "", cJSON_CreateObject(), NULL,
+		       NULL);
+		if (door->d->cfg.fire_release)
+			set_line(door, VAULT_GPIO_LOCK, ev->level);
+		break;
+	case VAULT_GPIO_POWERFAIL:
+		if (ev->level) {
+			record(door, "power.fail", "", cJSON_CreateObject(), NULL, NULL);
+			door_lock_safe(door->d);
+			vault_loop_quit(door->d->loop);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- start-up ------------------------------------------------------------ */
+
+static int parse_line(struct vault_gpio_line_config *lc, const char *v, const char *chip)
+{
+	if (!*v) /* default: the line named like its role, on the configured chip */
+		return vault_strlcpy(lc->chip, chip, sizeof lc->chip);
+	if (!strcmp(v, "none")) {
+		lc->enabled = 0;
+		return 0;
+	}
+	vault_strlcpy(lc->chip, chip, sizeof lc->chip);
+	if (!strncmp(v, "name:", 5)) {
+		lc->offset = -1;
+		return vault_strlcpy(lc->name, v + 5, sizeof lc->name);
+	}
+	char *end;
+	long off = strtol(v, &end, 10);
+	if (*end || off < 0 || off > 1023)
+		return -EINVAL;
+	lc->offset = (int)off;
+	return 0;
+}
+
+int door_open_gpio(struct vaultd *d, char *err, size_t errlen)
+{
+	struct vault_gpio_config gc;
+	vault_gpio_config_defaults(&gc);
+	const struct vault_gpio_ops *ops = &vault_gpio_gpiod_ops;
+	if (!strcmp(d->cfg.gpio_backend, "sim")) {
+		ops = &vault_gpio_sim_ops;
+		vault_strlcpy(gc.sim_socket, d->cfg.gpio_sim_socket, sizeof gc.sim_socket);
+	}
+	for (int i = 0; i < VAULT_GPIO__COUNT; i++) {
+		struct vault_gpio_line_config *lc = &gc.line[i];
+		if (parse_line(lc, d->cfg.gpio_line[i], d->cfg.gpio_chip) < 0) {
+			snprintf(err, errlen, "[gpio] %s: not an offset, name:NAME or none",
+				 vault_gpio_line_name((enum vault_gpio_line)i));
+			return -EINVAL;
+		}
+		if (lc->direction == VAULT_GPIO_IN)
+			lc->debounce_ms = (unsigned)d->cfg.gpio_debounce_ms;
+		else
+			lc->initial = 0; /* the lock, siren, LEDs: off from the first moment */
+	}
+	char list[256];
+	vault_strlcpy(list, d->cfg.gpio_active_low, sizeof list);
+	char *save = NULL;
+	for (char *t = strtok_r(list, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
+		enum vault_gpio_line l;
+		if (vault_gpio_line_from_name(t, &l) < 0) {
+			snprintf(err, errlen, "[gpio] active_low: unknown line '%s'", t);
+			return -EINVAL;
+		}
+		gc.line[l].active_low = 1;
+	}
+	if (vault_gpio_config_check(&gc, err, errlen) < 0)
+		return -EINVAL;
+	int r = vault_gpio_open(ops, &gc, &d->gpio, err, errlen);
+	if (r == 0)
+		vault_gpio_set(d->gpio, VAULT_GPIO_LOCK, 0);
+	return r;
+}
+
+/* Occupancy and interrupted flows from the ledger, after a restart. */
+static void recover(struct door *door)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(door->d->db,
+			       "SELECT seq, kind, actors FROM ledger WHERE kind IN ('entry.granted',"
+			       "'entry.confirmed','entry.unused','entry.interrupted','exit.confirmed',"
+			       "'occupancy.cleared') ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	int64_t open_grant = 0;
+	char grant_actors[2 * ID + 2] = "";
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 1);
+		const char *actors = (const char *)sqlite3_column_text(st, 2);
+		if (!strcmp(kind, "entry.granted")) {
+			open_grant = sqlite3_column_int64(st, 0);
+			snprintf(grant_actors, sizeof grant_actors, "%s", actors);
+		} else if (!strcmp(kind, "entry.confirmed")) {
+			open_grant = 0;
+			char buf[2 * ID + 2], *save = NULL;
+			snprintf(buf, sizeof buf, "%s", actors);
+			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+				occ_add(door, t);
+		} else if (!strcmp(kind, "exit.confirmed")) {
+			occ_del(door, actors);
+		} else if (!strcmp(kind, "occupancy.cleared")) {
+			door->nocc = 0;
+		} else {
+			open_grant = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	if (open_grant) {
+		/* The process died inside an unlock pulse: the lock is off now;
+		 * the flow ends as an alarm, not silence. */
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddNumberToObject(p, "granted_seq", (double)open_grant);
+		cJSON_AddStringToObject(p, "text", "vaultd restarted during an unlock; door relocked");
+		record(door, "entry.interrupted", grant_actors, p, NULL, NULL);
+	}
+	if (door->nocc) {
+		char occ[MAX_OCC * (ID + 1)];
+		occ_list(door, occ, sizeof occ);
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "occupants", occ);
+		record(door, "occupancy.restored", occ, p, NULL, NULL);
+	}
+}
+
+static int start_reader(struct door *door, const char *name, const char *connstring,
+			struct vault_badge_reader **ret)
+{
+	struct vault_badge_config bc = {0};
+	struct vaultd *d = door->d;
+	snprintf(bc.name, sizeof bc.name, "%s", name);
+	if (vault_strlcpy(bc.connstring, connstring, sizeof bc.connstring) < 0)
+		return -ENAMETOOLONG;
+	memcpy(bc.master_key, d->nfc_key, sizeof bc.master_key);
+	const char *sysid = d->cfg.sysid[0] ? d->cfg.sysid : d->cfg.name;
+	bc.sysid_len = strlen(sysid) > VAULT_BADGE_SYSID_MAX ? VAULT_BADGE_SYSID_MAX : strlen(sysid);
+	memcpy(bc.sysid, sysid, bc.sysid_len);
+	bc.legacy_uid_only = d->cfg.legacy_uid_only;
+	int r = vault_badge_reader_start(d->loop, &vault_badge_nfc_ops, &bc, on_badge, door, ret);
+	sodium_memzero(bc.master_key, sizeof bc.master_key);
+	return r;
+}
+
+int door_start(struct vaultd *d, struct door **ret)
+{
+	struct door *door = calloc(1, sizeof *door);
+	if (!door)
+		return -ENOMEM;
+	door->d = d;
+	the_door = door;
+	if (d->gpio) {
+		int r = vault_gpio_attach(d->gpio, d->loop, on_gpio, door);
+		if (r < 0) {
+			free(door);
+			return r;
+		}
+	}
+	recover(door);
+	int r = 0;
+	if (d->cfg.reader_door[0])
+		r = start_reader(door, "door", d->cfg.reader_door, &door->rd_door);
+	if (r == 0 && d->cfg.exit_reader && d->cfg.reader_exit[0])
+		r = start_reader(door, "exit", d->cfg.reader_exit, &door->rd_exit);
+	if (r < 0) {
+		door_free(door);
+		return r;
+	}
+	*ret = door;
+	return 0;
+}
+
+void door_free(struct door *door)
+{
+	if (!door)
+		return;
+	door_lock_safe(door->d);
+	vault_badge_reader_stop(door->rd_door);
+	vault_badge_reader_stop(door->rd_exit);
+	if (the_door == door)
+		the_door = NULL;
+	free(door);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vault door: badge (authenticated) -> PIN -> policy -> two-person rule ->
+ * a committed ledger entry -> unlock pulse -> a door contact opens ->
+ * entry.confirmed. Supervision: forced, held, tamper, contacts disagreeing,
+ * REX, fire, power fail. Occupancy from entry and exit reads, anti-passback.
+ * Runs on the loop thread; owns the lock output. Fail secure: the lock is
+ * driven off at start, on every exit path and whenever the ledger fails.
+ */
+#ifndef VAULT_DOOR_H
+#define VAULT_DOOR_H
+#include "vault/badge.h"
+#include "vault/gpio.h"
+
+struct vaultd;
+struct door;
+
+/* Opens the GPIO bank with the lock driven off first. Returns 0 or -errno
+ * (err says which line). Called before the database is opened. */
+int door_open_gpio(struct vaultd *d, char *err, size_t errlen);
+/* Everything else: readers, occupancy recovery. After the database. */
+int door_start(struct vaultd *d, struct door **ret);
+void door_free(struct door *door);
+/* Drive the lock off now (exit paths, database failure). Safe any time. */
+void door_lock_safe(struct vaultd *d);
+#endif
