@@ -26,7 +26,19 @@
 	X(SELF_ENROL, "nobody may enrol their own badge", "不得为本人登记门禁卡")             \
 	X(SELF_APPROVE, "nobody may approve their own request", "不得审批本人的申请")         \
 	X(SELF_WITNESS, "nobody may witness their own destruction order",                      \
-	  "不得为本人的销毁单作见证")
+	  "不得为本人的销毁单作见证")                                                        \
+	/* badges and badge readers */                                                        \
+	X(BADGE_NOT_DESFIRE, "the card is not a DESFire badge", "该卡不是DESFire门禁卡")      \
+	X(BADGE_NO_APP, "the card carries no vault application", "该卡没有门禁应用")          \
+	X(BADGE_AUTH_FAILED, "the card failed cryptographic authentication",                   \
+	  "该卡未通过密码认证")                                                              \
+	X(BADGE_IO_ERROR, "the card could not be read", "无法读取该卡")                       \
+	X(BADGE_UNAUTHENTICATED, "legacy UID-only read: the card was not authenticated",       \
+	  "旧式仅UID读取：该卡未经认证")                                                     \
+	X(BADGE_NOT_BLANK, "the card is not blank (enrolment refused)",                        \
+	  "该卡不是空白卡（拒绝登记）")                                                      \
+	X(READER_OFFLINE, "the badge reader is offline", "读卡器离线")                        \
+	X(READER_ONLINE, "the badge reader is online", "读卡器在线")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
