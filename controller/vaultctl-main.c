@@ -451,6 +451,14 @@ static int cmd_init(int argc, char **argv)
 	if (r < 0)
 		return die(EXIT_SYSTEM, "init: %s/checkpoint.key: %s", cfg.keys_dir, strerror(-r));
 	r = vault_secret_create("pin-pepper.key", cfg.keys_dir, pepper, sizeof pepper);
+	if (r == 0) {
+		/* The site master key for badge key diversification (AES-128). An
+		 * existing one (shared by several vaults of a site) is kept. */
+		randombytes_buf(pepper, 16);
+		int k = vault_secret_create("nfc-master.key", cfg.keys_dir, pepper, 16);
+		if (k < 0 && k != -EEXIST)
+			r = k;
+	}
 	sodium_memzero(pepper, sizeof pepper);
 	if (r < 0) {
 		char p[1024];

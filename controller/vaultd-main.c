@@ -20,6 +20,7 @@
 #include "vault/regload.h"
 #include "vault/secrets.h"
 #include "vault/util.h"
+#include "door.h"
 #include "vaultd.h"
 
 #define VAULTD_VERSION "0.1.0"
@@ -175,6 +176,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Fail secure, before anything else: the lock output off. */
+	char gerr[256];
+	if (door_open_gpio(&d, gerr, sizeof gerr) < 0) {
+		vault_log(LOG_ERR, "gpio", "%s", gerr);
+		vault_tz_free(d.tz);
+		return 1;
+	}
 	int rc = 1;
 	const char *dberr = NULL;
 	int r = vault_db_open(d.cfg.database, VAULT_DB_READWRITE, NULL, &d.db, &dberr);
@@ -207,6 +215,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.have_pepper = 1;
+	if (d.cfg.reader_door[0] || d.cfg.reader_exit[0]) {
+		r = vault_secret_load("nfc-master.key", d.cfg.keys_dir, d.nfc_key, sizeof d.nfc_key);
+		if (r < 0) {
+			vault_log(LOG_ERR, "keys", "nfc-master.key (16 bytes): %s", strerror(-r));
+			goto out;
+		}
+	}
+	if (d.cfg.legacy_uid_only)
+		vault_log(LOG_WARNING, "door",
+			  "legacy_uid_only is set: badges are identified by UID alone, which "
+			  "anyone can copy");
 
 	if ((r = vault_loop_new(&d.loop)) < 0) {
 		vault_log(LOG_ERR, "vaultd", "event loop: %s", strerror(-r));
@@ -234,6 +253,11 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	vault_loop_set_idle(d.loop, idle, &d);
+	r = door_start(&d, &d.door);
+	if (r < 0) {
+		vault_log(LOG_ERR, "door", "cannot start the door: %s", strerror(-r));
+		goto out;
+	}
 
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "version", VAULTD_VERSION);
@@ -264,11 +288,16 @@ int main(int argc, char **argv)
 	}
 	vault_log(LOG_INFO, "vaultd", "stopped");
 out:
+	door_free(d.door);
+	door_lock_safe(&d);
 	admin_server_free(d.admin);
+	vault_gpio_free(d.gpio); /* released lines fall back to the pull-down: locked */
+	d.gpio = NULL;
 	vault_loop_free(d.loop);
 	vault_ledger_free(d.ledger);
 	vault_db_close(d.db);
 	sodium_memzero(d.pepper, sizeof d.pepper);
+	sodium_memzero(d.nfc_key, sizeof d.nfc_key);
 	vault_tz_free(d.tz);
 	return rc;
 }

@@ -16,6 +16,8 @@
 #define VAULT_PEPPER_LEN 32
 
 struct admin_server;
+struct door;
+struct vault_gpio;
 
 struct vaultd {
 	struct vault_config cfg;
@@ -25,6 +27,9 @@ struct vaultd {
 	struct admin_server *admin;
 	uint8_t pepper[VAULT_PEPPER_LEN];
 	int have_pepper;
+	uint8_t nfc_key[16]; /* site master key for badge key diversification */
+	struct vault_gpio *gpio;
+	struct door *door;
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;

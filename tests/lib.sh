@@ -45,7 +45,7 @@ contains() { # contains DESCRIPTION NEEDLE HAYSTACK
 }
 skip_all() { echo "skip: $*"; exit 77; }
 
-vt_config() { # extra INI text on stdin is appended
+vt_config() { # extra INI lines may be given as arguments
 	cat >"$T/vault.ini" <<EOC
 [vault]
 name = test-vault
@@ -56,9 +56,16 @@ lang = en
 [pin]
 argon2_ops = 1
 argon2_mem_kib = 1024
+[reader]
+door =
+[gpio]
+backend = sim
+sim_socket = $T/gpio.sock
 EOC
+	# extra INI lines as arguments
+	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$T/vault.ini"
 }
-vt_init() { vt_config; "$VAULTCTL" init --admin-user "$(id -un)" >/dev/null; }
+vt_init() { vt_config "$@"; "$VAULTCTL" init --admin-user "$(id -un)" >/dev/null; }
 vt_start() {
 	"$VAULTD" -c "$T/vault.ini" 2>>"$T/vaultd.log" &
 	VAULTD_PID=$!

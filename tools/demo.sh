@@ -33,6 +33,11 @@ checkpoint_every = 10
 [pin]
 argon2_ops = 2
 argon2_mem_kib = 16384
+[reader]
+door =
+[gpio]
+backend = sim
+sim_socket = $D/gpio.sock
 EOC
 export VAULT_CONFIG=$D/vault.ini
 

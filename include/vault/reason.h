@@ -120,7 +120,38 @@
 	X(SHELF_BUS_ERROR, "the shelf bus cannot be opened or is disconnected",                \
 	  "货架总线无法打开或已断开")                                                        \
 	X(SHELF_EXCEPTION, "the shelf node answered with a Modbus exception",                  \
-	  "货架节点返回了 Modbus 异常")
+	  "货架节点返回了 Modbus 异常") \
+	/* badges and badge readers */                                                        \
+	X(BADGE_NOT_DESFIRE, "the card is not a DESFire badge", "该卡不是DESFire门禁卡")      \
+	X(BADGE_NO_APP, "the card carries no vault application", "该卡没有门禁应用")          \
+	X(BADGE_AUTH_FAILED, "the card failed cryptographic authentication",                   \
+	  "该卡未通过密码认证")                                                              \
+	X(BADGE_IO_ERROR, "the card could not be read", "无法读取该卡")                       \
+	X(BADGE_UNAUTHENTICATED, "legacy UID-only read: the card was not authenticated",       \
+	  "旧式仅UID读取：该卡未经认证")                                                     \
+	X(BADGE_NOT_BLANK, "the card is not blank (enrolment refused)",                        \
+	  "该卡不是空白卡（拒绝登记）")                                                      \
+	X(READER_OFFLINE, "the badge reader is offline", "读卡器离线")                        \
+	X(READER_ONLINE, "the badge reader is online", "读卡器在线") \
+	/* the door (controller/door.c) */ \
+	X(BADGE_UNKNOWN, "the badge is not enrolled", "该卡未登记") \
+	X(BADGE_REVOKED, "the badge has been revoked", "该卡已注销") \
+	X(BADGE_KEY_VERSION, "the badge carries an outdated key version", "该卡密钥版本已过期") \
+	X(BADGE_MID_PIN, "another badge is waiting for its PIN", "另一张卡正在等待输入密码") \
+	X(PIN_WRONG, "wrong PIN", "密码错误") \
+	X(PIN_LOCKED, "too many wrong PINs: the badge is locked out for a while", \
+	  "密码错误次数过多，该卡暂时锁定") \
+	X(PIN_TIMEOUT, "no PIN was entered in time", "未在规定时间内输入密码") \
+	X(TWO_PERSON_TIMEOUT, "no second custodian came in time (two-person rule)", \
+	  "第二名保管员未在规定时间内到场（双人规则）") \
+	X(TWO_PERSON_SAME, "the second person must be a different custodian", \
+	  "第二人必须是另一名保管员") \
+	X(TWO_PERSON_ROLE, "only custodians can open a two-person vault", \
+	  "双人规则下只有保管员可以开启库门") \
+	X(TWO_PERSON_VISITOR, "a visitor never counts as the second person", \
+	  "访客不能作为第二人") \
+	X(ANTI_PASSBACK, "anti-passback: entry and exit reads do not match", \
+	  "防回传：进出记录不一致")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Badge reader backend on libnfc 1.8.0 + libfreefare 0.4.0 (PN532 over a UART).
+ *
+ * Polling, not blocking: nfc_initiator_init() turns NP_INFINITE_SELECT on, with which
+ * a PN532 waits forever for a card; we turn it off and select once per poll.
+ *
+ * Pitfalls of libfreefare 0.4.0 this backend steers around:
+ *  - its DESFire transceive uses timeout 0 (wait forever): a chip that ACKs and then
+ *    stays silent blocks the worker; a real PN532 always answers (its own RF
+ *    timeout), and a vanished tty returns EIO;
+ *  - mifare_cryto_postprocess_data() abort()s on a CMAC'd answer shorter than 9
+ *    bytes. Only answers after an AES authentication are CMAC'd, so the door path
+ *    sends nothing after authenticating (the key version is read before, and bound
+ *    by the diversification input instead);
+ *  - freefare_tag_new() only accepts 4-byte UIDs or NXP ones (first byte 0x04).
+ */
+#include "vault/badge.h"
+
+#include "vault/util.h"
+
+#include <errno.h>
+#include <freefare.h>
+#include <nfc/nfc.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PICC_AUTHENTICATION_ERROR 0xAE
+#define PICC_APPLICATION_NOT_FOUND 0xA0
+#define PICC_DUPLICATE_ERROR 0xDE
+
+struct nfcstate {
+	nfc_context *ctx;
+	nfc_device *dev;
+	int have;		/* a target is current in libnfc */
+	nfc_target target;	/* as last selected */
+};
+
+static const nfc_modulation mod_a106 = {.nmt = NMT_ISO14443A, .nbr = NBR_106};
+
+static int nfc_err(int e)
+{
+	switch (e) {
+	case NFC_EIO:
+		return -EIO;
+	case NFC_EINVARG:
+		return -EINVAL;
+	case NFC_EDEVNOTSUPP:
+	case NFC_ENOTIMPL:
+		return -EOPNOTSUPP;
+	case NFC_ENOTSUCHDEV:
+		return -ENODEV;
+	case NFC_EOVFLOW:
+		return -EOVERFLOW;
+	case NFC_ETIMEOUT:
+		return -ETIMEDOUT;
+	case NFC_EOPABORTED:
+		return -ECANCELED;
+	case NFC_ESOFT:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+static void st_close(void *p)
+{
+	struct nfcstate *s = p;
+	if (!s)
+		return;
+	if (s->dev)
+		nfc_close(s->dev);
+	if (s->ctx)
+		nfc_exit(s->ctx);
+	free(s);
+}
+
+static int open_dev(const char *connstring, struct nfcstate **ret)
+{
+	nfc_connstring cs; /* libnfc reads a full nfc_connstring-sized buffer */
+	memset(cs, 0, sizeof cs);
+	if (!connstring || vault_strlcpy(cs, connstring, sizeof cs) < 0)
+		return -EINVAL;
+	struct nfcstate *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	nfc_init(&s->ctx);
+	if (!s->ctx) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->dev = nfc_open(s->ctx, cs);
+	if (!s->dev) {
+		st_close(s);
+		return -ENODEV;
+	}
+	int r;
+	if ((r = nfc_initiator_init(s->dev)) < 0 ||
+	    (r = nfc_device_set_property_bool(s->dev, NP_INFINITE_SELECT, false)) < 0 ||
+	    (r = nfc_device_set_property_bool(s->dev, NP_AUTO_ISO14443_4, true)) < 0) {
+		r = nfc_err(r);
+		st_close(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+static int nfc_open_op(const struct vault_badge_config *cfg, void **ret)
+{
+	struct nfcstate *s;
+	int r = open_dev(cfg->connstring, &s);
+	if (r < 0)
+		return r;
+	*ret = s;
+	return 0;
+}
+
+static int nfc_poll_op(void *p, struct vault_badge_card *card)
+{
+	struct nfcstate *s = p;
+	if (s->have) {
+		int r = nfc_initiator_target_is_present(s->dev, NULL);
+		if (r == 0)
+			goto report;
+		s->have = 0;
+		/* Gone, unless the chip itself failed. */
+		if (r == NFC_EIO || r == NFC_ENOTSUCHDEV)
+			return nfc_err(r);
+	}
+	nfc_target nt;
+	int r = nfc_initiator_select_passive_target(s->dev, mod_a106, NULL, 0, &nt);
+	if (r < 0)
+		return nfc_err(r);
+	if (r == 0)
+		return 0;
+	if (nt.nti.nai.szUidLen == 0 || nt.nti.nai.szUidLen > VAULT_BADGE_UID_MAX)
+		return 0; /* nonsense from the chip: treat as no card */
+	s->target = nt;
+	s->have = 1;
+report:
+	memcpy(card->uid, s->target.nti.nai.abtUid, s->target.nti.nai.szUidLen);
+	card->uid_len = (uint8_t)s->target.nti.nai.szUidLen;
+	return 1;
+}
+
+/* Make the card current again in libnfc (freefare's checks deselect it), so the
+ * next poll can ask whether it is still present. */
+static void reselect(struct nfcstate *s)
+{
+	nfc_target nt;
+	int r = nfc_initiator_select_passive_target(s->dev, mod_a106, s->target.nti.nai.abtUid,
+						    s->target.nti.nai.szUidLen, &nt);
+	s->have = r > 0;
+}
+
+/* Map a failed libfreefare DESFire call to a reason. */
+static enum vault_reason df_reason(MifareTag tag, enum vault_reason crypto_failure)
+{
+	uint8_t e = mifare_desfire_last_picc_error(tag);
+	if (e == PICC_AUTHENTICATION_ERROR)
+		return VAULT_R_BADGE_AUTH_FAILED;
+	if (e == PICC_APPLICATION_NOT_FOUND)
+		return VAULT_R_BADGE_NO_APP;
+	if (e != 0)
+		return crypto_failure;
+	return errno == EIO ? VAULT_R_BADGE_IO_ERROR : crypto_failure;
+}
+
+static int nfc_auth_op(void *p, const struct vault_badge_config *cfg,
+		       struct vault_badge_identity *id, enum vault_reason *why)
+{
+	struct nfcstate *s = p;
+	const nfc_iso14443a_info *nai = &s->target.nti.nai;
+	MifareTag tag = NULL;
+	MifareDESFireAID aid = NULL;
+	MifareDESFireKey key = NULL;
+	uint8_t k[16], ver = 0;
+
+	memset(id, 0, sizeof *id);
+	memcpy(id->uid, nai->abtUid, nai->szUidLen);
+	id->uid_len = (uint8_t)nai->szUidLen;
+	if (cfg->legacy_uid_only) {
+		*why = VAULT_R_BADGE_UNAUTHENTICATED;
+		return 0;
+	}
+	tag = freefare_tag_new(s->dev, *nai);
+	if (!tag || freefare_get_tag_type(tag) != DESFIRE) {
+		*why = VAULT_R_BADGE_NOT_DESFIRE;
+		goto out;
+	}
+	if (mifare_desfire_connect(tag) < 0) {
+		*why = VAULT_R_BADGE_IO_ERROR;
+		goto out;
+	}
+	aid = mifare_desfire_aid_new(VAULT_BADGE_AID_U32);
+	if (!aid) {
+		*why = VAULT_R_BADGE_IO_ERROR;
+		goto out;
+	}
+	if (mifare_desfire_select_application(tag, aid) < 0) {
+		*why = df_reason(tag, VAULT_R_BADGE_NO_APP);
+		goto out;
+	}
+	/* Plain read (no session yet, so no CMAC parsing); the authentication below
+	 * proves it, since the version is part of the key derivation. */
+	if (mifare_desfire_get_key_version(tag, 0, &ver) < 0) {
+		*why = df_reason(tag, VAULT_R_BADGE_IO_ERROR);
+		goto out;
+	}
+	if (vault_badge_derive_key(cfg->master_key, id->uid, id->uid_len, cfg->sysid,
+				   cfg->sysid_len, ver, k) < 0) {
+		*why = VAULT_R_BADGE_IO_ERROR;
+		goto out;
+	}
+	key = mifare_desfire_aes_key_new(k);
+	OPENSSL_cleanse(k, sizeof k);
+	if (!key) {
+		*why = VAULT_R_BADGE_IO_ERROR;
+		goto out;
+	}
+	errno = 0;
+	if (mifare_desfire_authenticate_aes(tag, 0, key) < 0) {
+		*why = df_reason(tag, VAULT_R_BADGE_AUTH_FAILED);
+		goto out;
+	}
+	id->key_version = ver;
+	id->authenticated = 1;
+	*why = VAULT_R_OK;
+out:
+	if (key)
+		mifare_desfire_key_free(key); /* plain free(): libfreefare cannot wipe it */
+	free(aid);
+	if (tag)
+		freefare_free_tag(tag);
+	reselect(s);
+	return 0;
+}
+
+static void nfc_close_op(void *p)
+{
+	st_close(p);
+}
+
+static int nfc_health_op(void *p)
+{
+	struct nfcstate *s = p;
+	if (!s || !s->dev)
+		return -ENOTCONN;
+	int e = nfc_device_get_last_error(s->dev);
+	return e < 0 ? nfc_err(e) : 0;
+}
+
+const struct vault_badge_reader_ops vault_badge_nfc_ops = {
+	.name = "nfc",
+	.open = nfc_open_op,
+	.poll = nfc_poll_op,
+	.authenticate = nfc_auth_op,
+	.close = nfc_close_op,
+	.health = nfc_health_op,
+};
+
+/* ------------------------------ enrolment ------------------------------ */
+
+int vault_badge_enrol(const char *connstring, const uint8_t master[16], const uint8_t *sysid,
+		      size_t sysid_len, uint8_t key_version, struct vault_badge_identity *ret_id,
+		      enum vault_reason *ret_reason)
+{
+	struct nfcstate *s = NULL;
+	MifareTag tag = NULL;
+	MifareDESFireAID aid = NULL;
+	MifareDESFireKey picc = NULL, zero = NULL, newkey = NULL;
+	struct vault_badge_identity id;
+	enum vault_reason why = VAULT_R_BADGE_IO_ERROR;
+	uint8_t k[16], z[16] = {0};
+	int r;
+
+	if (!master || !ret_id || !ret_reason || sysid_len > VAULT_BADGE_SYSID_MAX)
+		return -EINVAL;
+	if ((r = open_dev(connstring, &s)) < 0)
+		return r;
+	nfc_target nt;
+	r = nfc_initiator_select_passive_target(s->dev, mod_a106, NULL, 0, &nt);
+	if (r <= 0) {
+		r = r < 0 ? nfc_err(r) : -ENOENT;
+		goto fail;
+	}
+	const nfc_iso14443a_info *nai = &nt.nti.nai;
+	if (nai->szUidLen == 0 || nai->szUidLen > VAULT_BADGE_UID_MAX) {
+		r = -ENOENT;
+		goto fail;
+	}
+	memset(&id, 0, sizeof id);
+	memcpy(id.uid, nai->abtUid, nai->szUidLen);
+	id.uid_len = (uint8_t)nai->szUidLen;
+	r = 0;
+	tag = freefare_tag_new(s->dev, *nai);
+	if (!tag || freefare_get_tag_type(tag) != DESFIRE) {
+		why = VAULT_R_BADGE_NOT_DESFIRE;
+		goto done;
+	}
+	aid = mifare_desfire_aid_new(VAULT_BADGE_AID_U32);
+	picc = mifare_desfire_des_key_new(z);
+	zero = mifare_desfire_aes_key_new(z);
+	if (vault_badge_derive_key(master, id.uid, id.uid_len, sysid, sysid_len, key_version, k) < 0) {
+		r = -EINVAL;
+		goto fail;
+	}
+	newkey = mifare_desfire_aes_key_new_with_version(k, key_version);
+	OPENSSL_cleanse(k, sizeof k);
+	if (!aid || !picc || !zero || !newkey) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (mifare_desfire_connect(tag) < 0)
+		goto done;
+	if (mifare_desfire_select_application(tag, NULL) < 0)
+		goto done;
+	/* Factory PICC master key: legacy DES, all zero. Anything else is not blank. */
+	if (mifare_desfire_authenticate(tag, 0, picc) < 0) {
+		why = mifare_desfire_last_picc_error(tag) == PICC_AUTHENTICATION_ERROR
+			      ? VAULT_R_BADGE_NOT_BLANK
+			      : VAULT_R_BADGE_IO_ERROR;
+		goto done;
+	}
+	/* 0x0B: app master key changeable, free directory, configuration changeable,
+	 * keys changed with the app master key. One AES key. */
+	if (mifare_desfire_create_application_aes(tag, aid, 0x0B, 1) < 0) {
+		why = mifare_desfire_last_picc_error(tag) == PICC_DUPLICATE_ERROR
+			      ? VAULT_R_BADGE_NOT_BLANK
+			      : VAULT_R_BADGE_IO_ERROR;
+		goto done;
+	}
+	if (mifare_desfire_select_application(tag, aid) < 0 ||
+	    mifare_desfire_authenticate_aes(tag, 0, zero) < 0 ||
+	    mifare_desfire_change_key(tag, 0, newkey, zero) < 0)
+		goto done;
+	/* Prove the card now holds the diversified key. */
+	if (mifare_desfire_select_application(tag, aid) < 0)
+		goto done;
+	if (mifare_desfire_authenticate_aes(tag, 0, newkey) < 0) {
+		why = VAULT_R_BADGE_AUTH_FAILED;
+		goto done;
+	}
+	id.key_version = key_version;
+	id.authenticated = 1;
+	why = VAULT_R_OK;
+done:
+	mifare_desfire_key_free(picc);
+	mifare_desfire_key_free(zero);
+	mifare_desfire_key_free(newkey);
+	free(aid);
+	if (tag)
+		freefare_free_tag(tag);
+	st_close(s);
+	*ret_id = id;
+	*ret_reason = why;
+	return 0;
+fail:
+	mifare_desfire_key_free(picc);
+	mifare_desfire_key_free(zero);
+	mifare_desfire_key_free(newkey);
+	free(aid);
+	if (tag)
+		freefare_free_tag(tag);
+	st_close(s);
+	return r;
+}
