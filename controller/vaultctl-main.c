@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vault/badge.h"
 #include "vault/config.h"
 #include "vault/db.h"
 #include "vault/ledger.h"
@@ -69,7 +70,8 @@ static void usage_main(FILE *f)
 		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n");
 	for (const struct vault_entity *e = vault_entities; e->table; e++)
 		fprintf(f, "  %-14s add|update ...   %s\n", e->noun, e->help);
-	fprintf(f, "  unit suspend --id U --reason TEXT | unit reinstate --id U\n"
+	fprintf(f, "  badge issue --person P --reader CONNSTRING   personalise and register a card\n"
+		   "  unit suspend --id U --reason TEXT | unit reinstate --id U\n"
 		   "  badge revoke --id UID | project close --id P\n"
 		   "  approval approve|verify-onsite|revoke --id A\n"
 		   "  destroy-order approve --id D\n"
@@ -258,11 +260,15 @@ static int check_fields(const struct vault_entity *e, const cJSON *args)
 	return 0;
 }
 
+static int cmd_badge_issue(int argc, char **argv);
+
 static int cmd_entity(const struct vault_entity *e, int argc, char **argv)
 {
 	if (argc < 1)
 		return die(EXIT_USAGE, "%s: which verb? (add, update, ...; see --help)", e->noun);
 	const char *verb = argv[0];
+	if (!strcmp(verb, "issue") && !strcmp(e->noun, "badge"))
+		return cmd_badge_issue(argc - 1, argv + 1);
 	if (!strcmp(verb, "register") && !strcmp(e->noun, "medium"))
 		verb = "add";
 	cJSON *args = cJSON_CreateObject();
@@ -354,6 +360,74 @@ static int cmd_pin(int argc, char **argv)
 	sodium_memzero(pin, sizeof pin);
 	sodium_memzero(dpin, sizeof dpin);
 	return send_action("pin.set", args);
+}
+
+/* Personalise a blank DESFire card on a reader (its application with the
+ * diversified AES key), then register it through vaultd. Needs read access to
+ * nfc-master.key. */
+static int cmd_badge_issue(int argc, char **argv)
+{
+	cJSON *args = cJSON_CreateObject();
+	int help = 0;
+	int r = parse_pairs(argc, argv, args, &help);
+	if (r || help) {
+		cJSON_Delete(args);
+		if (help)
+			printf("usage: vaultctl badge issue --person ID --reader CONNSTRING "
+			       "[--key-version N]\n"
+			       "Personalises the blank DESFire card on the enrolment reader (e.g. "
+			       "pn532_uart:/dev/ttyUSB0)\nwith a key diversified from the site "
+			       "master key, then registers it for the person.\n%s",
+			       exit_codes);
+		return r;
+	}
+	const cJSON *person = cJSON_GetObjectItemCaseSensitive(args, "person");
+	const cJSON *reader = cJSON_GetObjectItemCaseSensitive(args, "reader");
+	const cJSON *kv = cJSON_GetObjectItemCaseSensitive(args, "key_version");
+	if (!cJSON_IsString(person) || !cJSON_IsString(reader)) {
+		cJSON_Delete(args);
+		return die(EXIT_USAGE, "badge issue: --person and --reader are required");
+	}
+	long ver = 1;
+	if (kv) {
+		char *end;
+		ver = strtol(kv->valuestring, &end, 10);
+		if (*end || ver < 0 || ver > 255) {
+			cJSON_Delete(args);
+			return die(EXIT_USAGE, "badge issue: --key-version: 0..255");
+		}
+	}
+	uint8_t master[16];
+	r = vault_secret_load("nfc-master.key", cfg.keys_dir, master, sizeof master);
+	if (r < 0) {
+		cJSON_Delete(args);
+		return die(EXIT_SYSTEM, "badge issue: nfc-master.key: %s", strerror(-r));
+	}
+	const char *sysid = cfg.sysid[0] ? cfg.sysid : cfg.name;
+	size_t sl = strlen(sysid) > VAULT_BADGE_SYSID_MAX ? VAULT_BADGE_SYSID_MAX : strlen(sysid);
+	struct vault_badge_identity id;
+	enum vault_reason why = VAULT_R_OK;
+	r = vault_badge_enrol(reader->valuestring, master, (const uint8_t *)sysid, sl,
+			      (uint8_t)ver, &id, &why);
+	sodium_memzero(master, sizeof master);
+	if (r < 0) {
+		cJSON_Delete(args);
+		return die(EXIT_REFUSED, "badge issue: %s: %s", vault_reason_id(why),
+			   vault_reason_text(why, cfg.lang));
+	}
+	char hex[2 * VAULT_BADGE_UID_MAX + 1], ver_s[8];
+	vault_hex(id.uid, id.uid_len, hex);
+	for (char *p = hex; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	snprintf(ver_s, sizeof ver_s, "%ld", ver);
+	cJSON *add = cJSON_CreateObject();
+	cJSON_AddStringToObject(add, "id", hex);
+	cJSON_AddStringToObject(add, "person", person->valuestring);
+	cJSON_AddStringToObject(add, "key_version", ver_s);
+	cJSON_Delete(args);
+	printf("card %s personalised (key version %ld)\n", hex, ver);
+	return send_action("badge.add", add);
 }
 
 static int cmd_copy(int argc, char **argv)
