@@ -120,7 +120,19 @@
 	X(SHELF_BUS_ERROR, "the shelf bus cannot be opened or is disconnected",                \
 	  "货架总线无法打开或已断开")                                                        \
 	X(SHELF_EXCEPTION, "the shelf node answered with a Modbus exception",                  \
-	  "货架节点返回了 Modbus 异常")
+	  "货架节点返回了 Modbus 异常")                                                      \
+	/* alerts (controller/reports.c) */                                                    \
+	X(CERT_EXPIRING, "the certificate expires soon", "证书即将到期")                      \
+	X(TRAINING_DUE, "the annual training is due soon", "年度培训即将到期")                \
+	X(RETURN_DUE, "the medium is due back soon", "介质即将到期应归还")                    \
+	X(RETURN_OVERDUE, "the medium is overdue for return", "介质逾期未归还")               \
+	X(DESTRUCTION_DUE, "the medium's destruction deadline is near", "介质销毁期限临近")   \
+	X(DESTRUCTION_OVERDUE, "the medium is past its destruction deadline and not destroyed", \
+	  "介质已超过销毁期限仍未销毁")                                                      \
+	X(APPROVAL_AWAITING_ONSITE, "the approval waits for an on-site verification",          \
+	  "审批已批准，等待现场核查")                                                        \
+	X(APPROVAL_PAST_VALIDITY, "the approval is still active after its validity period",    \
+	  "审批有效期已过但仍处于生效状态")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
