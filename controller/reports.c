@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,10 +142,120 @@ static size_t width(const char *s)
 	return n;
 }
 
-static int emit(const struct tab *t, enum vault_report_format fmt, bool bom, FILE *out)
+static void csv_row(FILE *out, const struct tab *t, const cJSON *row)
 {
 	char buf[4096];
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (i)
+			fputc(',', out);
+		cell(row, t->cols[i], buf, sizeof buf);
+		csv_field(out, buf);
+	}
+	fputs("\r\n", out);
+}
+
+#define MAX_COLS 32
+#define MAX_WIDTH 48
+
+static void table_widths(const struct tab *t, size_t w[MAX_COLS])
+{
+	char buf[4096];
+	for (size_t i = 0; i < t->ncols; i++)
+		w[i] = strlen(t->cols[i]);
+	const cJSON *row;
+	cJSON_ArrayForEach(row, t->rows) for (size_t i = 0; i < t->ncols; i++)
+	{
+		cell(row, t->cols[i], buf, sizeof buf);
+		size_t l = width(buf);
+		if (l > w[i])
+			w[i] = l > MAX_WIDTH ? MAX_WIDTH : l;
+	}
+}
+
+/* One table line: the header (row NULL, upper case) or a row. */
+static void table_line(FILE *out, const struct tab *t, const size_t w[MAX_COLS], const cJSON *row)
+{
+	char buf[4096];
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (row) {
+			cell(row, t->cols[i], buf, sizeof buf);
+		} else {
+			snprintf(buf, sizeof buf, "%s", t->cols[i]);
+			for (char *p = buf; *p; p++)
+				if (*p >= 'a' && *p <= 'z')
+					*p = (char)(*p - 32);
+		}
+		fputs(i ? "  " : "", out);
+		fputs(buf, out);
+		size_t l = width(buf);
+		if (i + 1 < t->ncols && l < w[i])
+			fprintf(out, "%*s", (int)(w[i] - l), "");
+	}
+	fputc('\n', out);
+}
+
+/*
+ * Printable pages: PAGE_ROWS rows each, a header naming the vault, the ledger and
+ * the page, and a footer with the page hash and signature lines. The page hash
+ * is SHA-256 over the previous page's hash (hex; "" for page 1), a newline, and
+ * this page's rows exactly as the CSV output writes them (no header): a printed
+ * page can be checked against a later printout, and a removed page breaks the
+ * chain. docs/ledgers.md describes it.
+ */
+#define PAGE_ROWS 40
+
+static int emit_pages(const struct vault_report_ctx *c, const struct tab *t, const char *title,
+		      FILE *out)
+{
+	size_t w[MAX_COLS];
+	table_widths(t, w);
 	int n = cJSON_GetArraySize(t->rows);
+	int pages = n ? (n + PAGE_ROWS - 1) / PAGE_ROWS : 1;
+	char printed[32], prev[2 * crypto_hash_sha256_BYTES + 1] = "";
+	local_time(c, c->now_utc_us, printed);
+	const cJSON *row = t->rows->child;
+	for (int pg = 1; pg <= pages; pg++) {
+		char *csv = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&csv, &len);
+		if (!m)
+			return -ENOMEM;
+		fprintf(out, "%s%s — %s\npage %d of %d, printed %.16s (%s)\n\n", pg > 1 ? "\f" : "",
+			c->vault_name ? c->vault_name : "vault", title, pg, pages, printed,
+			vault_tz_name(c->tz));
+		table_line(out, t, w, NULL);
+		for (int i = 0; i < PAGE_ROWS && row; i++, row = row->next) {
+			table_line(out, t, w, row);
+			csv_row(m, t, row);
+		}
+		if (!n)
+			fputs("(no entries)\n", out);
+		if (fclose(m) != 0) {
+			free(csv);
+			return -ENOMEM;
+		}
+		crypto_hash_sha256_state h;
+		uint8_t dig[crypto_hash_sha256_BYTES];
+		crypto_hash_sha256_init(&h);
+		crypto_hash_sha256_update(&h, (const uint8_t *)prev, strlen(prev));
+		crypto_hash_sha256_update(&h, (const uint8_t *)"\n", 1);
+		crypto_hash_sha256_update(&h, (const uint8_t *)csv, len);
+		crypto_hash_sha256_final(&h, dig);
+		free(csv);
+		vault_hex(dig, sizeof dig, prev);
+		fprintf(out,
+			"\npage hash %s\n\nCustodian: ____________________  Supervisor: "
+			"____________________  Date: ____________\n",
+			prev);
+	}
+	return ferror(out) ? -EIO : n;
+}
+
+static int emit(const struct tab *t, enum vault_report_format fmt, bool bom, FILE *out)
+{
+	int n = cJSON_GetArraySize(t->rows);
+	if (t->ncols > MAX_COLS)
+		return -EINVAL;
 	if (fmt == VAULT_REPORT_JSON) {
 		char *s = cJSON_Print(t->rows);
 		if (!s)
@@ -158,50 +269,13 @@ static int emit(const struct tab *t, enum vault_report_format fmt, bool bom, FIL
 			fprintf(out, "%s%s", i ? "," : "", t->cols[i]);
 		fputs("\r\n", out);
 		const cJSON *row;
-		cJSON_ArrayForEach(row, t->rows)
-		{
-			for (size_t i = 0; i < t->ncols; i++) {
-				if (i)
-					fputc(',', out);
-				cell(row, t->cols[i], buf, sizeof buf);
-				csv_field(out, buf);
-			}
-			fputs("\r\n", out);
-		}
+		cJSON_ArrayForEach(row, t->rows) csv_row(out, t, row);
 	} else {
-		size_t w[32] = {0};
-		if (t->ncols > VAULT_ARRAY_SIZE(w))
-			return -EINVAL;
-		for (size_t i = 0; i < t->ncols; i++)
-			w[i] = strlen(t->cols[i]);
+		size_t w[MAX_COLS];
+		table_widths(t, w);
+		table_line(out, t, w, NULL);
 		const cJSON *row;
-		cJSON_ArrayForEach(row, t->rows) for (size_t i = 0; i < t->ncols; i++)
-		{
-			cell(row, t->cols[i], buf, sizeof buf);
-			size_t l = width(buf);
-			if (l > w[i])
-				w[i] = l > 48 ? 48 : l;
-		}
-		for (size_t i = 0; i < t->ncols; i++) {
-			fputs(i ? "  " : "", out);
-			for (const char *p = t->cols[i]; *p; p++)
-				fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, out);
-			if (i + 1 < t->ncols)
-				fprintf(out, "%*s", (int)(w[i] - strlen(t->cols[i])), "");
-		}
-		fputc('\n', out);
-		cJSON_ArrayForEach(row, t->rows)
-		{
-			for (size_t i = 0; i < t->ncols; i++) {
-				cell(row, t->cols[i], buf, sizeof buf);
-				fputs(i ? "  " : "", out);
-				fputs(buf, out);
-				size_t l = width(buf);
-				if (i + 1 < t->ncols && l < w[i])
-					fprintf(out, "%*s", (int)(w[i] - l), "");
-			}
-			fputc('\n', out);
-		}
+		cJSON_ArrayForEach(row, t->rows) table_line(out, t, w, row);
 		if (!n)
 			fputs("(none)\n", out);
 	}
@@ -256,12 +330,10 @@ static cJSON *media_row(const struct vault_report_ctx *c, sqlite3_stmt *st)
 	return o;
 }
 
-int vault_report_media(const struct vault_report_ctx *c, const struct vault_media_filter *f,
-		       enum vault_report_format fmt, bool bom, FILE *out)
+static int media_rows(const struct vault_report_ctx *c, const struct vault_media_filter *f,
+		      struct tab *t)
 {
 	static const struct vault_media_filter none;
-	if (!c || !c->db || !out)
-		return -EINVAL;
 	if (!f)
 		f = &none;
 	sqlite3_stmt *st;
@@ -278,11 +350,21 @@ int vault_report_media(const struct vault_report_ctx *c, const struct vault_medi
 	for (int i = 0; i < 5; i++)
 		if (v[i])
 			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
-	struct tab t = {media_cols, VAULT_ARRAY_SIZE(media_cols), cJSON_CreateArray()};
+	t->cols = media_cols;
+	t->ncols = VAULT_ARRAY_SIZE(media_cols);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		cJSON_AddItemToArray(t.rows, media_row(c, st));
-	r = finish(st, rc);
+		cJSON_AddItemToArray(t->rows, media_row(c, st));
+	return finish(st, rc);
+}
+
+int vault_report_media(const struct vault_report_ctx *c, const struct vault_media_filter *f,
+		       enum vault_report_format fmt, bool bom, FILE *out)
+{
+	if (!c || !c->db || !c->tz || !c->policy || !out)
+		return -EINVAL;
+	struct tab t = {NULL, 0, cJSON_CreateArray()};
+	int r = media_rows(c, f, &t);
 	if (r == 0)
 		r = emit(&t, fmt, bom, out);
 	cJSON_Delete(t.rows);
@@ -471,11 +553,15 @@ int vault_report_ledger(const struct vault_report_ctx *c, enum vault_ledger_view
 {
 	if (!c || !c->db || !c->tz || !c->policy || !out)
 		return -EINVAL;
-	if (view == VAULT_LEDGER_CUSTODY)
-		return vault_report_media(c, NULL, fmt, bom, out);
+	static const char *const titles[] = {
+		"custody ledger (media register)", "checkout and return ledger",
+		"copy and scan ledger", "destruction ledger"};
 	struct tab t = {NULL, 0, cJSON_CreateArray()};
 	int r;
 	switch (view) {
+	case VAULT_LEDGER_CUSTODY:
+		r = media_rows(c, NULL, &t);
+		break;
 	case VAULT_LEDGER_CHECKOUT:
 		r = ledger_checkout(c, &t);
 		break;
@@ -489,7 +575,8 @@ int vault_report_ledger(const struct vault_report_ctx *c, enum vault_ledger_view
 		r = -EINVAL;
 	}
 	if (r == 0)
-		r = emit(&t, fmt, bom, out);
+		r = fmt == VAULT_REPORT_TEXT ? emit_pages(c, &t, titles[view], out)
+					     : emit(&t, fmt, bom, out);
 	cJSON_Delete(t.rows);
 	return r;
 }

@@ -867,11 +867,12 @@ static int cmd_ledger(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: vaultctl ledger custody|checkout|copy|destruction "
-			       "[--format csv|json|table] [--bom]\n"
+			       "[--format csv|json|table|text] [--bom]\n"
 			       "The regulation ledgers, read-only: custody (the media register), "
 			       "checkout/return,\ncopy/scan (with lineage) and destruction (with "
 			       "the orders). CSV is RFC 4180;\n--bom starts it with a UTF-8 "
-			       "byte-order mark for spreadsheet programs.\n%s",
+			       "byte-order mark for spreadsheet programs. text prints\npages of 40 "
+			       "rows, each with a chained page hash and signature lines.\n%s",
 			       exit_codes);
 			return 0;
 		}
@@ -886,7 +887,7 @@ static int cmd_ledger(int argc, char **argv)
 	if (optind + 1 != argc || vault_ledger_view_from_name(argv[optind], &view) < 0)
 		return die(EXIT_USAGE, "ledger: which one? custody, checkout, copy or destruction");
 	enum vault_report_format f;
-	int r = report_format("ledger", fmt, "csv json table", &f);
+	int r = report_format("ledger", fmt, "csv json table text", &f);
 	if (r)
 		return r;
 	struct report_env e;

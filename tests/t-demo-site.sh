@@ -32,5 +32,14 @@ ok "an expired certificate is an alarm" grep -q '^alarm,CERT_EXPIRED,east-S02,' 
 ok "an untrained new hire is listed" grep -q ',TRAINING_MISSING,east-S11,' "$T/a.csv"
 ok "the closed project's media near their deadline are warned" grep -q ',DESTRUCTION_DUE,east-OLD-001,' "$T/a.csv"
 ok "the suspended unit is listed" grep -q ',UNIT_SUSPENDED,east-U4,' "$T/a.csv"
+"$VAULTCTL" ledger custody --format text >"$T/c.txt"
+"$VAULTCTL" ledger custody --format csv | tail -n +2 >"$T/rows.csv"
+pages=$(( ($(wc -l <"$T/rows.csv") + 39) / 40 ))
+contains "the printed custody ledger has one page per 40 media" "page 1 of $pages," "$(cat "$T/c.txt")"
+h1=$(sed -n 's/^page hash //p' "$T/c.txt" | sed -n 1p)
+h2=$(sed -n 's/^page hash //p' "$T/c.txt" | sed -n 2p)
+is "page 2's hash chains page 1's hash and rows 41-80" \
+	"$({ printf '%s\n' "$h1"; sed -n 41,80p "$T/rows.csv"; } | sha256sum | cut -d' ' -f1)" "$h2"
+is "each page ends with signature lines" "$pages" "$(grep -c '^Custodian: ___' "$T/c.txt")"
 ok "the whole site verifies" "$VAULTCTL" verify
 vt_done

@@ -102,6 +102,12 @@ is "custody: M3's deadline is its project's end + 6 months" "$(d '-1 month')" \
 	"$(tr -d '\r' <"$T/c.csv" | grep '^M3,' | csvcol 12)"
 is "custody: the seq is the ledger entry that wrote the row" \
 	"$(vt_sql "SELECT seq FROM medium WHERE id='M4'")" "$(tr -d '\r' <"$T/c.csv" | grep '^M4,' | csvcol 13)"
+"$V" ledger custody --format text >"$T/c.txt"
+contains "the printed custody ledger names its page" "page 1 of 1" "$(cat "$T/c.txt")"
+contains "the printed page ends with signature lines" "Supervisor: ____" "$(cat "$T/c.txt")"
+is "the page hash is SHA-256 over a newline and the page's CSV rows" \
+	"$({ printf '\n'; tail -n +2 "$T/c.csv"; } | sha256sum | cut -d' ' -f1)" \
+	"$(sed -n 's/^page hash //p' "$T/c.txt")"
 for l in custody checkout copy destruction; do
 	"$V" ledger $l --format json >"$T/$l.json"
 	ok "ledger $l JSON parses" json_ok "$T/$l.json"
@@ -145,7 +151,7 @@ contains "naming the altered row" "PN" "$(echo "$out" | grep 'problem:')"
 
 # ---- bad input and help ----
 for args in "alerts --format xml" "alerts --today 2026-02-30" "ledger" "ledger bogus" \
-	"ledger custody --format table --x" "self-inspection --format csv" \
+	"ledger custody --format xml" "ledger custody --x" "self-inspection --format csv" \
 	"medium list --status lost" "medium show" "medium show --id NOPE" "medium list extra"; do
 	out=$("$V" $args 2>&1); rc=$?
 	is "vaultctl $args: exit 2 with a one-line error" "2:1" "$rc:$(printf '%s\n' "$out" | wc -l)"

@@ -55,7 +55,9 @@ int vault_ledger_view_from_name(const char *s, enum vault_ledger_view *ret);
 int vault_report_format_from_name(const char *s, enum vault_report_format *ret);
 
 /*
- * One regulation ledger in CSV or JSON (TABLE is accepted too). `bom` writes a
+ * One regulation ledger in CSV, JSON, TABLE, or TEXT: printable pages of 40 rows,
+ * each ending with a page hash (SHA-256 over the previous page's hash in hex, a
+ * newline, and the page's rows as CSV lines) and signature lines. `bom` writes a
  * UTF-8 byte-order mark before CSV so that spreadsheet programs read the text as
  * UTF-8; it is ignored for other formats. Returns the number of rows.
  */
