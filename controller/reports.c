@@ -602,6 +602,14 @@ struct alerts {
 	int err;
 };
 
+static bool is_zh(const char *lang)
+{
+	return lang && (!strcmp(lang, "zh-CN") || !strcmp(lang, "zh"));
+}
+
+/* Detail text in the report's language; both literals are format-checked. */
+#define TR(en, zh) (is_zh(c->lang) ? (zh) : (en))
+
 __attribute__((format(printf, 7, 8))) static void
 push(struct alerts *a, enum sev sev, enum vault_reason code, const char *subject,
      const struct vault_alert *al, const char *lang, const char *fmt, ...)
@@ -632,7 +640,7 @@ push(struct alerts *a, enum sev sev, enum vault_reason code, const char *subject
 	vsnprintf(extra, sizeof extra, fmt, ap);
 	va_end(ap);
 	snprintf(it->detail, sizeof it->detail, "%s%s%s", vault_reason_text(code, lang),
-		 *extra ? ": " : "", extra);
+		 !*extra ? "" : is_zh(lang) ? "：" : ": ", extra);
 }
 
 /* A SOON alert's severity by its band: the last week is a warning, 30 days a
@@ -657,7 +665,7 @@ static int alerts_people(const struct vault_report_ctx *c, struct vault_date tod
 		struct vault_actor_rec ar;
 		if (vault_load_actor(c->db, txt(st, 0), &ar) < 0) {
 			push(a, SEV_WARNING, VAULT_R_INVALID_VALUE, txt(st, 0), NULL, c->lang,
-			     "the person's records do not load");
+			     TR("the person's records do not load", "人员记录无法读取"));
 			continue;
 		}
 		const struct vault_person *p = &ar.person;
@@ -668,16 +676,18 @@ static int alerts_people(const struct vault_report_ctx *c, struct vault_date tod
 			     p->name, vault_role_name(p->role));
 		} else if (ar.cert.revoked) {
 			push(a, SEV_WARNING, VAULT_R_CERT_REVOKED, p->id, NULL, c->lang,
-			     "%s, certificate %s", p->name, ar.cert.number);
+			     TR("%s, certificate %s", "%s，证书 %s"), p->name, ar.cert.number);
 		} else if (vault_policy_cert_alert(&ar.cert, c->policy, today, &al) == 0 &&
 			   al.level != VAULT_ALERT_NONE) {
 			vault_date_format(al.last, d, sizeof d);
 			if (al.level == VAULT_ALERT_PAST)
 				push(a, SEV_ALARM, VAULT_R_CERT_EXPIRED, p->id, &al, c->lang,
-				     "%s, certificate %s expired %s", p->name, ar.cert.number, d);
+				     TR("%s, certificate %s expired %s", "%s，证书 %s 已于 %s 到期"), p->name, ar.cert.number, d);
 			else
 				push(a, soon_sev(&al), VAULT_R_CERT_EXPIRING, p->id, &al, c->lang,
-				     "%s, certificate %s expires %s (in %" PRId64 " days)", p->name,
+				     TR("%s, certificate %s expires %s (in %" PRId64 " days)",
+				        "%s，证书 %s 将于 %s 到期（剩 %" PRId64 " 天）"),
+				     p->name,
 				     ar.cert.number, d, al.days_left);
 		}
 		if (!vault_date_is_set(&ar.training.last)) {
@@ -688,10 +698,12 @@ static int alerts_people(const struct vault_report_ctx *c, struct vault_date tod
 			vault_date_format(al.last, d, sizeof d);
 			if (al.level == VAULT_ALERT_PAST)
 				push(a, SEV_ALARM, VAULT_R_TRAINING_EXPIRED, p->id, &al, c->lang,
-				     "%s, training was due %s", p->name, d);
+				     TR("%s, training was due %s", "%s，培训应于 %s 前完成"), p->name, d);
 			else
 				push(a, soon_sev(&al), VAULT_R_TRAINING_DUE, p->id, &al, c->lang,
-				     "%s, training due %s (in %" PRId64 " days)", p->name, d,
+				     TR("%s, training due %s (in %" PRId64 " days)",
+				        "%s，培训应于 %s 前完成（剩 %" PRId64 " 天）"),
+				     p->name, d,
 				     al.days_left);
 		}
 	}
@@ -723,11 +735,13 @@ static int alerts_media(const struct vault_report_ctx *c, struct vault_date toda
 			vault_date_format(due, d, sizeof d);
 			if (al.level == VAULT_ALERT_PAST)
 				push(a, SEV_ALARM, VAULT_R_RETURN_OVERDUE, id, &al, c->lang,
-				     "%s, held by %s, was due %s (%" PRId64 " days overdue)", title,
+				     TR("%s, held by %s, was due %s (%" PRId64 " days overdue)",
+				        "%s，借用人 %s，应于 %s 归还（已逾期 %" PRId64 " 天）"),
+				     title,
 				     txt(st, 3), d, -al.days_left);
 			else
 				push(a, SEV_WARNING, VAULT_R_RETURN_DUE, id, &al, c->lang,
-				     "%s, held by %s, due %s", title, txt(st, 3), d);
+				     TR("%s, held by %s, due %s", "%s，借用人 %s，应于 %s 归还"), title, txt(st, 3), d);
 		}
 		if (medium_deadline(c, txt(st, 5), txt(st, 6), &dl) == 0 &&
 		    vault_policy_alert(dl, today, c->policy->warn_days,
@@ -736,10 +750,12 @@ static int alerts_media(const struct vault_report_ctx *c, struct vault_date toda
 			vault_date_format(dl, d, sizeof d);
 			if (al.level == VAULT_ALERT_PAST)
 				push(a, SEV_ALARM, VAULT_R_DESTRUCTION_OVERDUE, id, &al, c->lang,
-				     "%s (project %s, %s), deadline %s", title, txt(st, 7), status, d);
+				     TR("%s (project %s, %s), deadline %s", "%s（项目 %s，%s），销毁期限 %s"), title, txt(st, 7), status, d);
 			else
 				push(a, soon_sev(&al), VAULT_R_DESTRUCTION_DUE, id, &al, c->lang,
-				     "%s (project %s), deadline %s (in %" PRId64 " days)", title,
+				     TR("%s (project %s), deadline %s (in %" PRId64 " days)",
+				        "%s（项目 %s），销毁期限 %s（剩 %" PRId64 " 天）"),
+				     title,
 				     txt(st, 7), d, al.days_left);
 		}
 	}
@@ -758,7 +774,7 @@ static int alerts_units_approvals(const struct vault_report_ctx *c, struct vault
 		return r;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		push(a, SEV_WARNING, VAULT_R_UNIT_SUSPENDED, txt(st, 0), NULL, c->lang, "%s: %s",
+		push(a, SEV_WARNING, VAULT_R_UNIT_SUSPENDED, txt(st, 0), NULL, c->lang, TR("%s: %s", "%s：%s"),
 		     txt(st, 1), txt(st, 2));
 	if ((r = finish(st, rc)) < 0)
 		return r;
@@ -775,11 +791,11 @@ static int alerts_units_approvals(const struct vault_report_ctx *c, struct vault
 			al.days_left = vault_date_diff_days(today, to);
 		if (!strcmp(txt(st, 3), "approved"))
 			push(a, SEV_NOTICE, VAULT_R_APPROVAL_AWAITING_ONSITE, txt(st, 0), &al,
-			     c->lang, "unit %s, person %s, approved by %s", txt(st, 1),
+			     c->lang, TR("unit %s, person %s, approved by %s", "单位 %s，人员 %s，审批人 %s"), txt(st, 1),
 			     txt(st, 2), txt(st, 5));
 		else if (vault_date_is_set(&to) && al.days_left < 0)
 			push(a, SEV_WARNING, VAULT_R_APPROVAL_PAST_VALIDITY, txt(st, 0), &al,
-			     c->lang, "unit %s, person %s, valid to %s", txt(st, 1), txt(st, 2),
+			     c->lang, TR("unit %s, person %s, valid to %s", "单位 %s，人员 %s，有效期至 %s"), txt(st, 1), txt(st, 2),
 			     txt(st, 4));
 	}
 	return finish(st, rc);
@@ -829,11 +845,11 @@ static cJSON *alert_json(const struct alert_item *it)
 	if (vault_date_is_set(&it->date))
 		cJSON_AddNumberToObject(o, "days_left", (double)it->days_left);
 	else
-		add_str(o, "days_left", "");
+		cJSON_AddNullToObject(o, "days_left");
 	if (it->band)
 		cJSON_AddNumberToObject(o, "band", it->band);
 	else
-		add_str(o, "band", "");
+		cJSON_AddNullToObject(o, "band");
 	add_str(o, "detail", it->detail);
 	return o;
 }
@@ -871,6 +887,44 @@ static int counts(sqlite3 *db, const char *sql, cJSON *obj)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cJSON_AddNumberToObject(obj, txt(st, 0), sqlite3_column_int(st, 1));
 	return finish(st, rc);
+}
+
+/* "SELECT a, b, ..." -> array of {keys[0]: a, keys[1]: b, ...} (text). */
+static int rows_of(sqlite3 *db, const char *sql, const char *const *keys, cJSON *arr)
+{
+	sqlite3_stmt *st;
+	int r = prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		for (int i = 0; keys[i]; i++)
+			add_str(o, keys[i], txt(st, i));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return finish(st, rc);
+}
+
+static int inspection_units(const struct vault_report_ctx *c, cJSON *sec)
+{
+	static const char *const susp[] = {"unit", "name", "reason", NULL};
+	static const char *const last[] = {"unit", "name", "date", "result", NULL};
+	int r = counts(c->db, "SELECT status, count(*) FROM unit GROUP BY status ORDER BY status",
+		       cJSON_AddObjectToObject(sec, "by_status"));
+	if (r == 0)
+		r = rows_of(c->db,
+			    "SELECT id, name, status_reason FROM unit WHERE status = 'suspended' "
+			    "ORDER BY id",
+			    susp, cJSON_AddArrayToObject(sec, "suspended"));
+	/* The inspection history's latest entry per unit ("" = never inspected). */
+	if (r == 0)
+		r = rows_of(c->db,
+			    "SELECT u.id, u.name, ifnull(i.date, 'never'), ifnull(i.result, '') "
+			    "FROM unit u LEFT JOIN inspection i ON i.id = (SELECT id FROM inspection "
+			    "WHERE unit = u.id ORDER BY date DESC, id DESC LIMIT 1) ORDER BY u.id",
+			    last, cJSON_AddArrayToObject(sec, "last_inspection"));
+	return r;
 }
 
 /* Problems reported by vault_verify, kept for the report (first 50). */
@@ -1027,6 +1081,7 @@ static void md_list(FILE *out, const char *title, const cJSON *arr)
 static void inspection_markdown(FILE *out, const cJSON *rep)
 {
 	const cJSON *pe = cJSON_GetObjectItemCaseSensitive(rep, "personnel");
+	const cJSON *un = cJSON_GetObjectItemCaseSensitive(rep, "units");
 	const cJSON *ap = cJSON_GetObjectItemCaseSensitive(rep, "approvals");
 	const cJSON *cu = cJSON_GetObjectItemCaseSensitive(rep, "custody");
 	const cJSON *de = cJSON_GetObjectItemCaseSensitive(rep, "destruction");
@@ -1041,19 +1096,23 @@ static void inspection_markdown(FILE *out, const cJSON *rep)
 	md_counts(out, "Active persons by role:", O(pe, "active_by_role"));
 	md_list(out, "Without a valid certificate", O(pe, "certificate_invalid"));
 	md_list(out, "Training missing or overdue", O(pe, "training_invalid"));
-	fputs("\n## 2. Approvals\n", out);
+	fputs("\n## 2. Units\n", out);
+	md_counts(out, "Units by status:", O(un, "by_status"));
+	md_list(out, "Suspended", O(un, "suspended"));
+	md_list(out, "Last inspection per unit", O(un, "last_inspection"));
+	fputs("\n## 3. Approvals\n", out);
 	md_counts(out, "Approvals by state:", O(ap, "by_state"));
 	md_list(out, "Approved, waiting for on-site verification", O(ap, "awaiting_onsite"));
 	md_list(out, "Active past their validity", O(ap, "active_past_validity"));
-	fputs("\n## 3. Custody\n", out);
+	fputs("\n## 4. Custody\n", out);
 	md_counts(out, "Media by status:", O(cu, "media_by_status"));
 	md_counts(out, "Media held, by classification:", O(cu, "held_by_classification"));
 	md_list(out, "Out past their due date", O(cu, "out_past_due"));
-	fputs("\n## 4. Destruction\n", out);
+	fputs("\n## 5. Destruction\n", out);
 	md_counts(out, "Destruction orders by state:", O(de, "orders_by_state"));
 	md_list(out, "Media past their destruction deadline", O(de, "past_deadline"));
 	md_list(out, "Media within 30 days of their deadline", O(de, "deadline_within_30_days"));
-	fputs("\n## 5. Ledger\n\n", out);
+	fputs("\n## 6. Ledger\n\n", out);
 	fprintf(out,
 		"- result: **%s**\n- entries: %" PRId64 "\n- checkpoints verified: %" PRId64
 		"\n- registry rows compared: %" PRId64 "\n- tip: seq %" PRId64 ", hash %s\n",
@@ -1089,11 +1148,14 @@ int vault_report_self_inspection(const struct vault_report_ctx *c, enum vault_re
 	add_str(rep, "timezone", vault_tz_name(c->tz));
 	add_str(rep, "generated", ts);
 	cJSON *pe = cJSON_AddObjectToObject(rep, "personnel");
+	cJSON *un = cJSON_AddObjectToObject(rep, "units");
 	cJSON *ap = cJSON_AddObjectToObject(rep, "approvals");
 	cJSON *cu = cJSON_AddObjectToObject(rep, "custody");
 	cJSON *de = cJSON_AddObjectToObject(rep, "destruction");
 	cJSON *le = cJSON_AddObjectToObject(rep, "ledger");
 	int r = inspection_personnel(c, today, pe);
+	if (r == 0)
+		r = inspection_units(c, un);
 	if (r == 0)
 		r = counts(c->db, "SELECT state, count(*) FROM approval GROUP BY state ORDER BY state",
 			   cJSON_AddObjectToObject(ap, "by_state"));

@@ -82,6 +82,9 @@ fi
 is "pretending 20 days before the deadline: the running project's media are in band 30" \
 	"DESTRUCTION_DUE,30" "$(alert DESTRUCTION_DUE M1 | cut -d, -f2,6)"
 ok "pretending a year and a half later: P7's certificate has expired" alert CERT_EXPIRED P7
+sed 's/^lang = en/lang = zh-CN/' "$T/vault.ini" >"$T/zh.ini"
+out=$("$V" -c "$T/zh.ini" alerts --format csv | grep ',CERT_EXPIRING,P7,')
+contains "with lang = zh-CN the alert text is Chinese" "证书即将到期：Li Wei，证书 CERT-7 将于 $(d '+5 days') 到期" "$out"
 "$V" alerts --format json >"$T/alerts.json"
 ok "alerts JSON parses" json_ok "$T/alerts.json"
 out=$("$V" alerts)
@@ -136,6 +139,7 @@ contains "it reports the ledger verified" "result: **verified**" "$out"
 contains "it names the ledger tip seq" "tip: seq $(vt_sql 'SELECT max(seq) FROM ledger')," "$out"
 contains "it lists the person with the expired certificate" "PX, Zhao Lei, CERT_EXPIRED" "$out"
 contains "it lists media past their destruction deadline" "M3, in-vault" "$out"
+contains "it lists the suspended unit with its reason" "U3, Refusing Ltd, refused inspection" "$out"
 contains "it ends with signature lines" "Inspector: ____" "$out"
 "$V" self-inspection --format json >"$T/si.json"
 ok "self-inspection JSON parses" json_ok "$T/si.json"

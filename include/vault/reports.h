@@ -78,7 +78,7 @@ int vault_report_alerts(const struct vault_report_ctx *ctx, enum vault_report_fo
 			bool bom, FILE *out);
 
 /*
- * The self-inspection report (TEXT = Markdown, or JSON): personnel, approvals,
+ * The self-inspection report (TEXT = Markdown, or JSON): personnel, units, approvals,
  * custody, destruction, and the ledger's verification (vault_verify) with its
  * tip. Ends with signature lines. *ret_problems (may be NULL) receives the
  * number of verification problems. Returns 0.
