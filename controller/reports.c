@@ -173,7 +173,8 @@ static void table_widths(const struct tab *t, size_t w[MAX_COLS])
 }
 
 /* One table line: the header (row NULL, upper case) or a row. */
-static void table_line(FILE *out, const struct tab *t, const size_t w[MAX_COLS], const cJSON *row)
+static void table_line(FILE *out, const struct tab *t, const size_t w[MAX_COLS],
+		       const cJSON *row)
 {
 	char buf[4096];
 	for (size_t i = 0; i < t->ncols; i++) {
@@ -220,9 +221,9 @@ static int emit_pages(const struct vault_report_ctx *c, const struct tab *t, con
 		FILE *m = open_memstream(&csv, &len);
 		if (!m)
 			return -ENOMEM;
-		fprintf(out, "%s%s — %s\npage %d of %d, printed %.16s (%s)\n\n", pg > 1 ? "\f" : "",
-			c->vault_name ? c->vault_name : "vault", title, pg, pages, printed,
-			vault_tz_name(c->tz));
+		fprintf(out, "%s%s — %s\npage %d of %d, printed %.16s (%s)\n\n",
+			pg > 1 ? "\f" : "", c->vault_name ? c->vault_name : "vault", title, pg,
+			pages, printed, vault_tz_name(c->tz));
 		table_line(out, t, w, NULL);
 		for (int i = 0; i < PAGE_ROWS && row; i++, row = row->next) {
 			table_line(out, t, w, row);
@@ -309,14 +310,16 @@ int vault_report_format_from_name(const char *s, enum vault_report_format *ret)
 /* ---- media register (custody ledger, medium list) ----------------------- */
 
 static const char *const media_cols[] = {
-	"id",	  "tag",    "title",  "dataset", "category", "classification", "home_shelf",
-	"status", "holder", "due",    "project", "deadline", "seq",
+    "id",	  "tag",    "title",  "dataset", "category", "classification",
+    "home_shelf", "status", "holder", "due",	 "project",  "deadline",
+    "seq",
 };
 
-#define MEDIA_SQL                                                                                  \
-	"SELECT m.id, m.tag, m.title, m.dataset, m.category, m.classification, m.home_shelf, "    \
-	"m.status, m.borrower, m.due, ifnull(m.project,''), m.deadline, m.seq, "                  \
-	"ifnull(p.\"end\",''), m.approval FROM medium m LEFT JOIN project p ON p.id = m.project "
+#define MEDIA_SQL                                                                              \
+	"SELECT m.id, m.tag, m.title, m.dataset, m.category, m.classification, m.home_shelf, " \
+	"m.status, m.borrower, m.due, ifnull(m.project,''), m.deadline, m.seq, "               \
+	"ifnull(p.\"end\",''), m.approval FROM medium m LEFT JOIN project p ON p.id = "        \
+	"m.project "
 
 static cJSON *media_row(const struct vault_report_ctx *c, sqlite3_stmt *st)
 {
@@ -376,8 +379,8 @@ int vault_report_media(const struct vault_report_ctx *c, const struct vault_medi
 /* json_extract on the payload, NULL when the payload is not JSON (the query
  * must not fail on one odd entry). */
 #define J(path) "(CASE WHEN json_valid(p) THEN json_extract(p, '" path "') END)"
-#define JLIST(path)                                                                                \
-	"(CASE WHEN json_valid(p) THEN (SELECT group_concat(value, ' ') FROM "                    \
+#define JLIST(path)                                                                            \
+	"(CASE WHEN json_valid(p) THEN (SELECT group_concat(value, ' ') FROM "                 \
 	"json_each(p, '" path "')) END)"
 
 /* First element of a comma-separated actors list. */
@@ -389,18 +392,24 @@ static void first_actor(const char *actors, char *buf, size_t size)
 
 static int ledger_checkout(const struct vault_report_ctx *c, struct tab *t)
 {
-	static const char *const cols[] = {"seq",      "time", "kind",	      "medium", "person",
-					   "approval", "due",  "received_by", "actors", "hash"};
+	static const char *const cols[] = {"seq",    "time",	 "kind", "medium",
+					   "person", "approval", "due",	 "received_by",
+					   "actors", "hash"};
 	t->cols = cols;
 	t->ncols = VAULT_ARRAY_SIZE(cols);
 	sqlite3_stmt *st;
-	int r = prepare(c->db,
-			"SELECT seq, ts_utc, kind, medium, actors, approval, "
-			"ifnull(" J("$.person") ", ifnull(" J("$.borrower") ", '')), "
-			"ifnull(" J("$.due") ", ''), ifnull(" J("$.received_by") ", ''), hash "
-			"FROM (SELECT *, CAST(payload AS TEXT) AS p FROM ledger "
-			"WHERE kind GLOB 'checkout.*' OR kind GLOB 'return.*') ORDER BY seq",
-			&st);
+	int r =
+	    prepare(c->db,
+		    "SELECT seq, ts_utc, kind, medium, actors, approval, "
+		    "ifnull(" J("$.person") ", ifnull(" J(
+			"$.borrower") ", '')), "
+				      "ifnull(" J("$.due") ", ''), ifnull(" J(
+					  "$.received_by") ", ''), hash "
+							   "FROM (SELECT *, CAST(payload AS "
+							   "TEXT) AS p FROM ledger "
+							   "WHERE kind GLOB 'checkout.*' OR "
+							   "kind GLOB 'return.*') ORDER BY seq",
+		    &st);
 	if (r < 0)
 		return r;
 	int rc;
@@ -432,9 +441,9 @@ static int ledger_checkout(const struct vault_report_ctx *c, struct tab *t)
 
 static int ledger_copy(const struct vault_report_ctx *c, struct tab *t)
 {
-	static const char *const cols[] = {"seq",	     "time",	"kind",	    "medium",
-					   "title",	     "parents", "classification", "person",
-					   "approval",	     "deadline", "hash"};
+	static const char *const cols[] = {
+	    "seq",    "time",	  "kind",     "medium", "title", "parents", "classification",
+	    "person", "approval", "deadline", "hash"};
 	t->cols = cols;
 	t->ncols = VAULT_ARRAY_SIZE(cols);
 	/* copy.* entries, then lineage rows of media registered without one; the
@@ -442,20 +451,24 @@ static int ledger_copy(const struct vault_report_ctx *c, struct tab *t)
 	 * entry's payload. */
 	sqlite3_stmt *st;
 	int r = prepare(
-		c->db,
-		"SELECT seq, ts_utc, kind, medium, actors, approval, parents, hash FROM ("
-		" SELECT seq, ts_utc, kind, medium, actors, approval, hash, "
-		"  ifnull((SELECT group_concat(parent, ' ') FROM lineage WHERE child = medium), "
-		"         ifnull(" JLIST("$.parents") ", '')) AS parents "
-		" FROM (SELECT *, CAST(payload AS TEXT) AS p FROM ledger WHERE kind GLOB 'copy.*') "
-		" UNION ALL "
-		" SELECT max(lg.seq), l.ts_utc, 'lineage.' || lg.kind, lg.child, l.actors, "
-		"  l.approval, l.hash, group_concat(lg.parent, ' ') "
-		" FROM lineage lg JOIN ledger l ON l.seq = lg.seq "
-		" WHERE NOT EXISTS (SELECT 1 FROM ledger c WHERE c.kind GLOB 'copy.*' "
-		"                   AND c.medium = lg.child) GROUP BY lg.child"
-		") ORDER BY seq",
-		&st);
+	    c->db,
+	    "SELECT seq, ts_utc, kind, medium, actors, approval, parents, hash FROM ("
+	    " SELECT seq, ts_utc, kind, medium, actors, approval, hash, "
+	    "  ifnull((SELECT group_concat(parent, ' ') FROM lineage WHERE child = medium), "
+	    "         ifnull(" JLIST(
+		"$.parents") ", '')) AS parents "
+			     " FROM (SELECT *, CAST(payload AS TEXT) AS p FROM ledger WHERE "
+			     "kind GLOB 'copy.*') "
+			     " UNION ALL "
+			     " SELECT max(lg.seq), l.ts_utc, 'lineage.' || lg.kind, lg.child, "
+			     "l.actors, "
+			     "  l.approval, l.hash, group_concat(lg.parent, ' ') "
+			     " FROM lineage lg JOIN ledger l ON l.seq = lg.seq "
+			     " WHERE NOT EXISTS (SELECT 1 FROM ledger c WHERE c.kind GLOB "
+			     "'copy.*' "
+			     "                   AND c.medium = lg.child) GROUP BY lg.child"
+			     ") ORDER BY seq",
+	    &st);
 	if (r < 0)
 		return r;
 	sqlite3_stmt *m;
@@ -500,29 +513,77 @@ static int ledger_copy(const struct vault_report_ctx *c, struct tab *t)
 
 static int ledger_destruction(const struct vault_report_ctx *c, struct tab *t)
 {
-	static const char *const cols[] = {"seq",	   "time",	  "kind",      "medium",
-					   "order",	   "ordered_by",  "approved_by", "witnesses",
-					   "certificate", "facility",	  "state",     "hash"};
+	static const char *const cols[] = {
+	    "seq",	   "time",	"kind",	       "medium",   "order", "ordered_by",
+	    "approved_by", "witnesses", "certificate", "facility", "state", "hash"};
 	t->cols = cols;
 	t->ncols = VAULT_ARRAY_SIZE(cols);
 	/* destruction.* entries (what the sensors proved) and the orders (who
 	 * ordered and approved), one ledger in seq order. */
 	sqlite3_stmt *st;
 	int r = prepare(
-		c->db,
-		"SELECT x.seq, x.ts_utc, x.kind, x.medium, x.ord, x.witnesses, x.cert, x.facility, "
-		" x.state, x.hash, ifnull(o.orderer,''), ifnull(o.approver,'') FROM ("
-		" SELECT seq, ts_utc, kind, medium, hash, ifnull(" J("$.order") ", '') AS ord, "
-		"  ifnull(" JLIST("$.witnesses") ", '') AS witnesses, "
-		"  ifnull(" J("$.certificate") ", '') AS cert, "
-		"  ifnull(" J("$.facility") ", '') AS facility, '' AS state "
-		" FROM (SELECT *, CAST(payload AS TEXT) AS p FROM ledger "
-		"       WHERE kind GLOB 'destruction.*') "
-		" UNION ALL "
-		" SELECT d.seq, l.ts_utc, 'order.' || d.state, d.medium, l.hash, d.id, '', '', '', "
-		"  d.state FROM destruction_order d JOIN ledger l ON l.seq = d.seq"
-		") AS x LEFT JOIN destruction_order o ON o.id = x.ord ORDER BY x.seq",
-		&st);
+	    c->db,
+	    "SELECT x.seq, x.ts_utc, x.kind, x.medium, x.ord, x.witnesses, x.cert, x.facility, "
+	    " x.state, x.hash, ifnull(o.orderer,''), ifnull(o.approver,'') FROM ("
+	    " SELECT seq, ts_utc, kind, medium, hash, ifnull(" J(
+		"$.order") ", '') AS ord, "
+			   "  ifnull(" JLIST(
+			       "$.witnesses") ", '') AS witnesses, "
+					      "  ifnull(" J(
+						  "$.certificate") ", '') AS cert, "
+								   "  ifnull(" J(
+								       "$.facility") ", '') AS "
+										     "facility,"
+										     " '' AS "
+										     "state "
+										     " FROM "
+										     "(SELECT "
+										     "*, "
+										     "CAST("
+										     "payload "
+										     "AS TEXT) "
+										     "AS p "
+										     "FROM "
+										     "ledger "
+										     "       "
+										     "WHERE "
+										     "kind "
+										     "GLOB "
+										     "'destruct"
+										     "ion.*') "
+										     " UNION "
+										     "ALL "
+										     " SELECT "
+										     "d.seq, "
+										     "l.ts_utc,"
+										     " 'order.'"
+										     " || "
+										     "d.state, "
+										     "d.medium,"
+										     " l.hash, "
+										     "d.id, "
+										     "'', '', "
+										     "'', "
+										     "  "
+										     "d.state "
+										     "FROM "
+										     "destructi"
+										     "on_order "
+										     "d JOIN "
+										     "ledger l "
+										     "ON l.seq "
+										     "= d.seq"
+										     ") AS x "
+										     "LEFT "
+										     "JOIN "
+										     "destructi"
+										     "on_order "
+										     "o ON "
+										     "o.id = "
+										     "x.ord "
+										     "ORDER BY "
+										     "x.seq",
+	    &st);
 	if (r < 0)
 		return r;
 	int rc;
@@ -553,9 +614,9 @@ int vault_report_ledger(const struct vault_report_ctx *c, enum vault_ledger_view
 {
 	if (!c || !c->db || !c->tz || !c->policy || !out)
 		return -EINVAL;
-	static const char *const titles[] = {
-		"custody ledger (media register)", "checkout and return ledger",
-		"copy and scan ledger", "destruction ledger"};
+	static const char *const titles[] = {"custody ledger (media register)",
+					     "checkout and return ledger",
+					     "copy and scan ledger", "destruction ledger"};
 	struct tab t = {NULL, 0, cJSON_CreateArray()};
 	int r;
 	switch (view) {
@@ -640,7 +701,10 @@ push(struct alerts *a, enum sev sev, enum vault_reason code, const char *subject
 	vsnprintf(extra, sizeof extra, fmt, ap);
 	va_end(ap);
 	snprintf(it->detail, sizeof it->detail, "%s%s%s", vault_reason_text(code, lang),
-		 !*extra ? "" : is_zh(lang) ? "：" : ": ", extra);
+		 !*extra       ? ""
+		 : is_zh(lang) ? "："
+			       : ": ",
+		 extra);
 }
 
 /* A SOON alert's severity by its band: the last week is a warning, 30 days a
@@ -672,8 +736,8 @@ static int alerts_people(const struct vault_report_ctx *c, struct vault_date tod
 		struct vault_alert al;
 		char d[VAULT_DATE_STRLEN];
 		if (!ar.actor.cert) {
-			push(a, SEV_WARNING, VAULT_R_CERT_MISSING, p->id, NULL, c->lang, "%s (%s)",
-			     p->name, vault_role_name(p->role));
+			push(a, SEV_WARNING, VAULT_R_CERT_MISSING, p->id, NULL, c->lang,
+			     "%s (%s)", p->name, vault_role_name(p->role));
 		} else if (ar.cert.revoked) {
 			push(a, SEV_WARNING, VAULT_R_CERT_REVOKED, p->id, NULL, c->lang,
 			     TR("%s, certificate %s", "%s，证书 %s"), p->name, ar.cert.number);
@@ -682,29 +746,34 @@ static int alerts_people(const struct vault_report_ctx *c, struct vault_date tod
 			vault_date_format(al.last, d, sizeof d);
 			if (al.level == VAULT_ALERT_PAST)
 				push(a, SEV_ALARM, VAULT_R_CERT_EXPIRED, p->id, &al, c->lang,
-				     TR("%s, certificate %s expired %s", "%s，证书 %s 已于 %s 到期"), p->name, ar.cert.number, d);
+				     TR("%s, certificate %s expired %s",
+					"%s，证书 %s 已于 %s 到期"),
+				     p->name, ar.cert.number, d);
 			else
-				push(a, soon_sev(&al), VAULT_R_CERT_EXPIRING, p->id, &al, c->lang,
+				push(a, soon_sev(&al), VAULT_R_CERT_EXPIRING, p->id, &al,
+				     c->lang,
 				     TR("%s, certificate %s expires %s (in %" PRId64 " days)",
-				        "%s，证书 %s 将于 %s 到期（剩 %" PRId64 " 天）"),
-				     p->name,
-				     ar.cert.number, d, al.days_left);
+					"%s，证书 %s 将于 %s 到期（剩 %" PRId64 " 天）"),
+				     p->name, ar.cert.number, d, al.days_left);
 		}
 		if (!vault_date_is_set(&ar.training.last)) {
-			push(a, SEV_WARNING, VAULT_R_TRAINING_MISSING, p->id, NULL, c->lang, "%s",
-			     p->name);
-		} else if (vault_policy_training_alert(&ar.training, c->policy, today, &al) == 0 &&
+			push(a, SEV_WARNING, VAULT_R_TRAINING_MISSING, p->id, NULL, c->lang,
+			     "%s", p->name);
+		} else if (vault_policy_training_alert(&ar.training, c->policy, today, &al) ==
+			       0 &&
 			   al.level != VAULT_ALERT_NONE) {
 			vault_date_format(al.last, d, sizeof d);
 			if (al.level == VAULT_ALERT_PAST)
-				push(a, SEV_ALARM, VAULT_R_TRAINING_EXPIRED, p->id, &al, c->lang,
-				     TR("%s, training was due %s", "%s，培训应于 %s 前完成"), p->name, d);
+				push(a, SEV_ALARM, VAULT_R_TRAINING_EXPIRED, p->id, &al,
+				     c->lang,
+				     TR("%s, training was due %s", "%s，培训应于 %s 前完成"),
+				     p->name, d);
 			else
-				push(a, soon_sev(&al), VAULT_R_TRAINING_DUE, p->id, &al, c->lang,
+				push(a, soon_sev(&al), VAULT_R_TRAINING_DUE, p->id, &al,
+				     c->lang,
 				     TR("%s, training due %s (in %" PRId64 " days)",
-				        "%s，培训应于 %s 前完成（剩 %" PRId64 " 天）"),
-				     p->name, d,
-				     al.days_left);
+					"%s，培训应于 %s 前完成（剩 %" PRId64 " 天）"),
+				     p->name, d, al.days_left);
 		}
 	}
 	return finish(st, rc);
@@ -736,12 +805,13 @@ static int alerts_media(const struct vault_report_ctx *c, struct vault_date toda
 			if (al.level == VAULT_ALERT_PAST)
 				push(a, SEV_ALARM, VAULT_R_RETURN_OVERDUE, id, &al, c->lang,
 				     TR("%s, held by %s, was due %s (%" PRId64 " days overdue)",
-				        "%s，借用人 %s，应于 %s 归还（已逾期 %" PRId64 " 天）"),
-				     title,
-				     txt(st, 3), d, -al.days_left);
+					"%s，借用人 %s，应于 %s 归还（已逾期 %" PRId64 " 天）"),
+				     title, txt(st, 3), d, -al.days_left);
 			else
-				push(a, SEV_WARNING, VAULT_R_RETURN_DUE, id, &al, c->lang,
-				     TR("%s, held by %s, due %s", "%s，借用人 %s，应于 %s 归还"), title, txt(st, 3), d);
+				push(
+				    a, SEV_WARNING, VAULT_R_RETURN_DUE, id, &al, c->lang,
+				    TR("%s, held by %s, due %s", "%s，借用人 %s，应于 %s 归还"),
+				    title, txt(st, 3), d);
 		}
 		if (medium_deadline(c, txt(st, 5), txt(st, 6), &dl) == 0 &&
 		    vault_policy_alert(dl, today, c->policy->warn_days,
@@ -749,14 +819,17 @@ static int alerts_media(const struct vault_report_ctx *c, struct vault_date toda
 		    al.level != VAULT_ALERT_NONE) {
 			vault_date_format(dl, d, sizeof d);
 			if (al.level == VAULT_ALERT_PAST)
-				push(a, SEV_ALARM, VAULT_R_DESTRUCTION_OVERDUE, id, &al, c->lang,
-				     TR("%s (project %s, %s), deadline %s", "%s（项目 %s，%s），销毁期限 %s"), title, txt(st, 7), status, d);
+				push(a, SEV_ALARM, VAULT_R_DESTRUCTION_OVERDUE, id, &al,
+				     c->lang,
+				     TR("%s (project %s, %s), deadline %s",
+					"%s（项目 %s，%s），销毁期限 %s"),
+				     title, txt(st, 7), status, d);
 			else
-				push(a, soon_sev(&al), VAULT_R_DESTRUCTION_DUE, id, &al, c->lang,
+				push(a, soon_sev(&al), VAULT_R_DESTRUCTION_DUE, id, &al,
+				     c->lang,
 				     TR("%s (project %s), deadline %s (in %" PRId64 " days)",
-				        "%s（项目 %s），销毁期限 %s（剩 %" PRId64 " 天）"),
-				     title,
-				     txt(st, 7), d, al.days_left);
+					"%s（项目 %s），销毁期限 %s（剩 %" PRId64 " 天）"),
+				     title, txt(st, 7), d, al.days_left);
 		}
 	}
 	return finish(st, rc);
@@ -774,8 +847,8 @@ static int alerts_units_approvals(const struct vault_report_ctx *c, struct vault
 		return r;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		push(a, SEV_WARNING, VAULT_R_UNIT_SUSPENDED, txt(st, 0), NULL, c->lang, TR("%s: %s", "%s：%s"),
-		     txt(st, 1), txt(st, 2));
+		push(a, SEV_WARNING, VAULT_R_UNIT_SUSPENDED, txt(st, 0), NULL, c->lang,
+		     TR("%s: %s", "%s：%s"), txt(st, 1), txt(st, 2));
 	if ((r = finish(st, rc)) < 0)
 		return r;
 	if ((r = prepare(c->db,
@@ -791,12 +864,16 @@ static int alerts_units_approvals(const struct vault_report_ctx *c, struct vault
 			al.days_left = vault_date_diff_days(today, to);
 		if (!strcmp(txt(st, 3), "approved"))
 			push(a, SEV_NOTICE, VAULT_R_APPROVAL_AWAITING_ONSITE, txt(st, 0), &al,
-			     c->lang, TR("unit %s, person %s, approved by %s", "单位 %s，人员 %s，审批人 %s"), txt(st, 1),
-			     txt(st, 2), txt(st, 5));
+			     c->lang,
+			     TR("unit %s, person %s, approved by %s",
+				"单位 %s，人员 %s，审批人 %s"),
+			     txt(st, 1), txt(st, 2), txt(st, 5));
 		else if (vault_date_is_set(&to) && al.days_left < 0)
 			push(a, SEV_WARNING, VAULT_R_APPROVAL_PAST_VALIDITY, txt(st, 0), &al,
-			     c->lang, TR("unit %s, person %s, valid to %s", "单位 %s，人员 %s，有效期至 %s"), txt(st, 1), txt(st, 2),
-			     txt(st, 4));
+			     c->lang,
+			     TR("unit %s, person %s, valid to %s",
+				"单位 %s，人员 %s，有效期至 %s"),
+			     txt(st, 1), txt(st, 2), txt(st, 4));
 	}
 	return finish(st, rc);
 }
@@ -854,10 +931,10 @@ static cJSON *alert_json(const struct alert_item *it)
 	return o;
 }
 
-int vault_report_alerts(const struct vault_report_ctx *c, enum vault_report_format fmt, bool bom,
-			FILE *out)
+int vault_report_alerts(const struct vault_report_ctx *c, enum vault_report_format fmt,
+			bool bom, FILE *out)
 {
-	static const char *const cols[] = {"severity", "code", "subject", "date",
+	static const char *const cols[] = {"severity",	"code", "subject", "date",
 					   "days_left", "band", "detail"};
 	if (!c || !c->db || !c->tz || !c->policy || !out)
 		return -EINVAL;
@@ -910,20 +987,23 @@ static int inspection_units(const struct vault_report_ctx *c, cJSON *sec)
 {
 	static const char *const susp[] = {"unit", "name", "reason", NULL};
 	static const char *const last[] = {"unit", "name", "date", "result", NULL};
-	int r = counts(c->db, "SELECT status, count(*) FROM unit GROUP BY status ORDER BY status",
-		       cJSON_AddObjectToObject(sec, "by_status"));
+	int r =
+	    counts(c->db, "SELECT status, count(*) FROM unit GROUP BY status ORDER BY status",
+		   cJSON_AddObjectToObject(sec, "by_status"));
 	if (r == 0)
-		r = rows_of(c->db,
-			    "SELECT id, name, status_reason FROM unit WHERE status = 'suspended' "
-			    "ORDER BY id",
-			    susp, cJSON_AddArrayToObject(sec, "suspended"));
+		r = rows_of(
+		    c->db,
+		    "SELECT id, name, status_reason FROM unit WHERE status = 'suspended' "
+		    "ORDER BY id",
+		    susp, cJSON_AddArrayToObject(sec, "suspended"));
 	/* The inspection history's latest entry per unit ("" = never inspected). */
 	if (r == 0)
-		r = rows_of(c->db,
-			    "SELECT u.id, u.name, ifnull(i.date, 'never'), ifnull(i.result, '') "
-			    "FROM unit u LEFT JOIN inspection i ON i.id = (SELECT id FROM inspection "
-			    "WHERE unit = u.id ORDER BY date DESC, id DESC LIMIT 1) ORDER BY u.id",
-			    last, cJSON_AddArrayToObject(sec, "last_inspection"));
+		r = rows_of(
+		    c->db,
+		    "SELECT u.id, u.name, ifnull(i.date, 'never'), ifnull(i.result, '') "
+		    "FROM unit u LEFT JOIN inspection i ON i.id = (SELECT id FROM inspection "
+		    "WHERE unit = u.id ORDER BY date DESC, id DESC LIMIT 1) ORDER BY u.id",
+		    last, cJSON_AddArrayToObject(sec, "last_inspection"));
 	return r;
 }
 
@@ -963,8 +1043,10 @@ static int inspection_personnel(const struct vault_report_ctx *c, struct vault_d
 		n++;
 		if (vault_load_actor(c->db, txt(st, 0), &ar) < 0)
 			continue;
-		enum vault_reason cr = vault_policy_check_certificate(ar.actor.cert, c->policy, today);
-		enum vault_reason tr = vault_policy_check_training(&ar.training, c->policy, today);
+		enum vault_reason cr =
+		    vault_policy_check_certificate(ar.actor.cert, c->policy, today);
+		enum vault_reason tr =
+		    vault_policy_check_training(&ar.training, c->policy, today);
 		if (cr != VAULT_R_OK) {
 			cJSON *o = cJSON_CreateObject();
 			add_str(o, "person", ar.person.id);
@@ -987,9 +1069,9 @@ static int inspection_personnel(const struct vault_report_ctx *c, struct vault_d
 static int inspection_custody(const struct vault_report_ctx *c, struct vault_date today,
 			      cJSON *custody, cJSON *destr)
 {
-	int r = counts(c->db,
-		       "SELECT status, count(*) FROM medium GROUP BY status ORDER BY status",
-		       cJSON_AddObjectToObject(custody, "media_by_status"));
+	int r =
+	    counts(c->db, "SELECT status, count(*) FROM medium GROUP BY status ORDER BY status",
+		   cJSON_AddObjectToObject(custody, "media_by_status"));
 	if (r == 0)
 		r = counts(c->db,
 			   "SELECT classification, count(*) FROM medium "
@@ -1007,11 +1089,12 @@ static int inspection_custody(const struct vault_report_ctx *c, struct vault_dat
 	cJSON *past = cJSON_AddArrayToObject(destr, "past_deadline");
 	cJSON *soon = cJSON_AddArrayToObject(destr, "deadline_within_30_days");
 	sqlite3_stmt *st;
-	if ((r = prepare(c->db,
-			 "SELECT m.id, m.status, m.borrower, m.due, m.deadline, "
-			 "ifnull(p.\"end\",'') FROM medium m LEFT JOIN project p ON p.id = "
-			 "m.project WHERE m.status NOT IN ('destroyed','handed-over') ORDER BY m.id",
-			 &st)) < 0)
+	if ((r = prepare(
+		 c->db,
+		 "SELECT m.id, m.status, m.borrower, m.due, m.deadline, "
+		 "ifnull(p.\"end\",'') FROM medium m LEFT JOIN project p ON p.id = "
+		 "m.project WHERE m.status NOT IN ('destroyed','handed-over') ORDER BY m.id",
+		 &st)) < 0)
 		return r;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1056,7 +1139,8 @@ static void md_counts(FILE *out, const char *title, const cJSON *obj)
 /* A list of objects as "- a, b, c" lines. */
 static void md_list(FILE *out, const char *title, const cJSON *arr)
 {
-	fprintf(out, "\n%s: %d\n%s", title, cJSON_GetArraySize(arr), arr && arr->child ? "\n" : "");
+	fprintf(out, "\n%s: %d\n%s", title, cJSON_GetArraySize(arr),
+		arr && arr->child ? "\n" : "");
 	const cJSON *row;
 	int i = 0;
 	cJSON_ArrayForEach(row, arr)
@@ -1111,7 +1195,8 @@ static void inspection_markdown(FILE *out, const cJSON *rep)
 	fputs("\n## 5. Destruction\n", out);
 	md_counts(out, "Destruction orders by state:", O(de, "orders_by_state"));
 	md_list(out, "Media past their destruction deadline", O(de, "past_deadline"));
-	md_list(out, "Media within 30 days of their deadline", O(de, "deadline_within_30_days"));
+	md_list(out, "Media within 30 days of their deadline",
+		O(de, "deadline_within_30_days"));
 	fputs("\n## 6. Ledger\n\n", out);
 	fprintf(out,
 		"- result: **%s**\n- entries: %" PRId64 "\n- checkpoints verified: %" PRId64
@@ -1121,7 +1206,8 @@ static void inspection_markdown(FILE *out, const cJSON *rep)
 	if (N(le, "first_bad_seq"))
 		fprintf(out, "- first bad seq: %" PRId64 "\n", N(le, "first_bad_seq"));
 	const cJSON *pr;
-	cJSON_ArrayForEach(pr, O(le, "problems")) fprintf(out, "- problem: %s\n", pr->valuestring);
+	cJSON_ArrayForEach(pr, O(le, "problems"))
+	    fprintf(out, "- problem: %s\n", pr->valuestring);
 	fputs("\n## Signatures\n\n"
 	      "Inspector: ______________________    Date: ____________\n\n"
 	      "Supervisor: _____________________    Date: ____________\n",
@@ -1157,7 +1243,8 @@ int vault_report_self_inspection(const struct vault_report_ctx *c, enum vault_re
 	if (r == 0)
 		r = inspection_units(c, un);
 	if (r == 0)
-		r = counts(c->db, "SELECT state, count(*) FROM approval GROUP BY state ORDER BY state",
+		r = counts(c->db,
+			   "SELECT state, count(*) FROM approval GROUP BY state ORDER BY state",
 			   cJSON_AddObjectToObject(ap, "by_state"));
 	struct alerts al = {0};
 	if (r == 0)
@@ -1168,7 +1255,7 @@ int vault_report_self_inspection(const struct vault_report_ctx *c, enum vault_re
 		for (size_t i = 0; i < al.n; i++) {
 			cJSON *dst = al.v[i].code == VAULT_R_APPROVAL_AWAITING_ONSITE ? wait
 				     : al.v[i].code == VAULT_R_APPROVAL_PAST_VALIDITY ? past
-										     : NULL;
+										      : NULL;
 			if (!dst)
 				continue;
 			cJSON *o = cJSON_CreateObject();
@@ -1256,7 +1343,8 @@ int vault_report_medium_show(const struct vault_report_ctx *c, const char *id,
 			cJSON *o = cJSON_CreateObject();
 			add_str(o, "medium", txt(st, 1));
 			add_str(o, "kind", txt(st, 2));
-			cJSON_AddItemToArray(!strcmp(txt(st, 0), "parent") ? parents : children, o);
+			cJSON_AddItemToArray(!strcmp(txt(st, 0), "parent") ? parents : children,
+					     o);
 		}
 		r = finish(st, rc);
 	}
@@ -1303,26 +1391,29 @@ int vault_report_medium_show(const struct vault_report_ctx *c, const char *id,
 			if (cJSON_IsString(f))
 				fprintf(out, "%-15s %s\n", f->string, f->valuestring);
 			else if (cJSON_IsNumber(f))
-				fprintf(out, "%-15s %" PRId64 "\n", f->string, (int64_t)f->valuedouble);
+				fprintf(out, "%-15s %" PRId64 "\n", f->string,
+					(int64_t)f->valuedouble);
 		}
 		const cJSON *o;
 		fprintf(out, "parents:        %s\n", parents->child ? "" : "(none)");
 		cJSON_ArrayForEach(o, parents)
-			fprintf(out, "  %s (%s)\n", cJSON_GetStringValue(o->child),
-				cJSON_GetStringValue(o->child->next));
+		    fprintf(out, "  %s (%s)\n", cJSON_GetStringValue(o->child),
+			    cJSON_GetStringValue(o->child->next));
 		fprintf(out, "children:       %s\n", children->child ? "" : "(none)");
 		cJSON_ArrayForEach(o, children)
-			fprintf(out, "  %s (%s)\n", cJSON_GetStringValue(o->child),
-				cJSON_GetStringValue(o->child->next));
+		    fprintf(out, "  %s (%s)\n", cJSON_GetStringValue(o->child),
+			    cJSON_GetStringValue(o->child->next));
 		fprintf(out, "ledger entries: %d\n", cJSON_GetArraySize(entries));
 		cJSON_ArrayForEach(o, entries)
 		{
 			const char *k[] = {"time", "kind", "actors", "hash"};
 			const char *v[4];
 			for (int i = 0; i < 4; i++)
-				v[i] = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k[i]));
+				v[i] = cJSON_GetStringValue(
+				    cJSON_GetObjectItemCaseSensitive(o, k[i]));
 			fprintf(out, "  %6" PRId64 "  %s  %-28s %-10s %.16s\n",
-				(int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "seq")),
+				(int64_t)cJSON_GetNumberValue(
+				    cJSON_GetObjectItemCaseSensitive(o, "seq")),
 				v[0], v[1], v[2], v[3]);
 		}
 	}

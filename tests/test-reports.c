@@ -5,8 +5,8 @@
  * recorded here the way vaultd's flows will record them, since no flow writes
  * them yet: the views, the alerts and medium show must read them back.
  */
-#include "tap.h"
 #include "lib-vault.h"
+#include "tap.h"
 #include "vault/db.h"
 #include "vault/reports.h"
 #include "vault/util.h"
@@ -20,8 +20,11 @@ static struct vault_ledger *L;
 static void rec(const char *kind, const char *actors, const char *medium, const char *approval,
 		cJSON *payload)
 {
-	struct vault_record r = {.kind = kind, .actors = actors, .medium = medium,
-				 .approval = approval, .payload = payload};
+	struct vault_record r = {.kind = kind,
+				 .actors = actors,
+				 .medium = medium,
+				 .approval = approval,
+				 .payload = payload};
 	const char *err = NULL;
 	int rc = vault_ledger_record(L, &r, NULL, NULL, &err);
 	if (rc < 0)
@@ -49,13 +52,15 @@ static cJSON *obj(const char *const *kv)
 	return o;
 }
 
-static cJSON *medium(const char *title, const char *cls, const char *status, const char *borrower,
-		     const char *approval, const char *due, const char *project)
+static cJSON *medium(const char *title, const char *cls, const char *status,
+		     const char *borrower, const char *approval, const char *due,
+		     const char *project)
 {
-	const char *kv[] = {"tag",	      title,	"title",    title,    "dataset",  "coast",
-			    "category",	      "survey", "classification", cls, "home_shelf", "SH-1",
-			    "status",	      status,	"borrower", borrower, "approval", approval,
-			    "due",	      due,	"deadline", "",	      NULL};
+	const char *kv[] = {
+	    "tag",	title,	  "title",	    title,    "dataset",    "coast",
+	    "category", "survey", "classification", cls,      "home_shelf", "SH-1",
+	    "status",	status,	  "borrower",	    borrower, "approval",   approval,
+	    "due",	due,	  "deadline",	    "",	      NULL};
 	cJSON *o = obj(kv);
 	if (project)
 		cJSON_AddStringToObject(o, "project", project);
@@ -94,7 +99,8 @@ static cJSON *run(int (*fn)(const struct vault_report_ctx *, FILE *, void *), vo
 
 static int do_ledger(const struct vault_report_ctx *c, FILE *f, void *arg)
 {
-	return vault_report_ledger(c, *(enum vault_ledger_view *)arg, VAULT_REPORT_JSON, false, f);
+	return vault_report_ledger(c, *(enum vault_ledger_view *)arg, VAULT_REPORT_JSON, false,
+				   f);
 }
 static int do_alerts(const struct vault_report_ctx *c, FILE *f, void *arg)
 {
@@ -132,7 +138,8 @@ static const cJSON *find2(const cJSON *arr, const char *k1, const char *v1, cons
 			  const char *v2)
 {
 	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) if (!strcmp(s(it, k1), v1) && !strcmp(s(it, k2), v2)) return it;
+	cJSON_ArrayForEach(it,
+			   arr) if (!strcmp(s(it, k1), v1) && !strcmp(s(it, k2), v2)) return it;
 	return NULL;
 }
 
@@ -150,19 +157,24 @@ int main(void)
 	cJSON *p = cJSON_CreateObject();
 	add_set(p, "person", "P1", person("Li Wei", "custodian"));
 	add_set(p, "person", "P2", person("Chen Jing", "custodian"));
-	const char *cert[] = {"person", "P1", "issued", "2021-06-20", "expires", "2026-06-20", NULL};
+	const char *cert[] = {"person",	 "P1",	       "issued", "2021-06-20",
+			      "expires", "2026-06-20", NULL};
 	cJSON *c1 = obj(cert);
 	cJSON_AddNumberToObject(c1, "revoked", 0);
 	add_set(p, "certificate", "C-1", c1);
-	const char *pr[] = {"name", "Old survey", "start", "2025-01-01", "end", "2025-11-01", NULL};
+	const char *pr[] = {"name", "Old survey", "start", "2025-01-01",
+			    "end",  "2025-11-01", NULL};
 	cJSON *prj = obj(pr);
 	cJSON_AddNullToObject(prj, "unit");
 	cJSON_AddNumberToObject(prj, "closed", 0);
 	add_set(p, "project", "PR-OLD", prj);
 	add_set(p, "medium", "M1", medium("Sheet 1", "secret", "in-vault", "", "", "", NULL));
-	add_set(p, "medium", "M2", medium("Sheet 2", "top-secret", "in-vault", "", "", "", NULL));
-	add_set(p, "medium", "M4", medium("Sheet 4", "secret", "in-vault", "", "", "", "PR-OLD"));
-	add_set(p, "medium", "M5", medium("Sheet 5", "secret", "in-vault", "", "", "", "PR-OLD"));
+	add_set(p, "medium", "M2",
+		medium("Sheet 2", "top-secret", "in-vault", "", "", "", NULL));
+	add_set(p, "medium", "M4",
+		medium("Sheet 4", "secret", "in-vault", "", "", "", "PR-OLD"));
+	add_set(p, "medium", "M5",
+		medium("Sheet 5", "secret", "in-vault", "", "", "", "PR-OLD"));
 	rec("registry.setup", "admin", NULL, NULL, p);
 
 	/* checkout.confirmed as docs/ledgers.md asks */
@@ -176,15 +188,16 @@ int main(void)
 	/* copy.registered: the new medium and its lineage row */
 	p = cJSON_CreateObject();
 	cJSON_AddItemToObject(p, "parents", cJSON_CreateStringArray((const char *[]){"M2"}, 1));
-	add_set(p, "medium", "M3", medium("Scan of 2", "top-secret", "in-vault", "", "", "", NULL));
+	add_set(p, "medium", "M3",
+		medium("Scan of 2", "top-secret", "in-vault", "", "", "", NULL));
 	const char *lg[] = {"child", "M3", "parent", "M2", "kind", "scan", NULL};
 	add_set(p, "lineage", "M3<M2", obj(lg));
 	rec("copy.registered", "P1", "M3", "A1", p);
 
 	/* destruction: the order, then the confirmed destruction */
 	p = cJSON_CreateObject();
-	const char *ord[] = {"medium", "M4", "orderer", "P2", "approver", "SV", "state", "approved",
-			     NULL};
+	const char *ord[] = {"medium", "M4",	"orderer",  "P2", "approver",
+			     "SV",     "state", "approved", NULL};
 	add_set(p, "destruction_order", "D1", obj(ord));
 	rec("registry.destruction_order.approve", "SV", "M4", NULL, p);
 	p = cJSON_CreateObject();
@@ -192,16 +205,21 @@ int main(void)
 	cJSON_AddItemToObject(p, "witnesses",
 			      cJSON_CreateStringArray((const char *[]){"P1", "P2"}, 2));
 	cJSON_AddStringToObject(p, "certificate", "DC-2026-001");
-	add_set(p, "medium", "M4", medium("Sheet 4", "secret", "destroyed", "", "", "", "PR-OLD"));
-	const char *ord2[] = {"medium", "M4", "orderer", "P2", "approver", "SV", "state", "done",
-			      NULL};
+	add_set(p, "medium", "M4",
+		medium("Sheet 4", "secret", "destroyed", "", "", "", "PR-OLD"));
+	const char *ord2[] = {"medium", "M4",	 "orderer", "P2", "approver",
+			      "SV",	"state", "done",    NULL};
 	add_set(p, "destruction_order", "D1", obj(ord2));
 	rec("destruction.confirmed", "P1,P2", "M4", NULL, p);
 
 	struct vault_policy_config pc;
 	vault_policy_config_default(&pc);
-	struct vault_report_ctx c = {.db = db, .tz = tz, .now_utc_us = vault_now_utc_us(),
-				     .today = {2026, 6, 15}, .policy = &pc, .lang = "en",
+	struct vault_report_ctx c = {.db = db,
+				     .tz = tz,
+				     .now_utc_us = vault_now_utc_us(),
+				     .today = {2026, 6, 15},
+				     .policy = &pc,
+				     .lang = "en",
 				     .vault_name = "test"};
 
 	enum vault_ledger_view v = VAULT_LEDGER_CHECKOUT;
@@ -209,7 +227,7 @@ int main(void)
 	const cJSON *row = find(j, "kind", "checkout.confirmed");
 	ok(cJSON_GetArraySize(j) == 1 && row, "checkout ledger: exactly the checkout entry");
 	ok(row && !strcmp(s(row, "medium"), "M1") && !strcmp(s(row, "person"), "P1") &&
-		   !strcmp(s(row, "approval"), "A1") && !strcmp(s(row, "due"), "2026-06-10"),
+	       !strcmp(s(row, "approval"), "A1") && !strcmp(s(row, "due"), "2026-06-10"),
 	   "checkout row: medium, borrower, approval and due date from the entry");
 	ok(row && strlen(s(row, "hash")) == 64, "checkout row carries the entry's ledger hash");
 	cJSON_Delete(j);
@@ -220,7 +238,7 @@ int main(void)
 	ok(cJSON_GetArraySize(j) == 1 && row && !strcmp(s(row, "kind"), "copy.registered"),
 	   "copy ledger: the copy.registered entry");
 	ok(row && !strcmp(s(row, "parents"), "M2") &&
-		   !strcmp(s(row, "classification"), "top-secret"),
+	       !strcmp(s(row, "classification"), "top-secret"),
 	   "copy row names its parent and keeps the top-secret classification");
 	cJSON_Delete(j);
 
@@ -228,11 +246,12 @@ int main(void)
 	j = run(do_ledger, &v, &c, NULL);
 	row = find(j, "kind", "destruction.confirmed");
 	ok(row && !strcmp(s(row, "witnesses"), "P1 P2") && !strcmp(s(row, "order"), "D1") &&
-		   !strcmp(s(row, "certificate"), "DC-2026-001"),
+	       !strcmp(s(row, "certificate"), "DC-2026-001"),
 	   "destruction row: order, both witnesses and the certificate");
 	ok(row && !strcmp(s(row, "ordered_by"), "P2") && !strcmp(s(row, "approved_by"), "SV"),
 	   "destruction row names who ordered and who approved (from the order)");
-	ok(find(j, "kind", "order.done") != NULL, "the destruction order is listed with its state");
+	ok(find(j, "kind", "order.done") != NULL,
+	   "the destruction order is listed with its state");
 	cJSON_Delete(j);
 
 	v = VAULT_LEDGER_CUSTODY;
@@ -258,7 +277,7 @@ int main(void)
 	ok(!find2(j, "code", "DESTRUCTION_OVERDUE", "subject", "M4"),
 	   "the destroyed M4 raises no deadline alert");
 	ok(find2(j, "code", "CERT_MISSING", "subject", "P2") != NULL &&
-		   find2(j, "code", "TRAINING_MISSING", "subject", "P2") != NULL,
+	       find2(j, "code", "TRAINING_MISSING", "subject", "P2") != NULL,
 	   "P2 without certificate and training is listed");
 	ok(!strcmp(s(cJSON_GetArrayItem(j, 0), "severity"), "alarm"), "alarms come first");
 	cJSON_Delete(j);

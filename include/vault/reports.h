@@ -27,12 +27,12 @@
 /* What every report needs. A plain parameter struct, borrowed for the call. */
 struct vault_report_ctx {
 	sqlite3 *db;
-	const struct vault_tz *tz;                /* site time zone */
-	int64_t now_utc_us;                       /* "now" */
-	struct vault_date today;                  /* unset: the local day of now_utc_us */
+	const struct vault_tz *tz;		  /* site time zone */
+	int64_t now_utc_us;			  /* "now" */
+	struct vault_date today;		  /* unset: the local day of now_utc_us */
 	const struct vault_policy_config *policy; /* bands, training period, months */
-	const char *lang;                         /* "en" or "zh-CN" for alert text */
-	const char *vault_name;                   /* shown in report headers */
+	const char *lang;			  /* "en" or "zh-CN" for alert text */
+	const char *vault_name;			  /* shown in report headers */
 };
 
 enum vault_report_format {
@@ -43,9 +43,9 @@ enum vault_report_format {
 };
 
 enum vault_ledger_view {
-	VAULT_LEDGER_CUSTODY,     /* the media register */
-	VAULT_LEDGER_CHECKOUT,    /* checkout.* and return.* entries */
-	VAULT_LEDGER_COPY,        /* copy.* entries and lineage */
+	VAULT_LEDGER_CUSTODY,	  /* the media register */
+	VAULT_LEDGER_CHECKOUT,	  /* checkout.* and return.* entries */
+	VAULT_LEDGER_COPY,	  /* copy.* entries and lineage */
 	VAULT_LEDGER_DESTRUCTION, /* destruction.* entries and destruction orders */
 };
 
