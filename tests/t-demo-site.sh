@@ -6,6 +6,8 @@
 command -v sqlite3 >/dev/null || skip_all "sqlite3 CLI missing"
 vt_init
 vt_start || exit 1
+# The socket file appears at bind(), a moment before listen(): wait for an answer.
+for _ in $(seq 100); do "$VAULTCTL" whoami >/dev/null 2>&1 && break; sleep 0.05; done
 out=$(B=$B "$VAULT_SRC/tools/demo-site.sh" east 2>&1); rc=$?
 is "demo-site.sh east exits 0" 0 "$rc"
 contains "it reports what it made" "demo site east:" "$out"

@@ -16,6 +16,8 @@ csvcol() { tr -d '\r' | cut -d, -f"$1"; }
 
 vt_init
 vt_start || exit 1
+# The socket file appears at bind(), a moment before listen(): wait for an answer.
+for _ in $(seq 100); do "$VAULTCTL" whoami >/dev/null 2>&1 && break; sleep 0.05; done
 q() { "$V" "$@" >/dev/null || echo "setup failed: $*" >&2; }
 q unit add --id U1 --name "Provincial Survey Institute" --first-time no
 q unit add --id U2 --name "Coastal Mapping Co." --first-time yes
