@@ -275,14 +275,23 @@ int admin_server_new(struct vaultd *d, const char *path, struct admin_server **r
 		free(s);
 		return -errno;
 	}
-	unlink(path);
+	/* Bind and listen under a temporary name, then rename into place: a
+	 * client that sees the socket can always connect. */
+	struct sockaddr_un tmp = {.sun_family = AF_UNIX};
+	if (snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.new", path) >= (int)sizeof tmp.sun_path) {
+		close(s->fd);
+		free(s);
+		return -ENAMETOOLONG;
+	}
+	unlink(tmp.sun_path);
 	/* 0660: the vault group may connect; who they are is decided per request. */
 	mode_t old = umask(0117);
-	int r = bind(s->fd, (struct sockaddr *)&sa, sizeof sa);
+	int r = bind(s->fd, (struct sockaddr *)&tmp, sizeof tmp);
 	umask(old);
-	if (r < 0 || listen(s->fd, 16) < 0 ||
+	if (r < 0 || listen(s->fd, 16) < 0 || rename(tmp.sun_path, path) < 0 ||
 	    (r = vault_loop_add_fd(d->loop, s->fd, EPOLLIN, on_accept, s)) < 0) {
 		int e = r < 0 && r != -1 ? r : -errno;
+		unlink(tmp.sun_path);
 		close(s->fd);
 		free(s);
 		return e;

@@ -22,6 +22,8 @@
 #include "vault/config.h"
 #include "vault/db.h"
 #include "vault/ledger.h"
+#include "vault/regload.h"
+#include "vault/reports.h"
 #include "vault/schema.h"
 #include "vault/secrets.h"
 #include "vault/util.h"
@@ -63,6 +65,10 @@ static void usage_main(FILE *f)
 		"  verify             check hashes, checkpoints and the registry replay\n"
 		"  log                read the ledger (filters; table, csv or json)\n"
 		"  checkpoint export  write the latest signed checkpoint to a file\n"
+		"  ledger custody|checkout|copy|destruction   the regulation ledgers (CSV, JSON)\n"
+		"  alerts             early warnings (certificates, training, returns, deadlines)\n"
+		"  self-inspection    the self-inspection report, with the ledger verified\n"
+		"  medium list|show   the media register, one medium with lineage and entries\n"
 		"changes (sent to vaultd):\n"
 		"  checkpoint now     sign a checkpoint of the ledger tip\n"
 		"  whoami             who vaultd thinks you are\n"
@@ -893,6 +899,287 @@ static int cmd_log(int argc, char **argv)
 	return 0;
 }
 
+/* ---- supervisor reports (read-only; vault/reports.h) -------------------- */
+
+struct report_env {
+	sqlite3 *db;
+	struct vault_tz *tz;
+	struct vault_policy_config pc;
+	struct vault_report_ctx ctx;
+};
+
+/* Open the database read-only and load the site zone; `today` may be NULL. */
+static int report_open(struct report_env *e, const char *today)
+{
+	memset(e, 0, sizeof *e);
+	if (today && vault_date_parse(today, &e->ctx.today) < 0)
+		return die(EXIT_USAGE, "--today: not a valid date YYYY-MM-DD");
+	int r = vault_tz_load(NULL, cfg.timezone, &e->tz);
+	if (r < 0)
+		return die(EXIT_USAGE, "time zone %s: %s", cfg.timezone, strerror(-r));
+	r = open_ro(&e->db);
+	if (r) {
+		vault_tz_free(e->tz);
+		return r;
+	}
+	vault_policy_config_from(&e->pc, cfg.training_max_days, cfg.cert_years,
+				 cfg.onsite_threshold, cfg.destruction_months);
+	e->ctx.db = e->db;
+	e->ctx.tz = e->tz;
+	e->ctx.now_utc_us = vault_now_utc_us();
+	e->ctx.policy = &e->pc;
+	e->ctx.lang = cfg.lang;
+	e->ctx.vault_name = cfg.name;
+	return 0;
+}
+
+static int report_close(struct report_env *e, int r, const char *what)
+{
+	vault_db_close(e->db);
+	vault_tz_free(e->tz);
+	if (r == -ENOENT)
+		return die(EXIT_USAGE, "%s: no such record", what);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "%s: %s", what, strerror(-r));
+	return EXIT_OK;
+}
+
+/* --format NAME limited to the formats a verb offers ("csv json"). */
+static int report_format(const char *verb, const char *name, const char *allowed,
+			 enum vault_report_format *ret)
+{
+	size_t n = strlen(name);
+	const char *p = strstr(allowed, name);
+	if (!n || !p || (p != allowed && p[-1] != ' ') || (p[n] && p[n] != ' ') ||
+	    vault_report_format_from_name(name, ret) < 0)
+		return die(EXIT_USAGE, "%s: --format: one of %s", verb, allowed);
+	return 0;
+}
+
+static int cmd_ledger(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"bom", no_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *fmt = "csv";
+	int bom = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: vaultctl ledger custody|checkout|copy|destruction "
+			       "[--format csv|json|table|text] [--bom]\n"
+			       "The regulation ledgers, read-only: custody (the media register), "
+			       "checkout/return,\ncopy/scan (with lineage) and destruction (with "
+			       "the orders). CSV is RFC 4180;\n--bom starts it with a UTF-8 "
+			       "byte-order mark for spreadsheet programs. text prints\npages of 40 "
+			       "rows, each with a chained page hash and signature lines.\n%s",
+			       exit_codes);
+			return 0;
+		}
+		if (c == 'f')
+			fmt = optarg;
+		else if (c == 'b')
+			bom = 1;
+		else
+			return EXIT_USAGE;
+	}
+	enum vault_ledger_view view;
+	if (optind + 1 != argc || vault_ledger_view_from_name(argv[optind], &view) < 0)
+		return die(EXIT_USAGE, "ledger: which one? custody, checkout, copy or destruction");
+	enum vault_report_format f;
+	int r = report_format("ledger", fmt, "csv json table text", &f);
+	if (r)
+		return r;
+	struct report_env e;
+	if ((r = report_open(&e, NULL)))
+		return r;
+	r = vault_report_ledger(&e.ctx, view, f, bom, stdout);
+	return report_close(&e, r, "ledger");
+}
+
+static int cmd_alerts(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"today", required_argument, NULL, 't'},
+		{"bom", no_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *fmt = "table", *today = NULL;
+	int bom = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: vaultctl alerts [--format table|csv|json] [--bom] "
+			       "[--today YYYY-MM-DD]\n"
+			       "Early warnings as of today (site time zone %s): certificates "
+			       "and training\n(missing, due within 90/30/7 days, expired), returns "
+			       "due or overdue, destruction\ndeadlines near or past, suspended "
+			       "units, approvals waiting for on-site\nverification or active past "
+			       "their validity. --today pretends another date.\n%s",
+			       cfg.timezone, exit_codes);
+			return 0;
+		}
+		if (c == 'f')
+			fmt = optarg;
+		else if (c == 't')
+			today = optarg;
+		else if (c == 'b')
+			bom = 1;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "alerts: unexpected argument '%s'", argv[optind]);
+	enum vault_report_format f;
+	int r = report_format("alerts", fmt, "table csv json", &f);
+	struct report_env e;
+	if (r || (r = report_open(&e, today)))
+		return r;
+	r = vault_report_alerts(&e.ctx, f, bom, stdout);
+	return report_close(&e, r, "alerts");
+}
+
+static int cmd_self_inspection(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"today", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *fmt = "text", *today = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: vaultctl self-inspection [--format text|json] "
+			       "[--today YYYY-MM-DD]\n"
+			       "Personnel, approvals, custody, destruction and the ledger's "
+			       "verification, with\nsignature lines for printing (text is "
+			       "Markdown). Exit 3 if the ledger does not verify.\n%s",
+			       exit_codes);
+			return 0;
+		}
+		if (c == 'f')
+			fmt = optarg;
+		else if (c == 't')
+			today = optarg;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "self-inspection: unexpected argument '%s'", argv[optind]);
+	enum vault_report_format f;
+	int r = report_format("self-inspection", fmt, "text json", &f);
+	struct report_env e;
+	if (r || (r = report_open(&e, today)))
+		return r;
+	int problems = 0;
+	r = vault_report_self_inspection(&e.ctx, f, stdout, &problems);
+	r = report_close(&e, r, "self-inspection");
+	return r ? r : problems ? EXIT_VERIFY : EXIT_OK;
+}
+
+/* vaultctl medium list|show (the other medium verbs go to vaultd). */
+static int cmd_medium_report(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"status", required_argument, NULL, 's'},
+		{"classification", required_argument, NULL, 'c'},
+		{"shelf", required_argument, NULL, 'l'},
+		{"dataset", required_argument, NULL, 'd'},
+		{"project", required_argument, NULL, 'p'},
+		{"format", required_argument, NULL, 'f'},
+		{"bom", no_argument, NULL, 'b'},
+		{"id", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int show = !strcmp(argv[0], "show"), bom = 0, c;
+	struct vault_media_filter flt = {0};
+	const char *fmt = show ? "text" : "table", *id = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			if (show)
+				printf("usage: vaultctl medium show --id ID [--format text|json]\n"
+				       "Every field, lineage parents and children, and the ledger "
+				       "entries about it.\n%s",
+				       exit_codes);
+			else
+				printf("usage: vaultctl medium list [--status S] [--classification "
+				       "C] [--shelf SHELF]\n       [--dataset NAME] [--project P] "
+				       "[--format table|csv|json] [--bom]\n%s",
+				       exit_codes);
+			return 0;
+		case 's':
+			flt.status = optarg;
+			break;
+		case 'c':
+			flt.classification = optarg;
+			break;
+		case 'l':
+			flt.shelf = optarg;
+			break;
+		case 'd':
+			flt.dataset = optarg;
+			break;
+		case 'p':
+			flt.project = optarg;
+			break;
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'b':
+			bom = 1;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "medium %s: unexpected argument '%s'", argv[0], argv[optind]);
+	if (show && (!id || flt.status || flt.classification || flt.shelf || flt.dataset ||
+		     flt.project || bom))
+		return die(EXIT_USAGE, "medium show: takes --id ID and --format only");
+	if (!show && id)
+		return die(EXIT_USAGE, "medium list: no --id (use medium show --id ID)");
+	/* Filter values are checked against the schema's allowed values, so a
+	 * typo is an error rather than an empty list. */
+	const struct vault_entity *me = vault_entity_by_noun("medium");
+	const char *fv[] = {flt.status, flt.classification};
+	const char *fn[] = {"status", "classification"};
+	for (int i = 0; i < 2; i++) {
+		const char *err;
+		cJSON *v = fv[i] ? vault_field_value(vault_entity_field(me, fn[i]), fv[i], &err) : NULL;
+		if (fv[i] && !v)
+			return die(EXIT_USAGE, "medium list: --%s: %s", fn[i], err);
+		cJSON_Delete(v);
+	}
+	enum vault_report_format f;
+	int r = report_format(show ? "medium show" : "medium list", fmt,
+			      show ? "text json" : "table csv json", &f);
+	struct report_env e;
+	if (r || (r = report_open(&e, NULL)))
+		return r;
+	if (show)
+		r = vault_report_medium_show(&e.ctx, id, f, stdout);
+	else
+		r = vault_report_media(&e.ctx, &flt, f, bom, stdout);
+	char what[96];
+	snprintf(what, sizeof what, "medium %s%s%.64s", argv[0], id ? " " : "", id ? id : "");
+	return report_close(&e, r, what);
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -943,6 +1230,15 @@ int main(int argc, char **argv)
 		return cmd_pin(vargc - 1, vargv + 1);
 	if (!strcmp(verb, "copy"))
 		return cmd_copy(vargc - 1, vargv + 1);
+	if (!strcmp(verb, "ledger"))
+		return cmd_ledger(vargc, vargv);
+	if (!strcmp(verb, "alerts"))
+		return cmd_alerts(vargc, vargv);
+	if (!strcmp(verb, "self-inspection"))
+		return cmd_self_inspection(vargc, vargv);
+	if (!strcmp(verb, "medium") && vargc > 1 &&
+	    (!strcmp(vargv[1], "list") || !strcmp(vargv[1], "show")))
+		return cmd_medium_report(vargc - 1, vargv + 1);
 	const struct vault_entity *e = vault_entity_by_noun(verb);
 	if (e)
 		return cmd_entity(e, vargc - 1, vargv + 1);

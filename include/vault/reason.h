@@ -151,7 +151,19 @@
 	X(TWO_PERSON_VISITOR, "a visitor never counts as the second person", \
 	  "访客不能作为第二人") \
 	X(ANTI_PASSBACK, "anti-passback: entry and exit reads do not match", \
-	  "防回传：进出记录不一致")
+	  "防回传：进出记录不一致") \
+	/* alerts (controller/reports.c) */                                                    \
+	X(CERT_EXPIRING, "the certificate expires soon", "证书即将到期")                      \
+	X(TRAINING_DUE, "the annual training is due soon", "年度培训即将到期")                \
+	X(RETURN_DUE, "the medium is due back soon", "介质即将到期应归还")                    \
+	X(RETURN_OVERDUE, "the medium is overdue for return", "介质逾期未归还")               \
+	X(DESTRUCTION_DUE, "the medium's destruction deadline is near", "介质销毁期限临近")   \
+	X(DESTRUCTION_OVERDUE, "the medium is past its destruction deadline and not destroyed", \
+	  "介质已超过销毁期限仍未销毁")                                                      \
+	X(APPROVAL_AWAITING_ONSITE, "the approval waits for an on-site verification",          \
+	  "审批已批准，等待现场核查")                                                        \
+	X(APPROVAL_PAST_VALIDITY, "the approval is still active after its validity period",    \
+	  "审批有效期已过但仍处于生效状态")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
