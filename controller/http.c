@@ -49,6 +49,7 @@ struct session {
 	char role[VAULT_HTTP_ROLE_MAX];
 	char lang[8];
 	int64_t created, last;
+	uint64_t serial; /* tells a reused slot from the session a request started with */
 };
 
 enum op { OP_NONE, OP_LOGIN, OP_LOGOUT, OP_SESSION, OP_ACTION, OP_QUERY, OP_STATIC };
@@ -66,7 +67,10 @@ struct req {
 	int stage; /* 0 before the first call, 1 reading the body, 2 dispatched */
 	char *body;
 	size_t len, cap;
-	struct session *sess;
+	struct session *sess; /* valid only while sess->serial == sess_serial */
+	uint64_t sess_serial;
+	struct session *old; /* login: the session the browser had, replaced on success */
+	uint64_t old_serial;
 	char lang[8];
 	char login_kind[8];
 	/* pending */
@@ -89,13 +93,15 @@ struct vault_http {
 	int64_t idle_us, life_us;
 	char index_file[64];
 	char default_lang[8];
+	char allowed_host[256]; /* "" and loopback: the loopback names */
+	int loopback;
 	int cookie_secure;
 	int64_t (*clock)(void *);
 	void *clock_ud;
 	struct session *sessions;
 	uint8_t tomb[TOMBSTONES][SID_LEN];
 	unsigned ntomb;
-	uint64_t next_call;
+	uint64_t next_call, next_serial;
 	struct req *pending;
 	unsigned port;
 	int freeing;
@@ -247,6 +253,7 @@ static struct session *session_new(struct vault_http *h, const char *kind, const
 		snprintf(s->role, sizeof s->role, "%s", role);
 		snprintf(s->lang, sizeof s->lang, "%s", lang);
 		s->created = s->last = now_us(h);
+		s->serial = ++h->next_serial;
 		return s;
 	}
 	return NULL;
@@ -318,7 +325,14 @@ static enum MHD_Result send_json(struct req *q, unsigned status, cJSON *body, en
 
 static const char *req_lang(const struct req *q)
 {
-	return q->sess ? q->sess->lang : q->lang;
+	return q->lang;
+}
+
+/* The request's session if it is still the same one: a sweep may end it (and a
+ * login may reuse the slot) between the headers and the end of the body. */
+static struct session *req_session(const struct req *q)
+{
+	return q->sess && q->sess->used && q->sess->serial == q->sess_serial ? q->sess : NULL;
 }
 
 static cJSON *error_body(const char *lang, enum vault_reason why, const char *detail)
@@ -368,13 +382,14 @@ static enum MHD_Result refuse(struct req *q, const char *method, unsigned status
 		path[i] = 0;
 		remote_of(q->conn, remote, sizeof remote);
 		struct vault_http_principal p;
-		if (q->sess)
-			principal_of(q->sess, &p);
+		struct session *s = req_session(q);
+		if (s)
+			principal_of(s, &p);
 		struct vault_http_refusal r = {
 			.method = method,
 			.path = path,
 			.remote = remote,
-			.who = q->sess ? &p : NULL,
+			.who = s ? &p : NULL,
 			.reason = why,
 			.status = status,
 			.detail = detail ? detail : "",
@@ -444,13 +459,22 @@ static enum MHD_Result send_result(struct req *q, struct vault_http_result *res)
 							     "login gave no person"),
 					 COOKIE_KEEP, NULL);
 		}
+		int had_old = q->old && q->old->used && q->old->serial == q->old_serial;
 		struct session *s =
 			session_new(h, q->login_kind, res->person, res->role, q->lang);
+		if (!s && had_old) {
+			/* Full, but this browser's previous session is about to go anyway. */
+			session_drop(h, q->old, "replaced", 0);
+			had_old = 0;
+			s = session_new(h, q->login_kind, res->person, res->role, q->lang);
+		}
 		if (!s) {
 			cJSON_Delete(data);
 			return refuse(q, "POST", MHD_HTTP_SERVICE_UNAVAILABLE, VAULT_R_HTTP_BUSY,
 				      "too many sessions", COOKIE_KEEP);
 		}
+		if (had_old)
+			session_drop(h, q->old, "replaced", 0);
 		cJSON *b = session_json(h, s);
 		if (b && data)
 			for (cJSON *c = data->child; c; c = c->next)
@@ -604,6 +628,30 @@ static int is_json_type(const char *ct)
 	return *p == 0 || *p == ';';
 }
 
+static int host_ok(const struct vault_http *h, struct MHD_Connection *c)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!host)
+		return 0;
+	if (h->allowed_host[0])
+		return !strcasecmp(host, h->allowed_host);
+	if (!h->loopback)
+		return 1;
+	static const char *const names[] = {"127.0.0.1", "localhost", "[::1]"};
+	for (size_t i = 0; i < VAULT_ARRAY_SIZE(names); i++) {
+		size_t n = strlen(names[i]);
+		if (strncasecmp(host, names[i], n))
+			continue;
+		if (!host[n])
+			return 1;
+		char port[16];
+		snprintf(port, sizeof port, ":%u", h->port);
+		if (!strcmp(host + n, port))
+			return 1;
+	}
+	return 0;
+}
+
 /* A present Origin must be this very host (Sec-Fetch-Site as a second hint). */
 static int origin_ok(struct MHD_Connection *c)
 {
@@ -664,11 +712,15 @@ static enum MHD_Result call_service(struct req *q, const char *method, const cJS
 		return refuse(q, method, MHD_HTTP_SERVICE_UNAVAILABLE, VAULT_R_HTTP_BUSY,
 			      "too many requests in progress", COOKIE_KEEP);
 	memset(&q->res, 0, sizeof q->res);
+	struct vault_http_principal p;
+	struct session *s = req_session(q);
+	if (q->op != OP_LOGIN) {
+		if (!s)
+			return refuse_session(q, method, S_EXPIRED);
+		principal_of(s, &p);
+	}
 	q->call = ++h->next_call;
 	q->stage = 2;
-	struct vault_http_principal p;
-	if (q->sess)
-		principal_of(q->sess, &p);
 	int r = -EOPNOTSUPP;
 	/* Register before the call so a (misbehaving) synchronous completion is
 	 * found; it is detected below and answered without suspending. */
@@ -737,6 +789,8 @@ static enum MHD_Result first_call(struct req *q, const char *method)
 	int get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD"),
 	    post = !strcmp(method, "POST");
 	pick_lang(h, q);
+	if (!host_ok(h, c))
+		return refuse(q, method, 421, VAULT_R_HTTP_HOST, NULL, COOKIE_KEEP);
 	if (q->raw_too_long ||
 	    vault_http_parse_target(q->raw, q->path, sizeof q->path, &q->query) < 0)
 		return refuse(q, method, MHD_HTTP_BAD_REQUEST, VAULT_R_HTTP_BAD_PATH, NULL,
@@ -777,7 +831,16 @@ static enum MHD_Result first_call(struct req *q, const char *method)
 			      COOKIE_KEEP);
 
 	/* Session (everything but login needs one; /api/session answers without). */
-	enum sess_state st = session_find(h, c, &q->sess);
+	struct session *sess = NULL;
+	enum sess_state st = session_find(h, c, &sess);
+	if (st == S_OK && q->op == OP_LOGIN) {
+		q->old = sess;
+		q->old_serial = sess->serial;
+	} else if (st == S_OK) {
+		q->sess = sess;
+		q->sess_serial = sess->serial;
+		snprintf(q->lang, sizeof q->lang, "%s", sess->lang);
+	}
 	if (q->op == OP_SESSION && st == S_NONE) {
 		cJSON *b = cJSON_CreateObject();
 		cJSON_AddBoolToObject(b, "ok", 1);
@@ -861,7 +924,9 @@ static enum MHD_Result last_call(struct req *q, const char *method)
 {
 	struct vault_http *h = q->h;
 	if (q->op == OP_LOGOUT) {
-		struct session *s = q->sess;
+		struct session *s = req_session(q);
+		if (!s)
+			return refuse_session(q, method, S_EXPIRED);
 		q->sess = NULL;
 		session_drop(h, s, "logout", 0);
 		cJSON *b = cJSON_CreateObject();
@@ -994,7 +1059,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- setup ------------------------------------------------------------ */
 
-static int parse_bind(const char *addr, int allow, struct sockaddr_storage *ss, int *ret_v6)
+static int parse_bind(const char *addr, int allow, struct sockaddr_storage *ss, int *ret_v6,
+		      int *ret_loopback)
 {
 	memset(ss, 0, sizeof *ss);
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
@@ -1002,14 +1068,16 @@ static int parse_bind(const char *addr, int allow, struct sockaddr_storage *ss, 
 	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		*ret_v6 = 0;
-		if ((ntohl(s4->sin_addr.s_addr) >> 24) != 127 && !allow)
+		*ret_loopback = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+		if (!*ret_loopback && !allow)
 			return -EPERM;
 		return 0;
 	}
 	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
 		*ret_v6 = 1;
-		if (!IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) && !allow)
+		*ret_loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+		if (!*ret_loopback && !allow)
 			return -EPERM;
 		return 0;
 	}
@@ -1026,9 +1094,9 @@ int vault_http_new(const struct vault_http_config *cfg, struct vault_loop *loop,
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES)
 		return -EOPNOTSUPP;
 	struct sockaddr_storage ss;
-	int v6 = 0;
+	int v6 = 0, loopback = 0;
 	int r = parse_bind(cfg->bind_address ? cfg->bind_address : "127.0.0.1",
-			   cfg->allow_non_loopback, &ss, &v6);
+			   cfg->allow_non_loopback, &ss, &v6, &loopback);
 	if (r < 0)
 		return r;
 	if (v6)
@@ -1050,12 +1118,15 @@ int vault_http_new(const struct vault_http_config *cfg, struct vault_loop *loop,
 	h->idle_us = (int64_t)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 300) * 1000000;
 	h->life_us = (int64_t)(cfg->lifetime_s ? cfg->lifetime_s : 28800) * 1000000;
 	h->cookie_secure = cfg->cookie_secure;
+	h->loopback = loopback;
 	h->clock = cfg->clock_mono_us;
 	h->clock_ud = cfg->clock_ud;
 	const char *lang = cfg->default_lang ? cfg->default_lang : "zh-CN";
 	const char *index = cfg->index_file ? cfg->index_file : "kiosk.html";
 	if ((strcmp(lang, "zh-CN") && strcmp(lang, "en")) || !static_type(index) ||
-	    h->max_body > 1024 * 1024) {
+	    h->max_body > 1024 * 1024 ||
+	    vault_strlcpy(h->allowed_host, cfg->allowed_host ? cfg->allowed_host : "",
+			  sizeof h->allowed_host) < 0) {
 		free(h);
 		return -EINVAL;
 	}

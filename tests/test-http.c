@@ -494,6 +494,21 @@ int main(void)
 	ok(n_refused - ref0 == 4 + (int)VAULT_ARRAY_SIZE(trav),
 	   "every refusal so far was reported to the service (%d)", n_refused - ref0);
 
+	{
+		char req[256];
+		int n = snprintf(req, sizeof req,
+				 "GET /api/session HTTP/1.1\r\nHost: rebind.example:%u\r\n"
+				 "Connection: close\r\n\r\n", vault_http_port(H));
+		exchange_raw(req, (size_t)n, &r, 0);
+		ok(is_json_error(&r, 421, "HTTP_HOST"),
+		   "a Host other than a loopback name (DNS rebinding) is 421 HTTP_HOST");
+		n = snprintf(req, sizeof req,
+			     "GET /api/session HTTP/1.1\r\nHost: localhost:%u\r\n"
+			     "Connection: close\r\n\r\n", vault_http_port(H));
+		exchange_raw(req, (size_t)n, &r, 0);
+		ok(r.status == 200, "Host: localhost:<port> is accepted");
+	}
+
 	/* session API before login */
 	get("/api/session", &r);
 	ok(r.status == 200 && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r.json, "authenticated")) &&
@@ -711,9 +726,9 @@ int main(void)
 			 csrf);
 		static char buf[2048];
 		int n = snprintf(buf, sizeof buf,
-				 "POST /api/action/slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s"
-				 "Content-Length: 2\r\n\r\n{}",
-				 extra);
+				 "POST /api/action/slow HTTP/1.1\r\nHost: localhost:%u\r\n"
+				 "Connection: close\r\n%sContent-Length: 2\r\n\r\n{}",
+				 vault_http_port(H), extra);
 		exchange_raw(buf, (size_t)n, &r, 1);
 	}
 	int threads_end = count_threads();
@@ -735,7 +750,7 @@ int main(void)
 	const char *src = getenv("VAULT_SRC");
 	char web[512];
 	snprintf(web, sizeof web, "%s/web", src ? src : ".");
-	struct vault_http_config c2 = {.static_root = web};
+	struct vault_http_config c2 = {.static_root = web, .cookie_secure = 1, .max_sessions = 2};
 	quit_on_pending = 0;
 	ok(vault_http_new(&c2, L, &svc, NULL, &H) == 0, "started on the project's web/ directory");
 	const char *pages[][2] = {{"/", "text/html"}, {"/kiosk.html", "text/html"},
@@ -754,6 +769,34 @@ int main(void)
 		}
 	}
 	ok(bad == 0, "kiosk and console pages are served with their types and load nothing external");
+	request("HEAD", "/kiosk.html", NULL, NULL, &r);
+	ok(r.status == 200 && r.body[0] == 0, "HEAD on a page gives 200 and no body");
+
+	{
+		const char junk[] = "GARBAGE\r\n\r\n";
+		exchange_raw(junk, sizeof junk - 1, &r, 0);
+		const char nul[] = "GET /kiosk.html\0 HTTP/1.1\r\nHost: x\r\n\r\n";
+		exchange_raw(nul, sizeof nul - 1, &r, 0);
+		get("/api/session", &r);
+		ok(r.status == 200, "after garbage request lines the server still answers");
+	}
+
+	const char *kiosk_login = "{\"kind\":\"kiosk\",\"credentials\":{\"pin\":\"482913\"}}";
+	post("/api/login", NULL, kiosk_login, &r);
+	ok(r.status == 200 && strstr(header(&r, "Set-Cookie", hv, sizeof hv), "; Secure"),
+	   "with cookie_secure the session cookie is marked Secure");
+	take_session(&r);
+	n_end = 0;
+	post("/api/login", NULL, kiosk_login, &r);
+	ok(r.status == 200 && vault_http_session_count(H) == 1 && n_end == 1 &&
+		   !strcmp(last_end, "replaced"),
+	   "a new login from a browser with a live session replaces that session");
+	cookie[0] = 0;
+	post("/api/login", NULL, kiosk_login, &r);
+	int second = r.status;
+	post("/api/login", NULL, kiosk_login, &r);
+	ok(second == 200 && is_json_error(&r, 503, "HTTP_BUSY") && vault_http_session_count(H) == 2,
+	   "beyond max_sessions (2) a login is 503 HTTP_BUSY");
 	vault_http_free(H);
 	cJSON_Delete(r.json);
 	vault_loop_free(L);

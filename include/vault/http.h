@@ -67,6 +67,10 @@ struct vault_http_config {
 	const char *static_root;   /* NULL: no static files (404) */
 	const char *index_file;    /* what "/" serves; NULL: "kiosk.html" */
 	int cookie_secure;         /* add "Secure" to the session cookie */
+	/* The Host header every request must carry (e.g. "vault.example:8443"),
+	 * against DNS rebinding. NULL: on a loopback address, Host must be
+	 * 127.0.0.1, localhost or [::1] (with our port or none); otherwise any. */
+	const char *allowed_host;
 	const char *default_lang;  /* "zh-CN" (NULL) or "en" */
 	/* Tests only: the clock sessions are timed with (NULL: CLOCK_MONOTONIC). */
 	int64_t (*clock_mono_us)(void *ud);
@@ -143,8 +147,8 @@ struct vault_http_service {
 		     const char *name, const cJSON *params, struct vault_http_result *res);
 	/* Every refusal this layer makes (for the ledger / log). May be NULL. */
 	void (*refused)(void *ud, const struct vault_http_refusal *r);
-	/* A session ended: why is "logout", "idle" or "lifetime". May be NULL. Not
-	 * called from vault_http_free(). */
+	/* A session ended: why is "logout", "idle", "lifetime" or "replaced" (a new
+	 * login from the same browser). May be NULL. Not called from vault_http_free(). */
 	void (*session_end)(void *ud, const struct vault_http_principal *who, const char *why);
 };
 

@@ -143,7 +143,8 @@
 	  "本终端不提供此功能")                                                              \
 	X(HTTP_BUSY, "the server is busy; try again shortly", "服务器繁忙，请稍后再试")        \
 	X(HTTP_INTERNAL, "internal error; the request was not carried out",                    \
-	  "内部错误，请求未执行")
+	  "内部错误，请求未执行")                                                            \
+	X(HTTP_HOST, "the request is addressed to another host name", "请求所指主机名不符")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
