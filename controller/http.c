@@ -90,7 +90,7 @@ struct vault_http {
 	void *ud;
 	size_t max_body;
 	unsigned max_sessions, max_pending, npending;
-	int64_t idle_us, life_us;
+	int64_t idle_us, kiosk_idle_us, life_us;
 	char index_file[64];
 	char default_lang[8];
 	char allowed_host[256]; /* "" and loopback: the loopback names */
@@ -180,7 +180,7 @@ static const char *session_dead(const struct vault_http *h, const struct session
 {
 	if (now - s->created >= h->life_us)
 		return "lifetime";
-	if (now - s->last >= h->idle_us)
+	if (now - s->last >= (!strcmp(s->kind, "kiosk") ? h->kiosk_idle_us : h->idle_us))
 		return "idle";
 	return NULL;
 }
@@ -225,7 +225,11 @@ static enum sess_state session_find(struct vault_http *h, struct MHD_Connection 
 			session_drop(h, found, why, 1);
 			return S_EXPIRED;
 		}
-		found->last = now;
+		/* Background polls (the pad list, the alert list) do not count as
+		 * activity, so an abandoned page still times out. */
+		const char *bg = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Vault-Background");
+		if (!bg || strcmp(bg, "1"))
+			found->last = now;
 		*ret = found;
 		return S_OK;
 	}
@@ -433,7 +437,9 @@ static cJSON *session_json(const struct vault_http *h, const struct session *s)
 	cJSON_AddStringToObject(b, "role", s->role);
 	cJSON_AddStringToObject(b, "lang", s->lang);
 	cJSON_AddStringToObject(b, "csrf", s->csrf);
-	cJSON_AddNumberToObject(b, "idle_s", (double)(h->idle_us / 1000000));
+	cJSON_AddNumberToObject(
+		b, "idle_s",
+		(double)((!strcmp(s->kind, "kiosk") ? h->kiosk_idle_us : h->idle_us) / 1000000));
 	return b;
 }
 
@@ -1116,6 +1122,8 @@ int vault_http_new(const struct vault_http_config *cfg, struct vault_loop *loop,
 	h->max_sessions = cfg->max_sessions ? cfg->max_sessions : 64;
 	h->max_pending = cfg->max_pending ? cfg->max_pending : 8;
 	h->idle_us = (int64_t)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 300) * 1000000;
+	h->kiosk_idle_us =
+		cfg->kiosk_idle_timeout_s ? (int64_t)cfg->kiosk_idle_timeout_s * 1000000 : h->idle_us;
 	h->life_us = (int64_t)(cfg->lifetime_s ? cfg->lifetime_s : 28800) * 1000000;
 	h->cookie_secure = cfg->cookie_secure;
 	h->loopback = loopback;
@@ -1213,6 +1221,21 @@ void vault_http_free(struct vault_http *h)
 unsigned vault_http_port(const struct vault_http *h)
 {
 	return h ? h->port : 0;
+}
+
+int vault_http_end_sessions(struct vault_http *h, const char *kind, const char *person,
+			    const char *why)
+{
+	int n = 0;
+	for (unsigned i = 0; h && i < h->max_sessions; i++) {
+		struct session *s = &h->sessions[i];
+		if (s->used && (!kind || !strcmp(kind, s->kind)) &&
+		    (!person || !strcmp(person, s->person))) {
+			session_drop(h, s, why ? why : "ended", 1);
+			n++;
+		}
+	}
+	return n;
 }
 
 unsigned vault_http_session_count(const struct vault_http *h)

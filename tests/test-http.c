@@ -425,7 +425,7 @@ int main(void)
 
 	struct vault_http_config cfg = {.static_root = path, .index_file = "index.html",
 					.clock_mono_us = fake_clock, .idle_timeout_s = 300,
-					.lifetime_s = 3600};
+					.kiosk_idle_timeout_s = 120, .lifetime_s = 3600};
 	struct vault_http *x = NULL;
 	cfg.bind_address = "0.0.0.0";
 	int r1 = vault_http_new(&cfg, L, &svc, NULL, &x);
@@ -681,11 +681,12 @@ int main(void)
 	get("/api/session", &r);
 	ok(is_json_error(&r, 401, "HTTP_NO_SESSION"), "a malformed session cookie is 401");
 	snprintf(cookie, sizeof cookie, "%s", saved);
-	fake_now += 301LL * 1000000;
+	fake_now += 121LL * 1000000;
 	post("/api/action/checkout", csrf, "{\"approval\":\"AP1\"}", &r);
 	ok(is_json_error(&r, 401, "HTTP_SESSION_EXPIRED") && !strcmp(last_end, "idle") &&
 		   n_action == na,
-	   "after 301 s idle the session is 401 HTTP_SESSION_EXPIRED, ended as idle, action not called");
+	   "after 121 s idle a kiosk session (kiosk idle 120 s) is 401 HTTP_SESSION_EXPIRED, "
+	   "ended as idle, action not called");
 	get("/api/session", &r);
 	ok(is_json_error(&r, 401, "HTTP_SESSION_EXPIRED"), "the expired id stays expired");
 
@@ -698,7 +699,29 @@ int main(void)
 		get("/api/session", &r);
 	}
 	ok(is_json_error(&r, 401, "HTTP_SESSION_EXPIRED") && !strcmp(last_end, "lifetime"),
-	   "a session used every 290 s still ends at its 1 h lifetime");
+	   "a console session (idle 300 s) used every 290 s lives on, and ends at its 1 h lifetime");
+
+	/* background polls do not keep a session alive; the daemon can end sessions */
+	post("/api/login", NULL, "{\"kind\":\"kiosk\",\"credentials\":{\"pin\":\"482913\"}}", &r);
+	take_session(&r);
+	{
+		char extra[256];
+		snprintf(extra, sizeof extra, "Cookie: %s\r\nX-Vault-Background: 1\r\n", cookie);
+		fake_now += 100LL * 1000000;
+		request("GET", "/api/ledger", extra, NULL, &r);
+		int first_poll = r.status;
+		fake_now += 100LL * 1000000;
+		request("GET", "/api/ledger", extra, NULL, &r);
+		ok(first_poll == 200 && is_json_error(&r, 401, "HTTP_SESSION_EXPIRED"),
+		   "polls marked X-Vault-Background do not reset the idle clock (expired 200 s after login)");
+	}
+	post("/api/login", NULL, "{\"kind\":\"kiosk\",\"credentials\":{\"pin\":\"482913\"}}", &r);
+	take_session(&r);
+	int ended = vault_http_end_sessions(H, "kiosk", "C1", "badge_removed");
+	get("/api/session", &r);
+	ok(ended == 1 && is_json_error(&r, 401, "HTTP_SESSION_EXPIRED") &&
+		   !strcmp(last_end, "badge_removed"),
+	   "vault_http_end_sessions ends the kiosk session (badge removed); its next request is 401");
 
 	/* pending login, logout */
 	post("/api/login", NULL, "{\"kind\":\"kiosk\",\"credentials\":{\"pin\":\"pending\"}}", &r);

@@ -13,7 +13,7 @@ async function enter(s) {
   for (const id of ["alerts-box", "ledger-box", "logout"]) Vault.show(id, true);
   document.getElementById("who").textContent = `${s.person} (${s.role})`;
   await refresh();
-  timer = setInterval(refresh, 5000);
+  timer = setInterval(() => refresh(true), 5000);
 }
 
 function leave(message) {
@@ -28,8 +28,8 @@ function expired(r) {
   return r.code === "HTTP_SESSION_EXPIRED" || r.code === "HTTP_NO_SESSION";
 }
 
-async function loadAlerts() {
-  const a = await Vault.api("GET", "/api/alerts");
+async function loadAlerts(background) {
+  const a = await Vault.api("GET", "/api/alerts", null, background === true);
   if (!a.ok) return expired(a) ? leave(Vault.errorText(a)) : Vault.msg("console-msg", Vault.errorText(a));
   const ul = document.getElementById("alerts");
   ul.replaceChildren();
@@ -47,10 +47,10 @@ async function loadAlerts() {
   }
 }
 
-async function loadLedger() {
+async function loadLedger(background) {
   const since = document.getElementById("since").value;
   const q = since ? `?since=${encodeURIComponent(since)}&limit=100` : "?limit=100";
-  const l = await Vault.api("GET", "/api/ledger" + q);
+  const l = await Vault.api("GET", "/api/ledger" + q, null, background === true);
   if (!l.ok) return expired(l) ? leave(Vault.errorText(l)) : Vault.msg("console-msg", Vault.errorText(l));
   const tb = document.getElementById("ledger");
   tb.replaceChildren();
@@ -61,9 +61,9 @@ async function loadLedger() {
   }
 }
 
-async function refresh() {
-  await loadAlerts();
-  await loadLedger();
+async function refresh(background) {
+  await loadAlerts(background);
+  await loadLedger(background);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
@@ -80,7 +80,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     enter(r);
   });
   document.getElementById("logout").addEventListener("click", async () => { await Vault.logout(); leave(); });
-  document.getElementById("load").addEventListener("click", loadLedger);
+  document.getElementById("load").addEventListener("click", () => loadLedger(false));
   const s = await Vault.session();
   if (s.ok && s.authenticated && s.kind === "console") enter(s);
 });

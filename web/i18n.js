@@ -70,8 +70,10 @@ const Vault = {
     for (const el of document.querySelectorAll("[data-t]")) el.textContent = this.t(el.dataset.t);
     for (const el of document.querySelectorAll("[data-tp]")) el.placeholder = this.t(el.dataset.tp);
   },
-  async api(method, path, body) {
+  // background: a poll, not the user's doing; it does not keep the session alive.
+  async api(method, path, body, background) {
     const opt = { method, credentials: "same-origin", headers: { "Accept-Language": this.lang } };
+    if (background) opt.headers["X-Vault-Background"] = "1";
     if (method === "POST") {
       opt.headers["Content-Type"] = "application/json";
       if (this.csrf) opt.headers["X-CSRF-Token"] = this.csrf;

@@ -25,7 +25,7 @@ async function enter(s) {
     sel.append(o);
   }
   await loadPad();
-  padTimer = setInterval(loadPad, 2000);
+  padTimer = setInterval(() => loadPad(true), 2000);
 }
 
 function leave(message) {
@@ -39,8 +39,8 @@ function leave(message) {
 }
 
 let padIds = [];
-async function loadPad() {
-  const p = await Vault.api("GET", "/api/pad");
+async function loadPad(background) {
+  const p = await Vault.api("GET", "/api/pad", null, background === true);
   if (!p.ok) {
     if (p.code === "HTTP_SESSION_EXPIRED" || p.code === "HTTP_NO_SESSION") return leave(Vault.errorText(p));
     return Vault.msg("work-msg", Vault.errorText(p));
@@ -62,7 +62,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     enter(r);
   });
   document.getElementById("logout").addEventListener("click", async () => { await Vault.logout(); leave(); });
-  document.getElementById("refresh").addEventListener("click", loadPad);
+  document.getElementById("refresh").addEventListener("click", () => loadPad(false));
   document.getElementById("checkout").addEventListener("click", async () => {
     const approval = document.getElementById("approval").value;
     const r = await Vault.api("POST", "/api/action/checkout", { approval, media: padIds });

@@ -61,7 +61,9 @@ struct vault_http_config {
 	unsigned max_connections;  /* 0: 32 */
 	unsigned max_sessions;     /* 0: 64; a login beyond gets 503 HTTP_BUSY */
 	unsigned max_pending;      /* 0: 8 calls awaiting vault_http_complete() */
-	unsigned idle_timeout_s;   /* 0: 300 */
+	unsigned idle_timeout_s;   /* 0: 300. Requests with "X-Vault-Background: 1"
+				    * (page polling) do not reset the idle clock. */
+	unsigned kiosk_idle_timeout_s; /* kiosk sessions; 0: idle_timeout_s */
 	unsigned lifetime_s;       /* 0: 28800 (absolute, from login) */
 	unsigned connection_timeout_s; /* 0: 30 (MHD idle connection timeout) */
 	const char *static_root;   /* NULL: no static files (404) */
@@ -147,8 +149,8 @@ struct vault_http_service {
 		     const char *name, const cJSON *params, struct vault_http_result *res);
 	/* Every refusal this layer makes (for the ledger / log). May be NULL. */
 	void (*refused)(void *ud, const struct vault_http_refusal *r);
-	/* A session ended: why is "logout", "idle", "lifetime" or "replaced" (a new
-	 * login from the same browser). May be NULL. Not called from vault_http_free(). */
+	/* A session ended: why is "logout", "idle", "lifetime", "replaced" (a new
+	 * login from the same browser) or the why of vault_http_end_sessions(). May be NULL. Not called from vault_http_free(). */
 	void (*session_end)(void *ud, const struct vault_http_principal *who, const char *why);
 };
 
@@ -171,6 +173,14 @@ unsigned vault_http_port(const struct vault_http *h);
  * the loop shortly after; never blocks.
  */
 int vault_http_complete(struct vault_http *h, uint64_t call, struct vault_http_result *res);
+/*
+ * End the sessions matching kind and person (NULL matches any), e.g. when the
+ * badge leaves the kiosk reader or a person is deactivated. Their next request
+ * gets 401 HTTP_SESSION_EXPIRED. session_end() is called with `why` (NULL:
+ * "ended"). Returns how many ended.
+ */
+int vault_http_end_sessions(struct vault_http *h, const char *kind, const char *person,
+			    const char *why);
 /* Number of live sessions (for tests and status). */
 unsigned vault_http_session_count(const struct vault_http *h);
 
