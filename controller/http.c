@@ -775,8 +775,10 @@ int vault_http_complete(struct vault_http *h, uint64_t call, struct vault_http_r
 		res->data = NULL;
 		return -ENOENT;
 	}
-	q->res = *res;
-	res->data = NULL;
+	if (res != &q->res) {
+		q->res = *res;
+		res->data = NULL;
+	}
 	q->have_result = 1;
 	if (q->suspended) {
 		pending_del(h, q);
