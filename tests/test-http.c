@@ -263,6 +263,8 @@ static void parse_resp(struct resp *r)
  * soon as the loop is quit by someone else (the fd stays open in r->fd). */
 static void exchange_raw(const char *req, size_t len, struct resp *r, int keep_open)
 {
+	cJSON_Delete(r->json);
+	r->json = NULL;
 	memset(&X, 0, sizeof X);
 	X.out = req;
 	X.outlen = len;
@@ -307,8 +309,6 @@ static void request(const char *method, const char *path, const char *extra, con
 			      "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
 	else
 		n += snprintf(buf + n, sizeof buf - (size_t)n, "\r\n");
-	cJSON_Delete(r->json);
-	r->json = NULL;
 	exchange_raw(buf, (size_t)n, r, 0);
 }
 
@@ -821,6 +821,50 @@ int main(void)
 	ok(second == 200 && is_json_error(&r, 503, "HTTP_BUSY") && vault_http_session_count(H) == 2,
 	   "beyond max_sessions (2) a login is 503 HTTP_BUSY");
 	vault_http_free(H);
+	H = NULL;
+
+	/* the pages' message table has every code of this layer in both languages */
+	char i18n[600];
+	snprintf(i18n, sizeof i18n, "%s/i18n.js", web);
+	FILE *f = fopen(i18n, "r");
+	static char js[64 * 1024];
+	size_t jl = f ? fread(js, 1, sizeof js - 1, f) : 0;
+	js[jl] = 0;
+	if (f)
+		fclose(f);
+	int missing = 0, ncodes = 0;
+	for (int i = 0; i < VAULT_R__COUNT; i++) {
+		const char *id = vault_reason_id((enum vault_reason)i);
+		if (strncmp(id, "HTTP_", 5))
+			continue;
+		ncodes++;
+		char key[64];
+		snprintf(key, sizeof key, "%s:", id);
+		const char *a = strstr(js, key);
+		if (!a || !strstr(a + 1, key)) {
+			printf("# %s missing from web/i18n.js (zh-CN and en)\n", id);
+			missing++;
+		}
+	}
+	ok(jl > 0 && ncodes >= 14 && missing == 0,
+	   "web/i18n.js has all %d HTTP_* codes in zh-CN and en", ncodes);
+
+	/* IPv6 loopback, where the host has it */
+	struct vault_http_config c6 = {.bind_address = "::1"};
+	int r6 = vault_http_new(&c6, L, &svc, NULL, &H);
+	if (r6 == -EADDRNOTAVAIL || r6 == -EAFNOSUPPORT) {
+		tap_skip("no IPv6 loopback here");
+	} else {
+		int fd6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in6 s6 = {.sin6_family = AF_INET6,
+					  .sin6_port = htons((uint16_t)vault_http_port(H))};
+		s6.sin6_addr = in6addr_loopback;
+		ok(r6 == 0 && connect(fd6, (struct sockaddr *)&s6, sizeof s6) == 0,
+		   "binding [::1] listens on the IPv6 loopback");
+		close(fd6);
+		vault_http_free(H);
+		H = NULL;
+	}
 	cJSON_Delete(r.json);
 	vault_loop_free(L);
 

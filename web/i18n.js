@@ -23,6 +23,7 @@ const MESSAGES = {
     HTTP_NO_SESSION: "尚未登录", HTTP_SESSION_EXPIRED: "会话已过期，请重新登录",
     HTTP_SESSION_KIND: "本终端不提供此功能", HTTP_BUSY: "服务器繁忙，请稍后再试",
     HTTP_INTERNAL: "内部错误，请求未执行",
+    HTTP_HOST: "请求所指主机名不符",
   },
   en: {
     title_kiosk: "Media checkout kiosk", title_console: "Vault console",
@@ -42,6 +43,7 @@ const MESSAGES = {
     HTTP_NO_SESSION: "Not signed in", HTTP_SESSION_EXPIRED: "Session expired; sign in again",
     HTTP_SESSION_KIND: "Not available at this station", HTTP_BUSY: "Busy; try again shortly",
     HTTP_INTERNAL: "Internal error; nothing was done",
+    HTTP_HOST: "Wrong host name",
   },
 };
 
