@@ -618,6 +618,22 @@ int main(void)
 		big[sizeof big - 2] = '}';
 		post("/api/action/checkout", csrf, big, &r);
 		ok(is_json_error(&r, 413, "HTTP_TOO_LARGE"), "a 20000-byte body is 413 HTTP_TOO_LARGE");
+		/* the limit itself: 16384 bytes pass, 16385 do not */
+		static char edge[16386];
+		size_t pre = strlen("{\"approval\":\""), post_len = strlen("\"}");
+		memcpy(edge, "{\"approval\":\"", pre);
+		memset(edge + pre, 'A', 16384 - pre - post_len);
+		memcpy(edge + 16384 - post_len, "\"}", post_len + 1);
+		int before_edge = n_action;
+		post("/api/action/checkout", csrf, edge, &r);
+		int at_limit = r.status;
+		memmove(edge + 1, edge, 16385);
+		edge[0] = ' ';
+		post("/api/action/checkout", csrf, edge, &r);
+		ok(at_limit == 200 && is_json_error(&r, 413, "HTTP_TOO_LARGE") &&
+			   n_action == before_edge + 1,
+		   "a body of exactly max_body (16384) is accepted, one byte more is 413");
+		na = n_action;
 		char extra[512];
 		snprintf(extra, sizeof extra,
 			 "Content-Type: application/json\r\nCookie: %s\r\nX-CSRF-Token: %s\r\n"
