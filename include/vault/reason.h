@@ -163,7 +163,31 @@
 	X(APPROVAL_AWAITING_ONSITE, "the approval waits for an on-site verification",          \
 	  "审批已批准，等待现场核查")                                                        \
 	X(APPROVAL_PAST_VALIDITY, "the approval is still active after its validity period",    \
-	  "审批有效期已过但仍处于生效状态")
+	  "审批有效期已过但仍处于生效状态") \
+	/* HTTP layer (kiosk page, console) */                                                \
+	X(HTTP_NOT_FOUND, "no such page or API route", "页面或接口不存在")                     \
+	X(HTTP_METHOD, "this method is not allowed here", "此处不允许该请求方法")              \
+	X(HTTP_TOO_LARGE, "the request body is too large", "请求正文过大")                     \
+	X(HTTP_LENGTH_REQUIRED, "the request must state its length (no chunked upload)",       \
+	  "请求须注明长度（不接受分块上传）")                                                \
+	X(HTTP_BAD_PATH, "the request path is malformed", "请求路径格式错误")                  \
+	X(HTTP_BAD_JSON, "the request body is not a well-formed JSON object",                  \
+	  "请求正文不是格式正确的 JSON 对象")                                                \
+	X(HTTP_BAD_FIELD, "the request has an unknown or missing field",                       \
+	  "请求含有未知字段或缺少字段")                                                      \
+	X(HTTP_CONTENT_TYPE, "the request body must be application/json",                      \
+	  "请求正文类型须为 application/json")                                               \
+	X(HTTP_CSRF, "the anti-forgery token is missing or wrong", "防伪令牌缺失或错误")      \
+	X(HTTP_ORIGIN, "the request comes from another site", "请求来自其他站点")              \
+	X(HTTP_NO_SESSION, "not signed in", "尚未登录")                                       \
+	X(HTTP_SESSION_EXPIRED, "the session has expired; sign in again",                      \
+	  "会话已过期，请重新登录")                                                          \
+	X(HTTP_SESSION_KIND, "this function is not available at this station",                 \
+	  "本终端不提供此功能")                                                              \
+	X(HTTP_BUSY, "the server is busy; try again shortly", "服务器繁忙，请稍后再试")        \
+	X(HTTP_INTERNAL, "internal error; the request was not carried out",                    \
+	  "内部错误，请求未执行")                                                            \
+	X(HTTP_HOST, "the request is addressed to another host name", "请求所指主机名不符")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
