@@ -68,9 +68,41 @@ static const struct key keys[] = {
 	S("gpio", "active_low", gpio_active_low, ""),
 };
 
+#define BS(k, field, d)                                                                            \
+	{"bus", k, T_STR, offsetof(struct vault_bus_config, field),                                \
+	 sizeof(((struct vault_bus_config *)0)->field), 0, 0, d, NULL}
+#define BI(k, field, lo, hi, d)                                                                    \
+	{"bus", k, T_INT, offsetof(struct vault_bus_config, field), 0, lo, hi, d, NULL}
+#define BE(k, field, d, ch)                                                                        \
+	{"bus", k, T_ENUM, offsetof(struct vault_bus_config, field),                               \
+	 sizeof(((struct vault_bus_config *)0)->field), 0, 0, d, ch}
+
+/* Keys of a [bus.NAME] section (offsets into struct vault_bus_config). */
+static const struct key bus_keys[] = {
+	BE("kind", kind, "rtu", "rtu tcp"),
+	BS("device", device, "/dev/ttyUSB0"),
+	BI("baud", baud, 1200, 921600, "19200"),
+	BE("parity", parity, "E", "N E O"),
+	BI("rs485", rs485, 0, 1, "1"),
+	BS("host", host, "127.0.0.1"),
+	BI("port", port, 1, 65535, "502"),
+	BS("shelves", shelves, ""),
+	BI("response_timeout_ms", response_timeout_ms, 10, 10000, "200"),
+	BI("byte_timeout_ms", byte_timeout_ms, 0, 10000, "50"),
+	BI("retries", retries, 0, 10, "1"),
+	BI("poll_interval_ms", poll_interval_ms, 10, 60000, "100"),
+};
+
+static int set_value_at(void *base, const struct key *k, const char *v, const char **why);
+
 static int set_value(struct vault_config *c, const struct key *k, const char *v, const char **why)
 {
-	char *dst = (char *)c + k->off;
+	return set_value_at(c, k, v, why);
+}
+
+static int set_value_at(void *base, const struct key *k, const char *v, const char **why)
+{
+	char *dst = (char *)base + k->off;
 	switch (k->type) {
 	case T_STR:
 		if (vault_strlcpy(dst, v, k->size) < 0) {
@@ -145,13 +177,47 @@ static char *reader(char *str, int num, void *stream)
 	return r;
 }
 
+/* A key of [bus.NAME]; the bus is created (with defaults) on first sight. */
+static const char *bus_key(struct parse *p, const char *bus, const char *name, const char *value)
+{
+	struct vault_config *c = p->c;
+	struct vault_bus_config *b = NULL;
+	if (!*bus || strlen(bus) >= sizeof c->bus[0].name)
+		return "bus name empty or too long";
+	for (int i = 0; i < c->nbuses; i++)
+		if (!strcmp(c->bus[i].name, bus))
+			b = &c->bus[i];
+	if (!b) {
+		if (c->nbuses == VAULT_CONFIG_MAX_BUSES)
+			return "too many buses (at most 4)";
+		b = &c->bus[c->nbuses++];
+		memset(b, 0, sizeof *b);
+		const char *why;
+		for (size_t i = 0; i < VAULT_ARRAY_SIZE(bus_keys); i++)
+			set_value_at(b, &bus_keys[i], bus_keys[i].def, &why);
+		snprintf(b->name, sizeof b->name, "%s", bus);
+		b->line = p->line;
+	}
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < VAULT_ARRAY_SIZE(bus_keys); i++)
+		if (!strcmp(bus_keys[i].name, name)) {
+			const char *why = NULL;
+			set_value_at(b, &bus_keys[i], value, &why);
+			return why;
+		}
+	return "unknown key";
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
 	if (p->failed)
 		return 0;
 	const char *why = NULL;
-	if (!name) {
+	if (!name && !strncmp(section, "bus.", 4)) {
+		why = bus_key(p, section + 4, NULL, NULL);
+	} else if (!name) {
 		int known = 0;
 		for (size_t i = 0; i < VAULT_ARRAY_SIZE(keys); i++)
 			known |= !strcmp(keys[i].section, section);
@@ -166,7 +232,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		for (size_t i = 0; i < VAULT_ARRAY_SIZE(keys); i++)
 			section_known |= !strcmp(keys[i].section, section);
 		enum vault_gpio_line line;
-		if (!k && !strcmp(section, "gpio") && vault_gpio_line_from_name(name, &line) == 0) {
+		if (!strncmp(section, "bus.", 4)) {
+			why = bus_key(p, section + 4, name, value);
+		} else if (!k && !strcmp(section, "gpio") &&
+			   vault_gpio_line_from_name(name, &line) == 0) {
 			/* [gpio] <line> = offset | name:NAME | none */
 			if (vault_strlcpy(p->c->gpio_line[line], value, sizeof p->c->gpio_line[line]) <
 			    0)

@@ -21,6 +21,7 @@
 #include "vault/secrets.h"
 #include "vault/util.h"
 #include "door.h"
+#include "shelves.h"
 #include "vaultd.h"
 
 #define VAULTD_VERSION "0.1.0"
@@ -253,6 +254,11 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	vault_loop_set_idle(d.loop, idle, &d);
+	r = shelves_start(&d, &d.shelves, gerr, sizeof gerr);
+	if (r < 0) {
+		vault_log(LOG_ERR, "shelves", "%s", gerr);
+		goto out;
+	}
 	r = door_start(&d, &d.door);
 	if (r < 0) {
 		vault_log(LOG_ERR, "door", "cannot start the door: %s", strerror(-r));
@@ -290,6 +296,7 @@ int main(int argc, char **argv)
 out:
 	door_free(d.door);
 	door_lock_safe(&d);
+	shelves_free(d.shelves);
 	admin_server_free(d.admin);
 	vault_gpio_free(d.gpio); /* released lines fall back to the pull-down: locked */
 	d.gpio = NULL;

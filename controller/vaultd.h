@@ -17,6 +17,7 @@
 
 struct admin_server;
 struct door;
+struct shelves;
 struct vault_gpio;
 
 struct vaultd {
@@ -30,6 +31,7 @@ struct vaultd {
 	uint8_t nfc_key[16]; /* site master key for badge key diversification */
 	struct vault_gpio *gpio;
 	struct door *door;
+	struct shelves *shelves;
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;

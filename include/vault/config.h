@@ -10,6 +10,23 @@
 
 #include "vault/gpio.h"
 
+#define VAULT_CONFIG_MAX_BUSES 4
+
+/* [bus.NAME]: one Modbus bus of shelves, kiosk pad, shredder throat. */
+struct vault_bus_config {
+	char name[32];
+	char kind[8];	     /* rtu | tcp */
+	char device[256];    /* rtu: /dev/ttyUSB0 */
+	int baud;	     /* rtu */
+	char parity[2];	     /* rtu: N, E, O */
+	int rs485;	     /* rtu: ask for RS-485 mode (non-fatal if refused) */
+	char host[128];	     /* tcp */
+	int port;	     /* tcp */
+	char shelves[512];   /* "1:SH-1, 2:SH-2" slave id : shelf name */
+	int response_timeout_ms, byte_timeout_ms, retries, poll_interval_ms;
+	int line;	     /* where the section started, for errors */
+};
+
 struct vault_config {
 	/* [vault] */
 	char name[128];
@@ -55,6 +72,8 @@ struct vault_config {
 	char gpio_active_low[256];
 	/* [gpio] <line> = offset | name:NAME | none (raw text; "" = default) */
 	char gpio_line[VAULT_GPIO__COUNT][48];
+	struct vault_bus_config bus[VAULT_CONFIG_MAX_BUSES];
+	int nbuses;
 };
 
 /* Fill with the documented defaults. */

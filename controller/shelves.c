@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shelves.h"
+#include "vault/tagreader.h"
+#include "vault/util.h"
+#include "vaultd.h"
+
+struct shelves {
+	struct vaultd *d;
+	struct vault_tagbus *bus[VAULT_CONFIG_MAX_BUSES];
+	int n;
+};
+
+static int64_t sensor_event(struct vaultd *d, const char *source, const char *kind,
+			    const char *data)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(d->db,
+			       "INSERT INTO sensor_event(ts_utc,ts_mono,source,kind,data) "
+			       "VALUES(?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, vault_now_utc_us());
+	sqlite3_bind_int64(st, 2, vault_now_mono_us());
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, data, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(d->db) : 0;
+}
+
+static void on_tag(struct vault_tagbus *bus, const struct vault_tag_event *ev, void *ud)
+{
+	struct shelves *s = ud;
+	struct vaultd *d = s->d;
+	char hex[2 * VAULT_TAG_ID_BYTES + 1], data[128];
+	switch (ev->kind) {
+	case VAULT_TAGEV_ARRIVED:
+	case VAULT_TAGEV_DEPARTED:
+		vault_hex(ev->tag.id, VAULT_TAG_ID_BYTES, hex);
+		for (char *p = hex; *p; p++)
+			if (*p >= 'a' && *p <= 'f')
+				*p = (char)(*p - 'a' + 'A');
+		snprintf(data, sizeof data, "tag=%s antenna=%u rssi=%d%s", hex, ev->tag.antenna,
+			 ev->tag.rssi, ev->initial ? " initial=1" : "");
+		sensor_event(d, ev->shelf_name,
+			     ev->kind == VAULT_TAGEV_ARRIVED ? "tag.arrived" : "tag.departed", data);
+		break;
+	case VAULT_TAGEV_FAULT:
+	case VAULT_TAGEV_RECOVERED: {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "shelf", ev->shelf_name);
+		cJSON_AddNumberToObject(p, "slave", ev->slave_id);
+		if (ev->kind == VAULT_TAGEV_FAULT) {
+			cJSON_AddStringToObject(p, "code", vault_reason_id(ev->reason));
+			cJSON_AddStringToObject(p, "text", vault_reason_text(ev->reason, "en"));
+			cJSON_AddStringToObject(p, "contents", "kept (last known)");
+		}
+		struct vault_record r = {
+			.kind = ev->kind == VAULT_TAGEV_FAULT ? "shelf.fault" : "shelf.recovered",
+			.payload = p};
+		vaultd_record(d, &r, NULL);
+		cJSON_Delete(p);
+		vault_log(ev->kind == VAULT_TAGEV_FAULT ? LOG_WARNING : LOG_NOTICE, "shelves",
+			  "%s (slave %d) %s", ev->shelf_name, ev->slave_id,
+			  ev->kind == VAULT_TAGEV_FAULT ? vault_reason_id(ev->reason) : "recovered");
+		break;
+	}
+	case VAULT_TAGEV_ONLINE:
+		snprintf(data, sizeof data, "slave=%d health=%u", ev->slave_id, ev->health);
+		sensor_event(d, ev->shelf_name, "shelf.online", data);
+		break;
+	default:
+		break;
+	}
+}
+
+/* "1:SH-1, 2:SH-2" */
+static int parse_shelves(const char *text, struct vault_tagbus_config *c)
+{
+	char buf[512], *save = NULL;
+	if (vault_strlcpy(buf, text, sizeof buf) < 0)
+		return -EINVAL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		char *colon = strchr(t, ':');
+		if (!colon || c->nshelves == VAULT_TAGBUS_MAX_SHELVES)
+			return -EINVAL;
+		*colon = 0;
+		char *end;
+		long id = strtol(t, &end, 10);
+		char *name = colon + 1;
+		size_t nl = strcspn(name, " ");
+		name[nl] = 0;
+		if (*end || id < 0 || id > 255 || !*name ||
+		    vault_strlcpy(c->shelves[c->nshelves].name, name, VAULT_TAGBUS_NAME_MAX) < 0)
+			return -EINVAL;
+		c->shelves[c->nshelves++].slave_id = (int)id;
+	}
+	return c->nshelves ? 0 : -EINVAL;
+}
+
+int shelves_start(struct vaultd *d, struct shelves **ret, char *err, size_t errlen)
+{
+	struct shelves *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->d = d;
+	for (int i = 0; i < d->cfg.nbuses; i++) {
+		const struct vault_bus_config *b = &d->cfg.bus[i];
+		struct vault_tagbus_config c = {0};
+		vault_tagbus_config_defaults(&c);
+		c.kind = !strcmp(b->kind, "tcp") ? VAULT_TAGBUS_TCP : VAULT_TAGBUS_RTU;
+		vault_strlcpy(c.device, b->device, sizeof c.device);
+		c.baud = b->baud;
+		c.parity = b->parity[0];
+		c.rs485 = b->rs485;
+		vault_strlcpy(c.host, b->host, sizeof c.host);
+		c.port = b->port;
+		c.response_timeout_ms = (unsigned)b->response_timeout_ms;
+		c.byte_timeout_ms = (unsigned)b->byte_timeout_ms;
+		c.retries = (unsigned)b->retries;
+		c.poll_interval_ms = (unsigned)b->poll_interval_ms;
+		if (parse_shelves(b->shelves, &c) < 0) {
+			snprintf(err, errlen,
+				 "[bus.%s] shelves: expected \"ID:NAME, ID:NAME\" (at most %d)",
+				 b->name, VAULT_TAGBUS_MAX_SHELVES);
+			shelves_free(s);
+			return -EINVAL;
+		}
+		int r = vault_tagbus_new(&c, NULL, d->loop, on_tag, s, &s->bus[s->n]);
+		if (r < 0) {
+			snprintf(err, errlen, "[bus.%s]: %s", b->name, strerror(-r));
+			shelves_free(s);
+			return r;
+		}
+		s->n++;
+	}
+	*ret = s;
+	return 0;
+}
+
+void shelves_free(struct shelves *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->n; i++)
+		vault_tagbus_free(s->bus[i]);
+	free(s);
+}
