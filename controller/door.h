@@ -21,6 +21,12 @@ int door_open_gpio(struct vaultd *d, char *err, size_t errlen);
 /* Everything else: readers, occupancy recovery. After the database. */
 int door_start(struct vaultd *d, struct door **ret);
 void door_free(struct door *door);
+/* Door statistics for `vaultctl door stats`: decision latencies (PIN
+ * verified -> lock driven, including the durable ledger commit), PIN KDF
+ * times, occupants. A new JSON object (caller owns). */
+#include <cjson/cJSON.h>
+cJSON *door_stats(const struct door *door);
+
 /* Drive the lock off now (exit paths, database failure). Safe any time. */
 void door_lock_safe(struct vaultd *d);
 #endif

@@ -72,6 +72,7 @@ static void usage_main(FILE *f)
 		"changes (sent to vaultd):\n"
 		"  checkpoint now     sign a checkpoint of the ledger tip\n"
 		"  whoami             who vaultd thinks you are\n"
+		"  door stats         decision latencies, PIN KDF times, occupants (JSON)\n"
 		"  pin set --id PERSON      set a person's PIN (read from stdin)\n"
 		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n");
 	for (const struct vault_entity *e = vault_entities; e->table; e++)
@@ -185,6 +186,25 @@ static int send_action(const char *action, cJSON *args)
 		printf("ok\n");
 	cJSON_Delete(reply);
 	return EXIT_OK;
+}
+
+/* Send an action and print the whole JSON reply (for machine use). */
+static int send_action_json(const char *action, cJSON *args)
+{
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "action", action);
+	cJSON_AddItemToObject(req, "args", args);
+	cJSON *reply = NULL;
+	int r = call_vaultd(req, &reply);
+	cJSON_Delete(req);
+	if (r)
+		return r;
+	char *t = cJSON_PrintUnformatted(reply);
+	printf("%s\n", t);
+	free(t);
+	r = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")) ? EXIT_OK : EXIT_REFUSED;
+	cJSON_Delete(reply);
+	return r;
 }
 
 /* Parse "--name value" / "--name=value" pairs into a JSON object of strings;
@@ -1226,6 +1246,8 @@ int main(int argc, char **argv)
 		return cmd_checkpoint(vargc - 1, vargv + 1);
 	if (!strcmp(verb, "whoami"))
 		return send_action("whoami", cJSON_CreateObject());
+	if (!strcmp(verb, "door") && vargc == 2 && !strcmp(vargv[1], "stats"))
+		return send_action_json("door.stats", cJSON_CreateObject());
 	if (!strcmp(verb, "pin"))
 		return cmd_pin(vargc - 1, vargv + 1);
 	if (!strcmp(verb, "copy"))

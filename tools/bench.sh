@@ -11,3 +11,6 @@ for b in "$B"/bench/bench-*; do
 	echo "## $(basename "$b")"
 	"$b"
 done
+echo
+echo "## door decision latency (bench/door.sh)"
+B=$B bash bench/door.sh
