@@ -176,6 +176,11 @@ static int emu_alloc(struct vault_pn532_emu **ret)
 	return 0;
 }
 
+int vault_pn532_emu_new_detached(struct vault_pn532_emu **ret)
+{
+	return emu_alloc(ret);
+}
+
 int vault_pn532_emu_new(struct vault_pn532_emu **ret)
 {
 	struct vault_pn532_emu *e;

@@ -49,6 +49,9 @@ struct vault_pn532_emu;
 /* openpty() + raw mode. The emulator keeps its own slave fd open so the master
  * never sees a hang-up between host sessions. Returns 0, -errno. */
 int vault_pn532_emu_new(struct vault_pn532_emu **ret);
+/* The same chip without a pty, for feeding bytes directly (tests, fuzzing);
+ * vault_pn532_emu_fd() returns -1 and dispatch fails with -EBADF. */
+int vault_pn532_emu_new_detached(struct vault_pn532_emu **ret);
 /* Accepts NULL. Closes the pty: an attached host then reads EIO. */
 void vault_pn532_emu_free(struct vault_pn532_emu *e);
 int vault_pn532_emu_fd(const struct vault_pn532_emu *e);
