@@ -233,7 +233,8 @@ static void put(struct ans *a, const uint8_t *p, size_t n)
 		a->overflow = 1;
 		return;
 	}
-	memcpy(a->out + a->len, p, n);
+	if (n)
+		memcpy(a->out + a->len, p, n);
 	a->len += n;
 }
 
@@ -249,7 +250,8 @@ static void finish(struct vault_desfire_card *c, struct ans *a, const uint8_t *d
 	if (st == ST_OK && c->scheme == SC_AES && c->auth_key >= 0) {
 		uint8_t buf[VAULT_DESFIRE_MAX_RESP + 1], mac[16];
 		if (n <= VAULT_DESFIRE_MAX_RESP) {
-			memcpy(buf, data, n);
+			if (n)
+				memcpy(buf, data, n);
 			buf[n] = ST_OK;
 			vault_aes_cmac(c->skey, c->iv, buf, n + 1, mac);
 			put(a, mac, 8);

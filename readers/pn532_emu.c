@@ -243,7 +243,8 @@ static void out_put(struct out *o, const uint8_t *p, size_t n)
 		o->overflow = 1;
 		return;
 	}
-	memcpy(o->p + o->len, p, n);
+	if (n)
+		memcpy(o->p + o->len, p, n);
 	o->len += n;
 }
 
@@ -268,7 +269,8 @@ static void answer(struct vault_pn532_emu *e, struct out *o, uint8_t cmd, const 
 	if (n + 1 > sizeof buf)
 		n = sizeof buf - 1;
 	buf[0] = (uint8_t)(cmd + 1);
-	memcpy(buf + 1, data, n);
+	if (n)
+		memcpy(buf + 1, data, n);
 	int fl = vault_pn532_build(0xD5, buf, n + 1, frame, sizeof frame);
 	if (fl < 0)
 		return;
