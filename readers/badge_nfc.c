@@ -14,7 +14,8 @@
  *  - mifare_cryto_postprocess_data() abort()s on a CMAC'd answer shorter than 9
  *    bytes;
  *  - freefare_tag_new() only accepts 4-byte UIDs or NXP ones (first byte 0x04).
- * Enrolment still uses libfreefare (attended, on a card the operator holds).
+ * Enrolment uses the same client (legacy DES PICC auth, CreateApplication,
+ * AES auth, ChangeKey), so libfreefare never parses a card's answer here.
  */
 #include "vault/badge.h"
 
@@ -28,10 +29,6 @@
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PICC_AUTHENTICATION_ERROR 0xAE
-#define PICC_APPLICATION_NOT_FOUND 0xA0
-#define PICC_DUPLICATE_ERROR 0xDE
 
 struct nfcstate {
 	nfc_context *ctx;
@@ -274,79 +271,75 @@ int vault_badge_enrol(const char *connstring, const uint8_t master[16], const ui
 		      size_t sysid_len, uint8_t key_version, struct vault_badge_identity *ret_id,
 		      enum vault_reason *ret_reason)
 {
+	static const uint8_t aid[3] = VAULT_BADGE_AID_BYTES;
+	static const uint8_t picc[3] = {0, 0, 0};
 	struct nfcstate *s = NULL;
-	MifareTag tag = NULL;
-	MifareDESFireAID aid = NULL;
-	MifareDESFireKey picc = NULL, zero = NULL, newkey = NULL;
 	struct vault_badge_identity id;
 	enum vault_reason why = VAULT_R_BADGE_IO_ERROR;
-	uint8_t k[16], z[16] = {0};
+	uint8_t k[16], zero[16] = {0}, rnda[16], sk[16];
 	int r;
 
-	if (!master || !ret_id || !ret_reason || sysid_len > VAULT_BADGE_SYSID_MAX)
+	if (!master || !ret_id || !ret_reason || sysid_len > VAULT_BADGE_SYSID_MAX ||
+	    (sysid_len && !sysid))
 		return -EINVAL;
 	if ((r = open_dev(connstring, &s)) < 0)
 		return r;
-	nfc_target nt;
-	r = nfc_initiator_select_passive_target(s->dev, mod_a106, NULL, 0, &nt);
+	r = nfc_initiator_select_passive_target(s->dev, mod_a106, NULL, 0, &s->target);
 	if (r <= 0) {
 		r = r < 0 ? nfc_err(r) : -ENOENT;
 		goto fail;
 	}
-	const nfc_iso14443a_info *nai = &nt.nti.nai;
+	const nfc_iso14443a_info *nai = &s->target.nti.nai;
 	if (nai->szUidLen == 0 || nai->szUidLen > VAULT_BADGE_UID_MAX) {
 		r = -ENOENT;
 		goto fail;
 	}
+	s->have = 1;
 	memset(&id, 0, sizeof id);
 	memcpy(id.uid, nai->abtUid, nai->szUidLen);
 	id.uid_len = (uint8_t)nai->szUidLen;
+	if ((r = vault_badge_derive_key(master, id.uid, id.uid_len, sysid, sysid_len, key_version,
+					k)) < 0)
+		goto fail;
 	r = 0;
-	tag = freefare_tag_new(s->dev, *nai);
-	if (!tag || freefare_get_tag_type(tag) != DESFIRE) {
+	MifareTag tag = freefare_tag_new(s->dev, *nai);
+	int is_desfire = tag && freefare_get_tag_type(tag) == DESFIRE;
+	if (tag)
+		freefare_free_tag(tag);
+	if (!is_desfire) {
 		why = VAULT_R_BADGE_NOT_DESFIRE;
 		goto done;
 	}
-	aid = mifare_desfire_aid_new(VAULT_BADGE_AID_U32);
-	picc = mifare_desfire_des_key_new(z);
-	zero = mifare_desfire_aes_key_new(z);
-	if (vault_badge_derive_key(master, id.uid, id.uid_len, sysid, sysid_len, key_version, k) < 0) {
-		r = -EINVAL;
-		goto fail;
-	}
-	newkey = mifare_desfire_aes_key_new_with_version(k, key_version);
-	OPENSSL_cleanse(k, sizeof k);
-	if (!aid || !picc || !zero || !newkey) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	if (mifare_desfire_connect(tag) < 0)
+	/* The exchanges are ours (length-checked, bounded timeouts), like the door path. */
+	if (RAND_bytes(rnda, sizeof rnda) != 1)
 		goto done;
-	if (mifare_desfire_select_application(tag, NULL) < 0)
+	if (vault_desfire_select(xfer, s, picc, NULL) < 0)
 		goto done;
 	/* Factory PICC master key: legacy DES, all zero. Anything else is not blank. */
-	if (mifare_desfire_authenticate(tag, 0, picc) < 0) {
-		why = mifare_desfire_last_picc_error(tag) == PICC_AUTHENTICATION_ERROR
-			      ? VAULT_R_BADGE_NOT_BLANK
-			      : VAULT_R_BADGE_IO_ERROR;
+	r = vault_desfire_auth_legacy(xfer, s, 0, zero, rnda, NULL);
+	if (r < 0) {
+		why = r == -EACCES ? VAULT_R_BADGE_NOT_BLANK : VAULT_R_BADGE_IO_ERROR;
+		r = 0;
 		goto done;
 	}
 	/* 0x0B: app master key changeable, free directory, configuration changeable,
-	 * keys changed with the app master key. One AES key. */
-	if (mifare_desfire_create_application_aes(tag, aid, 0x0B, 1) < 0) {
-		why = mifare_desfire_last_picc_error(tag) == PICC_DUPLICATE_ERROR
-			      ? VAULT_R_BADGE_NOT_BLANK
-			      : VAULT_R_BADGE_IO_ERROR;
+	 * keys changed with the app master key. One AES key (all zero, version 0). */
+	r = vault_desfire_create_app_aes(xfer, s, aid, 0x0B, 1, NULL);
+	if (r < 0) {
+		why = r == -EEXIST ? VAULT_R_BADGE_NOT_BLANK : VAULT_R_BADGE_IO_ERROR;
+		r = 0;
 		goto done;
 	}
-	if (mifare_desfire_select_application(tag, aid) < 0 ||
-	    mifare_desfire_authenticate_aes(tag, 0, zero) < 0 ||
-	    mifare_desfire_change_key(tag, 0, newkey, zero) < 0)
+	r = 0;
+	if (vault_desfire_select(xfer, s, aid, NULL) < 0 ||
+	    vault_desfire_auth_aes(xfer, s, 0, zero, rnda, sk, NULL) < 0 ||
+	    vault_desfire_change_own_key_aes(xfer, s, 0, sk, k, key_version, NULL) < 0)
 		goto done;
 	/* Prove the card now holds the diversified key. */
-	if (mifare_desfire_select_application(tag, aid) < 0)
+	RAND_bytes(rnda, sizeof rnda);
+	if (vault_desfire_select(xfer, s, aid, NULL) < 0)
 		goto done;
-	if (mifare_desfire_authenticate_aes(tag, 0, newkey) < 0) {
+	if (vault_desfire_auth_aes(xfer, s, 0, k, rnda, NULL, NULL) < 0) {
 		why = VAULT_R_BADGE_AUTH_FAILED;
 		goto done;
 	}
@@ -354,23 +347,15 @@ int vault_badge_enrol(const char *connstring, const uint8_t master[16], const ui
 	id.authenticated = 1;
 	why = VAULT_R_OK;
 done:
-	mifare_desfire_key_free(picc);
-	mifare_desfire_key_free(zero);
-	mifare_desfire_key_free(newkey);
-	free(aid);
-	if (tag)
-		freefare_free_tag(tag);
+	OPENSSL_cleanse(k, sizeof k);
+	OPENSSL_cleanse(sk, sizeof sk);
+	OPENSSL_cleanse(rnda, sizeof rnda);
 	st_close(s);
 	*ret_id = id;
 	*ret_reason = why;
 	return 0;
 fail:
-	mifare_desfire_key_free(picc);
-	mifare_desfire_key_free(zero);
-	mifare_desfire_key_free(newkey);
-	free(aid);
-	if (tag)
-		freefare_free_tag(tag);
+	OPENSSL_cleanse(k, sizeof k);
 	st_close(s);
 	return r;
 }

@@ -2,6 +2,7 @@
 #include "vault/desfire_client.h"
 
 #include "vault/an10922.h"
+#include "vault/desfire_model.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -156,6 +157,125 @@ out:
 	OPENSSL_cleanse(rndb, sizeof rndb);
 	OPENSSL_cleanse(tok, sizeof tok);
 	OPENSSL_cleanse(chk, sizeof chk);
+	OPENSSL_cleanse(iv, sizeof iv);
+	return r;
+}
+
+static void rotl8(uint8_t *dst, const uint8_t *src)
+{
+	for (int i = 0; i < 8; i++)
+		dst[i] = src[(i + 1) % 8];
+}
+
+int vault_desfire_auth_legacy(vault_desfire_xfer_fn x, void *ud, uint8_t keyno,
+			      const uint8_t key[16], const uint8_t rnda[8], uint8_t *ret_status)
+{
+	uint8_t ans[64], st, rndb[8], tok[16], chk[8], rr[8];
+	const uint8_t *d;
+	int r;
+	int n = exchange(x, ud, 0x0A, &keyno, 1, ans, sizeof ans, &st, &d);
+	if (n < 0)
+		return n;
+	if (st != ST_MORE)
+		return status_err(st, ret_status);
+	if (n != 8)
+		return -EBADMSG;
+	memcpy(rndb, d, 8);
+	/* Legacy mode: the PCD only ever deciphers; IV zero per exchange. */
+	if ((r = vault_2k3des_block(key, rndb, 0)) < 0)
+		goto out;
+	memcpy(tok, rnda, 8);
+	if ((r = vault_2k3des_block(key, tok, 0)) < 0)
+		goto out;
+	rotl8(tok + 8, rndb);
+	for (int i = 0; i < 8; i++)
+		tok[8 + i] ^= tok[i];
+	if ((r = vault_2k3des_block(key, tok + 8, 0)) < 0)
+		goto out;
+	n = exchange(x, ud, 0xAF, tok, 16, ans, sizeof ans, &st, &d);
+	if (n < 0) {
+		r = n;
+		goto out;
+	}
+	if (st != ST_OK) {
+		r = status_err(st, ret_status);
+		goto out;
+	}
+	if (n != 8) {
+		r = -EBADMSG;
+		goto out;
+	}
+	memcpy(chk, d, 8);
+	if ((r = vault_2k3des_block(key, chk, 0)) < 0)
+		goto out;
+	rotl8(rr, rnda);
+	r = CRYPTO_memcmp(chk, rr, 8) ? -EACCES : 0;
+	if (r == 0 && ret_status)
+		*ret_status = st;
+out:
+	OPENSSL_cleanse(rndb, sizeof rndb);
+	OPENSSL_cleanse(tok, sizeof tok);
+	return r;
+}
+
+int vault_desfire_create_app_aes(vault_desfire_xfer_fn x, void *ud, const uint8_t aid[3],
+				 uint8_t settings, uint8_t nkeys, uint8_t *ret_status)
+{
+	uint8_t p[5] = {aid[0], aid[1], aid[2], settings, (uint8_t)(0x80 | (nkeys & 0x0F))};
+	uint8_t ans[64], st;
+	const uint8_t *d;
+	if (nkeys < 1 || nkeys > 14)
+		return -EINVAL;
+	int n = exchange(x, ud, 0xCA, p, sizeof p, ans, sizeof ans, &st, &d);
+	if (n < 0)
+		return n;
+	if (st == 0xDE) {
+		if (ret_status)
+			*ret_status = st;
+		return -EEXIST;
+	}
+	if (st != ST_OK)
+		return status_err(st, ret_status);
+	if (n != 0)
+		return -EBADMSG;
+	if (ret_status)
+		*ret_status = st;
+	return 0;
+}
+
+int vault_desfire_change_own_key_aes(vault_desfire_xfer_fn x, void *ud, uint8_t keyno,
+				     const uint8_t session[16], const uint8_t newkey[16],
+				     uint8_t version, uint8_t *ret_status)
+{
+	uint8_t plain[2 + 32], iv[16] = {0}, ans[64], st;
+	const uint8_t *d;
+	memset(plain, 0, sizeof plain);
+	plain[0] = 0xC4;
+	plain[1] = keyno;
+	memcpy(plain + 2, newkey, 16);
+	plain[18] = version;
+	/* CRC32 over command, key number, new key and version; little-endian. */
+	uint32_t crc = vault_desfire_crc32(plain, 19);
+	for (int i = 0; i < 4; i++)
+		plain[19 + i] = (uint8_t)(crc >> (8 * i));
+	int r = vault_aes128_cbc(session, iv, plain + 2, 32, 1);
+	if (r < 0)
+		goto out;
+	int n = exchange(x, ud, 0xC4, plain + 1, 33, ans, sizeof ans, &st, &d);
+	if (n < 0) {
+		r = n;
+		goto out;
+	}
+	if (st != ST_OK) {
+		r = status_err(st, ret_status);
+		goto out;
+	}
+	/* Changing the session's own key ends the session: no CMAC follows. */
+	r = n == 0 ? 0 : -EBADMSG;
+	if (r == 0 && ret_status)
+		*ret_status = st;
+out:
+	OPENSSL_cleanse(plain, sizeof plain);
 	OPENSSL_cleanse(iv, sizeof iv);
 	return r;
 }

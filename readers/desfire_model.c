@@ -195,23 +195,9 @@ int vault_desfire_card_get_key(const struct vault_desfire_card *c, const uint8_t
 	return 0;
 }
 
-/* Legacy DES / 2K3DES single block; a DES key K is stored as K||K, so 2-key
- * 3DES-EDE computes plain DES (and single DES needs no legacy provider). */
 static int des_block(const uint8_t key[16], uint8_t b[8], int encrypt)
 {
-	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-	uint8_t out[16];
-	int n = 0, r = -EIO;
-	if (!x)
-		return -ENOMEM;
-	if (EVP_CipherInit_ex(x, EVP_des_ede_ecb(), NULL, key, NULL, encrypt) == 1 &&
-	    EVP_CIPHER_CTX_set_padding(x, 0) == 1 && EVP_CipherUpdate(x, out, &n, b, 8) == 1 &&
-	    n == 8) {
-		memcpy(b, out, 8);
-		r = 0;
-	}
-	EVP_CIPHER_CTX_free(x);
-	return r;
+	return vault_2k3des_block(key, b, encrypt);
 }
 
 static void rotl(uint8_t *dst, const uint8_t *src, size_t n)

@@ -32,6 +32,17 @@ static int scripted(void *ud, const uint8_t *apdu, size_t n, uint8_t *ans, size_
 	return (int)l;
 }
 
+static uint8_t captured[300];
+static size_t captured_n;
+static int capture(void *ud, const uint8_t *apdu, size_t n, uint8_t *ans, size_t max)
+{
+	memcpy(captured, apdu, n);
+	captured_n = n;
+	ans[0] = 0x91;
+	ans[1] = 0x00;
+	return 2;
+}
+
 static void play(const char *a, const char *b)
 {
 	script[0] = a;
@@ -111,6 +122,43 @@ int main(void)
 	play("000102030405060708090A0B0C0D0E0F91AF", NULL);
 	ok(vault_desfire_auth_aes(scripted, NULL, 0, key, rnda, NULL, NULL) == -EIO,
 	   "transport failure mid-authentication is returned");
+
+	/* ChangeKey cryptogram against the published trace: session key F44B26F5...,
+	 * new key 00102030..B0A09080 version 0x10, IV zero right after authentication. */
+	uint8_t nk[16], want[48];
+	vault_unhex("00102030405060708090A0B0B0A09080", nk, 16);
+	vault_unhex("90C400002100E9F85E219496C2B58C1090DC3935FAE9E840CF61B383D9531946256B1F110C1000",
+		    want, 39);
+	ok(vault_desfire_change_own_key_aes(capture, NULL, 0, exp, nk, 0x10, NULL) == 0 &&
+		   captured_n == 39 && !memcmp(captured, want, 39),
+	   "ChangeKey APDU equals the published cryptogram E9F85E21...0C10");
+
+	/* Enrolment steps against a blank card model. */
+	struct vault_desfire_card *blank;
+	uint8_t z16[16] = {0}, bad16[16], r8[8], pic[3] = {0, 0, 0}, newk[16];
+	memset(bad16, 0x77, 16);
+	memset(r8, 0x3C, 8);
+	memset(newk, 0x99, 16);
+	vault_desfire_card_new(uid, 7, &blank);
+	card = blank;
+	ok(vault_desfire_select(to_model, NULL, pic, NULL) == 0 &&
+		   vault_desfire_auth_legacy(to_model, NULL, 0, bad16, r8, NULL) == -EACCES,
+	   "legacy DES authentication with a wrong PICC key: -EACCES");
+	ok(vault_desfire_auth_legacy(to_model, NULL, 0, z16, r8, NULL) == 0,
+	   "legacy DES authentication with the factory zero key succeeds");
+	ok(vault_desfire_create_app_aes(to_model, NULL, aid, 0x0B, 1, NULL) == 0, "CreateApplication (AES)");
+	ok(vault_desfire_create_app_aes(to_model, NULL, aid, 0x0B, 1, NULL) == -EEXIST,
+	   "second CreateApplication of the same AID: -EEXIST");
+	ok(vault_desfire_select(to_model, NULL, aid, NULL) == 0 &&
+		   vault_desfire_auth_aes(to_model, NULL, 0, z16, rnda, sk, NULL) == 0 &&
+		   vault_desfire_change_own_key_aes(to_model, NULL, 0, sk, newk, 4, NULL) == 0,
+	   "AES auth with the zero key, then ChangeKey to the new key version 4");
+	ok(vault_desfire_select(to_model, NULL, aid, NULL) == 0 &&
+		   vault_desfire_key_version(to_model, NULL, 0, &ver, NULL) == 0 && ver == 4 &&
+		   vault_desfire_auth_aes(to_model, NULL, 0, newk, rnda, NULL, NULL) == 0,
+	   "the card now reports version 4 and authenticates with the new key");
+	vault_desfire_card_free(blank);
+	card = save;
 	vault_desfire_card_free(card);
 	return tap_done();
 }

@@ -39,4 +39,20 @@ int vault_desfire_key_version(vault_desfire_xfer_fn x, void *ud, uint8_t keyno,
 int vault_desfire_auth_aes(vault_desfire_xfer_fn x, void *ud, uint8_t keyno,
 			   const uint8_t key[16], const uint8_t rnda[16], uint8_t *ret_session,
 			   uint8_t *ret_status);
+
+/* ---- enrolment steps ---- */
+/* Legacy authentication (0x0A) with a DES/2K3DES key (K1||K2; DES: K||K), as the
+ * factory PICC master key needs. Returns as above. */
+int vault_desfire_auth_legacy(vault_desfire_xfer_fn x, void *ud, uint8_t keyno,
+			      const uint8_t key[16], const uint8_t rnda[8], uint8_t *ret_status);
+/* CreateApplication with nkeys AES keys (legacy or no session: plain). -EEXIST for
+ * DUPLICATE_ERROR (0xDE). */
+int vault_desfire_create_app_aes(vault_desfire_xfer_fn x, void *ud, const uint8_t aid[3],
+				 uint8_t settings, uint8_t nkeys, uint8_t *ret_status);
+/* ChangeKey of the key the AES session was opened with, directly after
+ * vault_desfire_auth_aes (session IV still zero): new key + version, CRC32, padded,
+ * CBC-encrypted with the session key. The card ends the session. */
+int vault_desfire_change_own_key_aes(vault_desfire_xfer_fn x, void *ud, uint8_t keyno,
+				     const uint8_t session[16], const uint8_t newkey[16],
+				     uint8_t version, uint8_t *ret_status);
 #endif
