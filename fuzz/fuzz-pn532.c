@@ -95,6 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vault_desfire_select(scripted, &s, aid, &st);
 		vault_desfire_key_version(scripted, &s, 0, &ver, &st);
 		vault_desfire_auth_aes(scripted, &s, 0, key, rnda, sk, &st);
+		vault_desfire_auth_legacy(scripted, &s, 0, key, rnda, &st);
+		vault_desfire_create_app_aes(scripted, &s, aid, 0x0B, 1, &st);
+		vault_desfire_change_own_key_aes(scripted, &s, 0, sk, key, 1, &st);
 		break;
 	}
 	}

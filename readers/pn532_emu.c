@@ -80,6 +80,11 @@ size_t vault_pn532_parse(const uint8_t *buf, size_t len, struct vault_pn532_fram
 		}
 		dlen = l;
 		hdr = 4;
+		if (dlen == 0) {
+			/* 00 FF 00 00: a length of zero cannot hold the TFI. */
+			ret->kind = VAULT_PN532_F_GARBAGE;
+			return 2;
+		}
 	}
 	/* data (TFI included) + DCS + postamble */
 	if (len < hdr + dlen + 2) {

@@ -154,6 +154,11 @@ int main(void)
 	ok(fl > 0 && vault_pn532_parse(ext_ok + 1, (size_t)fl - 1, &f) == (size_t)fl - 1 &&
 		   f.kind == VAULT_PN532_F_FRAME && f.len == sizeof big,
 	   "an extended frame round-trips through build and parse");
+	uint8_t zero_len[] = {0x00, 0x00, 0xFF, 0x00, 0x00, 0xD4, 0x02, 0x2A, 0x00};
+	ok(vault_pn532_emu_feed(e, zero_len, sizeof zero_len, out, sizeof out) == 0,
+	   "a frame with LEN 0 / LCS 0 (no room for the TFI) is skipped (found by fuzzing)");
+	ok(vault_pn532_parse(zero_len + 1, sizeof zero_len - 1, &f) > 0 && f.kind != VAULT_PN532_F_FRAME,
+	   "the parser never reports a frame with a zero length");
 	ok(vault_pn532_parse(ext_ok + 1, 10, &f) == 0 && f.kind == VAULT_PN532_F_NEED_MORE,
 	   "a partial frame asks for more bytes");
 
