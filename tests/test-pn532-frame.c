@@ -132,6 +132,36 @@ int main(void)
 	ok(pn == 11 && pl[1] == 0x00 && pl[2] == 0x04 && pl[9] == 0x91 && pl[10] == 0xAF,
 	   "InDataExchange: status 00, then GetVersion part 1 and 91 AF");
 
+	uint8_t autopoll[] = {0x60, 0x01, 0x01, 0x10};
+	n = cmd(autopoll, sizeof autopoll, out, sizeof out);
+	pn = answer_payload(out, n, &pl);
+	ok(pn == 22 && pl[0] == 0x61 && pl[1] == 1 && pl[2] == 0x10 && pl[3] == 18 && pl[8] == 7,
+	   "InAutoPoll reports the DESFire as one type-0x10 target");
+	uint8_t pres[] = {0x00, 0x06};
+	n = cmd(pres, sizeof pres, out, sizeof out);
+	pn = answer_payload(out, n, &pl);
+	ok(pn == 2 && pl[1] == 0x00, "Diagnose card presence: present");
+	uint8_t rnak[] = {0x42, 0xB2};
+	n = cmd(rnak, sizeof rnak, out, sizeof out);
+	pn = answer_payload(out, n, &pl);
+	ok(pn == 3 && pl[1] == 0x00 && (pl[2] & 0xF6) == 0xA2,
+	   "InCommunicateThru R(NAK) presence check answered with R(ACK)");
+	uint8_t rel[] = {0x52, 0x00};
+	n = cmd(rel, sizeof rel, out, sizeof out);
+	pn = answer_payload(out, n, &pl);
+	ok(pn == 2 && pl[0] == 0x53 && pl[1] == 0x00, "InRelease answers status 00");
+	n = cmd(gv, sizeof gv, out, sizeof out);
+	pn = answer_payload(out, n, &pl);
+	ok(pn == 2 && pl[1] == 0x27, "InDataExchange after InRelease: status 27 (wrong context)");
+	vault_pn532_emu_control(e, "remove", reply, sizeof reply);
+	n = cmd(pres, sizeof pres, out, sizeof out);
+	pn = answer_payload(out, n, &pl);
+	ok(pn == 2 && pl[1] == 0x01, "Diagnose card presence after removal: 01 (no card)");
+	uint8_t pd[] = {0x16, 0x20};
+	n = cmd(pd, sizeof pd, out, sizeof out);
+	pn = answer_payload(out, n, &pl);
+	ok(pn == 2 && pl[0] == 0x17 && pl[1] == 0x00, "PowerDown answers status 00");
+
 	uint8_t bad[] = {0xFE};
 	n = cmd(bad, 1, out, sizeof out);
 	ok(n == 14 && !memcmp(out + 6, "\x00\x00\xFF\x01\xFF\x7F\x81\x00", 8),
