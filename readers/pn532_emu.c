@@ -140,8 +140,8 @@ int vault_pn532_build(uint8_t tfi, const uint8_t *data, size_t n, uint8_t *out, 
 /* ------------------------------------------------------------------------ */
 
 enum card_kind { CARD_NONE, CARD_ISO14443A, CARD_DESFIRE };
-enum fault { FAULT_NONE, FAULT_BADCSUM, FAULT_GARBLE, FAULT_TRUNCATE, FAULT_ERRFRAME };
-static const char *const fault_names[] = {"none", "badcsum", "garble", "truncate", "errframe"};
+enum fault { FAULT_NONE, FAULT_BADCSUM, FAULT_GARBLE, FAULT_TRUNCATE, FAULT_ERRFRAME, FAULT_CUT };
+static const char *const fault_names[] = {"none", "badcsum", "garble", "truncate", "errframe", "cut"};
 
 struct vault_pn532_emu {
 	int master, slave;
@@ -281,6 +281,8 @@ static void answer(struct vault_pn532_emu *e, struct out *o, uint8_t cmd, const 
 		return;
 	if (fault_take(e, FAULT_BADCSUM))
 		frame[fl - 2] ^= 0x5A;
+	if (fault_take(e, FAULT_CUT))
+		fl /= 2; /* the frame stops mid-way: the host must time out */
 	out_put(o, frame, (size_t)fl);
 }
 

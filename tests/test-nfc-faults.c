@@ -67,6 +67,16 @@ int main(void)
 		   vault_reason_id(why));
 		ok(attempt(&why) == 1, "after fault %s clears the card authenticates again", faults[i]);
 	}
+	/* A frame cut half-way: libnfc times out, no identity, the next attempt works. */
+	for (int n = 1; n <= 3; n += 2) {
+		emu_cmd(&emu, NULL, 0, "fault cut %d", n);
+		int a = attempt(&why);
+		emu_cmd(&emu, NULL, 0, "fault none");
+		ok(a == 0, "the first %d answers cut half-way: an error, no identity (%s)", n,
+		   vault_reason_id(why));
+	}
+	ok(attempt(&why) == 1, "after cut frames the card authenticates again");
+
 	/* Single corrupted answers at different points of the exchange. */
 	for (int n = 1; n <= 6; n++) {
 		int any = 0;
