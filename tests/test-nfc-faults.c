@@ -75,6 +75,22 @@ int main(void)
 		ok(a == 0, "the first %d answers cut half-way: an error, no identity (%s)", n,
 		   vault_reason_id(why));
 	}
+	{
+		void *s2 = NULL;
+		struct vault_badge_card card;
+		struct vault_badge_identity id;
+		int got = -1;
+		memset(&id, 0, sizeof id);
+		if (vault_badge_nfc_ops.open(&cfg, &s2) == 0 && vault_badge_nfc_ops.poll(s2, &card) == 1) {
+			emu_cmd(&emu, NULL, 0, "fault cut 1");
+			why = VAULT_R__COUNT;
+			got = vault_badge_nfc_ops.authenticate(s2, &cfg, &id, &why) == 0 && why == VAULT_R_OK;
+		}
+		emu_cmd(&emu, NULL, 0, "fault none");
+		vault_badge_nfc_ops.close(s2);
+		ok(got == 0 && !id.authenticated,
+		   "an answer cut half-way during authentication: %s, no identity", vault_reason_id(why));
+	}
 	ok(attempt(&why) == 1, "after cut frames the card authenticates again");
 
 	/* Single corrupted answers at different points of the exchange. */
