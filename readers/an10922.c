@@ -25,6 +25,25 @@ int vault_aes128_block(const uint8_t key[16], const uint8_t in[16], uint8_t out[
 	return r;
 }
 
+int vault_2k3des_block(const uint8_t key[16], uint8_t b[8], int encrypt)
+{
+	/* 3DES-EDE with K1 == K2 is single DES, so no legacy provider is needed. */
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	uint8_t out[16];
+	int n = 0, r = -EIO;
+	if (!x)
+		return -ENOMEM;
+	if (EVP_CipherInit_ex(x, EVP_des_ede_ecb(), NULL, key, NULL, encrypt ? 1 : 0) == 1 &&
+	    EVP_CIPHER_CTX_set_padding(x, 0) == 1 && EVP_CipherUpdate(x, out, &n, b, 8) == 1 &&
+	    n == 8) {
+		memcpy(b, out, 8);
+		r = 0;
+	}
+	OPENSSL_cleanse(out, sizeof out);
+	EVP_CIPHER_CTX_free(x);
+	return r;
+}
+
 int vault_aes128_cbc(const uint8_t key[16], uint8_t iv[16], uint8_t *buf, size_t len, int encrypt)
 {
 	if (len % 16)

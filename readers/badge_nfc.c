@@ -5,30 +5,30 @@
  * Polling, not blocking: nfc_initiator_init() turns NP_INFINITE_SELECT on, with which
  * a PN532 waits forever for a card; we turn it off and select once per poll.
  *
- * Pitfalls of libfreefare 0.4.0 this backend steers around:
- *  - its DESFire transceive uses timeout 0 (wait forever): a chip that ACKs and then
- *    stays silent blocks the worker; a real PN532 always answers (its own RF
- *    timeout), and a vanished tty returns EIO;
+ * Pitfalls of libfreefare 0.4.0, and why the door path talks DESFire itself
+ * (vault/desfire_client.h) and uses libfreefare only to classify the target:
+ *  - its transceive macro copies n-2 bytes of an n-byte answer unchecked: a card
+ *    answering one byte makes it memcpy (size_t)-1 bytes and the process aborts
+ *    (reproduced with the emulator's "fault truncate");
+ *  - its DESFire transceive uses timeout 0 (wait forever);
  *  - mifare_cryto_postprocess_data() abort()s on a CMAC'd answer shorter than 9
- *    bytes. Only answers after an AES authentication are CMAC'd, so the door path
- *    sends nothing after authenticating (the key version is read before, and bound
- *    by the diversification input instead);
+ *    bytes;
  *  - freefare_tag_new() only accepts 4-byte UIDs or NXP ones (first byte 0x04).
+ * Enrolment uses the same client (legacy DES PICC auth, CreateApplication,
+ * AES auth, ChangeKey), so libfreefare never parses a card's answer here.
  */
 #include "vault/badge.h"
 
+#include "vault/desfire_client.h"
 #include "vault/util.h"
 
 #include <errno.h>
 #include <freefare.h>
 #include <nfc/nfc.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PICC_AUTHENTICATION_ERROR 0xAE
-#define PICC_APPLICATION_NOT_FOUND 0xA0
-#define PICC_DUPLICATE_ERROR 0xDE
 
 struct nfcstate {
 	nfc_context *ctx;
@@ -155,28 +155,40 @@ static void reselect(struct nfcstate *s)
 	s->have = r > 0;
 }
 
-/* Map a failed libfreefare DESFire call to a reason. */
-static enum vault_reason df_reason(MifareTag tag, enum vault_reason crypto_failure)
+/* Transport for the DESFire client: PN532 InDataExchange with a bounded timeout
+ * (libfreefare would wait forever). */
+static int xfer(void *ud, const uint8_t *apdu, size_t n, uint8_t *ans, size_t max)
 {
-	uint8_t e = mifare_desfire_last_picc_error(tag);
-	if (e == PICC_AUTHENTICATION_ERROR)
-		return VAULT_R_BADGE_AUTH_FAILED;
-	if (e == PICC_APPLICATION_NOT_FOUND)
+	struct nfcstate *s = ud;
+	int r = nfc_initiator_transceive_bytes(s->dev, apdu, n, ans, max, 500);
+	if (r < 0)
+		return nfc_err(r);
+	return r;
+}
+
+static enum vault_reason client_reason(int r, enum vault_reason fallback)
+{
+	switch (r) {
+	case -ENOENT:
 		return VAULT_R_BADGE_NO_APP;
-	if (e != 0)
-		return crypto_failure;
-	return errno == EIO ? VAULT_R_BADGE_IO_ERROR : crypto_failure;
+	case -EACCES:
+		return VAULT_R_BADGE_AUTH_FAILED;
+	case -EPROTO:
+		return fallback;
+	default:
+		return VAULT_R_BADGE_IO_ERROR;
+	}
 }
 
 static int nfc_auth_op(void *p, const struct vault_badge_config *cfg,
 		       struct vault_badge_identity *id, enum vault_reason *why)
 {
+	static const uint8_t aid[3] = VAULT_BADGE_AID_BYTES;
 	struct nfcstate *s = p;
 	const nfc_iso14443a_info *nai = &s->target.nti.nai;
 	MifareTag tag = NULL;
-	MifareDESFireAID aid = NULL;
-	MifareDESFireKey key = NULL;
-	uint8_t k[16], ver = 0;
+	uint8_t k[16], rnda[16], ver = 0;
+	int r;
 
 	memset(id, 0, sizeof *id);
 	memcpy(id->uid, nai->abtUid, nai->szUidLen);
@@ -185,28 +197,24 @@ static int nfc_auth_op(void *p, const struct vault_badge_config *cfg,
 		*why = VAULT_R_BADGE_UNAUTHENTICATED;
 		return 0;
 	}
+	/* libfreefare only classifies the target (SAK, ATS, NXP UID); the exchanges
+	 * below are ours, with every answer length-checked. */
 	tag = freefare_tag_new(s->dev, *nai);
-	if (!tag || freefare_get_tag_type(tag) != DESFIRE) {
+	int is_desfire = tag && freefare_get_tag_type(tag) == DESFIRE;
+	if (tag)
+		freefare_free_tag(tag);
+	if (!is_desfire) {
 		*why = VAULT_R_BADGE_NOT_DESFIRE;
 		goto out;
 	}
-	if (mifare_desfire_connect(tag) < 0) {
-		*why = VAULT_R_BADGE_IO_ERROR;
+	if ((r = vault_desfire_select(xfer, s, aid, NULL)) < 0) {
+		*why = client_reason(r, VAULT_R_BADGE_NO_APP);
 		goto out;
 	}
-	aid = mifare_desfire_aid_new(VAULT_BADGE_AID_U32);
-	if (!aid) {
-		*why = VAULT_R_BADGE_IO_ERROR;
-		goto out;
-	}
-	if (mifare_desfire_select_application(tag, aid) < 0) {
-		*why = df_reason(tag, VAULT_R_BADGE_NO_APP);
-		goto out;
-	}
-	/* Plain read (no session yet, so no CMAC parsing); the authentication below
-	 * proves it, since the version is part of the key derivation. */
-	if (mifare_desfire_get_key_version(tag, 0, &ver) < 0) {
-		*why = df_reason(tag, VAULT_R_BADGE_IO_ERROR);
+	/* Plain read; the authentication below proves it, since the version is part of
+	 * the key derivation. */
+	if ((r = vault_desfire_key_version(xfer, s, 0, &ver, NULL)) < 0) {
+		*why = client_reason(r, VAULT_R_BADGE_IO_ERROR);
 		goto out;
 	}
 	if (vault_badge_derive_key(cfg->master_key, id->uid, id->uid_len, cfg->sysid,
@@ -214,26 +222,22 @@ static int nfc_auth_op(void *p, const struct vault_badge_config *cfg,
 		*why = VAULT_R_BADGE_IO_ERROR;
 		goto out;
 	}
-	key = mifare_desfire_aes_key_new(k);
-	OPENSSL_cleanse(k, sizeof k);
-	if (!key) {
+	if (RAND_bytes(rnda, sizeof rnda) != 1) {
+		OPENSSL_cleanse(k, sizeof k);
 		*why = VAULT_R_BADGE_IO_ERROR;
 		goto out;
 	}
-	errno = 0;
-	if (mifare_desfire_authenticate_aes(tag, 0, key) < 0) {
-		*why = df_reason(tag, VAULT_R_BADGE_AUTH_FAILED);
+	r = vault_desfire_auth_aes(xfer, s, 0, k, rnda, NULL, NULL);
+	OPENSSL_cleanse(k, sizeof k);
+	OPENSSL_cleanse(rnda, sizeof rnda);
+	if (r < 0) {
+		*why = client_reason(r, VAULT_R_BADGE_AUTH_FAILED);
 		goto out;
 	}
 	id->key_version = ver;
 	id->authenticated = 1;
 	*why = VAULT_R_OK;
 out:
-	if (key)
-		mifare_desfire_key_free(key); /* plain free(): libfreefare cannot wipe it */
-	free(aid);
-	if (tag)
-		freefare_free_tag(tag);
 	reselect(s);
 	return 0;
 }
@@ -267,79 +271,75 @@ int vault_badge_enrol(const char *connstring, const uint8_t master[16], const ui
 		      size_t sysid_len, uint8_t key_version, struct vault_badge_identity *ret_id,
 		      enum vault_reason *ret_reason)
 {
+	static const uint8_t aid[3] = VAULT_BADGE_AID_BYTES;
+	static const uint8_t picc[3] = {0, 0, 0};
 	struct nfcstate *s = NULL;
-	MifareTag tag = NULL;
-	MifareDESFireAID aid = NULL;
-	MifareDESFireKey picc = NULL, zero = NULL, newkey = NULL;
 	struct vault_badge_identity id;
 	enum vault_reason why = VAULT_R_BADGE_IO_ERROR;
-	uint8_t k[16], z[16] = {0};
+	uint8_t k[16], zero[16] = {0}, rnda[16], sk[16];
 	int r;
 
-	if (!master || !ret_id || !ret_reason || sysid_len > VAULT_BADGE_SYSID_MAX)
+	if (!master || !ret_id || !ret_reason || sysid_len > VAULT_BADGE_SYSID_MAX ||
+	    (sysid_len && !sysid))
 		return -EINVAL;
 	if ((r = open_dev(connstring, &s)) < 0)
 		return r;
-	nfc_target nt;
-	r = nfc_initiator_select_passive_target(s->dev, mod_a106, NULL, 0, &nt);
+	r = nfc_initiator_select_passive_target(s->dev, mod_a106, NULL, 0, &s->target);
 	if (r <= 0) {
 		r = r < 0 ? nfc_err(r) : -ENOENT;
 		goto fail;
 	}
-	const nfc_iso14443a_info *nai = &nt.nti.nai;
+	const nfc_iso14443a_info *nai = &s->target.nti.nai;
 	if (nai->szUidLen == 0 || nai->szUidLen > VAULT_BADGE_UID_MAX) {
 		r = -ENOENT;
 		goto fail;
 	}
+	s->have = 1;
 	memset(&id, 0, sizeof id);
 	memcpy(id.uid, nai->abtUid, nai->szUidLen);
 	id.uid_len = (uint8_t)nai->szUidLen;
+	if ((r = vault_badge_derive_key(master, id.uid, id.uid_len, sysid, sysid_len, key_version,
+					k)) < 0)
+		goto fail;
 	r = 0;
-	tag = freefare_tag_new(s->dev, *nai);
-	if (!tag || freefare_get_tag_type(tag) != DESFIRE) {
+	MifareTag tag = freefare_tag_new(s->dev, *nai);
+	int is_desfire = tag && freefare_get_tag_type(tag) == DESFIRE;
+	if (tag)
+		freefare_free_tag(tag);
+	if (!is_desfire) {
 		why = VAULT_R_BADGE_NOT_DESFIRE;
 		goto done;
 	}
-	aid = mifare_desfire_aid_new(VAULT_BADGE_AID_U32);
-	picc = mifare_desfire_des_key_new(z);
-	zero = mifare_desfire_aes_key_new(z);
-	if (vault_badge_derive_key(master, id.uid, id.uid_len, sysid, sysid_len, key_version, k) < 0) {
-		r = -EINVAL;
-		goto fail;
-	}
-	newkey = mifare_desfire_aes_key_new_with_version(k, key_version);
-	OPENSSL_cleanse(k, sizeof k);
-	if (!aid || !picc || !zero || !newkey) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	if (mifare_desfire_connect(tag) < 0)
+	/* The exchanges are ours (length-checked, bounded timeouts), like the door path. */
+	if (RAND_bytes(rnda, sizeof rnda) != 1)
 		goto done;
-	if (mifare_desfire_select_application(tag, NULL) < 0)
+	if (vault_desfire_select(xfer, s, picc, NULL) < 0)
 		goto done;
 	/* Factory PICC master key: legacy DES, all zero. Anything else is not blank. */
-	if (mifare_desfire_authenticate(tag, 0, picc) < 0) {
-		why = mifare_desfire_last_picc_error(tag) == PICC_AUTHENTICATION_ERROR
-			      ? VAULT_R_BADGE_NOT_BLANK
-			      : VAULT_R_BADGE_IO_ERROR;
+	r = vault_desfire_auth_legacy(xfer, s, 0, zero, rnda, NULL);
+	if (r < 0) {
+		why = r == -EACCES ? VAULT_R_BADGE_NOT_BLANK : VAULT_R_BADGE_IO_ERROR;
+		r = 0;
 		goto done;
 	}
 	/* 0x0B: app master key changeable, free directory, configuration changeable,
-	 * keys changed with the app master key. One AES key. */
-	if (mifare_desfire_create_application_aes(tag, aid, 0x0B, 1) < 0) {
-		why = mifare_desfire_last_picc_error(tag) == PICC_DUPLICATE_ERROR
-			      ? VAULT_R_BADGE_NOT_BLANK
-			      : VAULT_R_BADGE_IO_ERROR;
+	 * keys changed with the app master key. One AES key (all zero, version 0). */
+	r = vault_desfire_create_app_aes(xfer, s, aid, 0x0B, 1, NULL);
+	if (r < 0) {
+		why = r == -EEXIST ? VAULT_R_BADGE_NOT_BLANK : VAULT_R_BADGE_IO_ERROR;
+		r = 0;
 		goto done;
 	}
-	if (mifare_desfire_select_application(tag, aid) < 0 ||
-	    mifare_desfire_authenticate_aes(tag, 0, zero) < 0 ||
-	    mifare_desfire_change_key(tag, 0, newkey, zero) < 0)
+	r = 0;
+	if (vault_desfire_select(xfer, s, aid, NULL) < 0 ||
+	    vault_desfire_auth_aes(xfer, s, 0, zero, rnda, sk, NULL) < 0 ||
+	    vault_desfire_change_own_key_aes(xfer, s, 0, sk, k, key_version, NULL) < 0)
 		goto done;
 	/* Prove the card now holds the diversified key. */
-	if (mifare_desfire_select_application(tag, aid) < 0)
+	RAND_bytes(rnda, sizeof rnda);
+	if (vault_desfire_select(xfer, s, aid, NULL) < 0)
 		goto done;
-	if (mifare_desfire_authenticate_aes(tag, 0, newkey) < 0) {
+	if (vault_desfire_auth_aes(xfer, s, 0, k, rnda, NULL, NULL) < 0) {
 		why = VAULT_R_BADGE_AUTH_FAILED;
 		goto done;
 	}
@@ -347,23 +347,15 @@ int vault_badge_enrol(const char *connstring, const uint8_t master[16], const ui
 	id.authenticated = 1;
 	why = VAULT_R_OK;
 done:
-	mifare_desfire_key_free(picc);
-	mifare_desfire_key_free(zero);
-	mifare_desfire_key_free(newkey);
-	free(aid);
-	if (tag)
-		freefare_free_tag(tag);
+	OPENSSL_cleanse(k, sizeof k);
+	OPENSSL_cleanse(sk, sizeof sk);
+	OPENSSL_cleanse(rnda, sizeof rnda);
 	st_close(s);
 	*ret_id = id;
 	*ret_reason = why;
 	return 0;
 fail:
-	mifare_desfire_key_free(picc);
-	mifare_desfire_key_free(zero);
-	mifare_desfire_key_free(newkey);
-	free(aid);
-	if (tag)
-		freefare_free_tag(tag);
+	OPENSSL_cleanse(k, sizeof k);
 	st_close(s);
 	return r;
 }

@@ -195,23 +195,9 @@ int vault_desfire_card_get_key(const struct vault_desfire_card *c, const uint8_t
 	return 0;
 }
 
-/* Legacy DES / 2K3DES single block; a DES key K is stored as K||K, so 2-key
- * 3DES-EDE computes plain DES (and single DES needs no legacy provider). */
 static int des_block(const uint8_t key[16], uint8_t b[8], int encrypt)
 {
-	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-	uint8_t out[16];
-	int n = 0, r = -EIO;
-	if (!x)
-		return -ENOMEM;
-	if (EVP_CipherInit_ex(x, EVP_des_ede_ecb(), NULL, key, NULL, encrypt) == 1 &&
-	    EVP_CIPHER_CTX_set_padding(x, 0) == 1 && EVP_CipherUpdate(x, out, &n, b, 8) == 1 &&
-	    n == 8) {
-		memcpy(b, out, 8);
-		r = 0;
-	}
-	EVP_CIPHER_CTX_free(x);
-	return r;
+	return vault_2k3des_block(key, b, encrypt);
 }
 
 static void rotl(uint8_t *dst, const uint8_t *src, size_t n)
@@ -233,7 +219,8 @@ static void put(struct ans *a, const uint8_t *p, size_t n)
 		a->overflow = 1;
 		return;
 	}
-	memcpy(a->out + a->len, p, n);
+	if (n)
+		memcpy(a->out + a->len, p, n);
 	a->len += n;
 }
 
@@ -249,7 +236,8 @@ static void finish(struct vault_desfire_card *c, struct ans *a, const uint8_t *d
 	if (st == ST_OK && c->scheme == SC_AES && c->auth_key >= 0) {
 		uint8_t buf[VAULT_DESFIRE_MAX_RESP + 1], mac[16];
 		if (n <= VAULT_DESFIRE_MAX_RESP) {
-			memcpy(buf, data, n);
+			if (n)
+				memcpy(buf, data, n);
 			buf[n] = ST_OK;
 			vault_aes_cmac(c->skey, c->iv, buf, n + 1, mac);
 			put(a, mac, 8);

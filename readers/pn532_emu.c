@@ -80,6 +80,11 @@ size_t vault_pn532_parse(const uint8_t *buf, size_t len, struct vault_pn532_fram
 		}
 		dlen = l;
 		hdr = 4;
+		if (dlen == 0) {
+			/* 00 FF 00 00: a length of zero cannot hold the TFI. */
+			ret->kind = VAULT_PN532_F_GARBAGE;
+			return 2;
+		}
 	}
 	/* data (TFI included) + DCS + postamble */
 	if (len < hdr + dlen + 2) {
@@ -135,8 +140,8 @@ int vault_pn532_build(uint8_t tfi, const uint8_t *data, size_t n, uint8_t *out, 
 /* ------------------------------------------------------------------------ */
 
 enum card_kind { CARD_NONE, CARD_ISO14443A, CARD_DESFIRE };
-enum fault { FAULT_NONE, FAULT_BADCSUM, FAULT_GARBLE, FAULT_TRUNCATE, FAULT_ERRFRAME };
-static const char *const fault_names[] = {"none", "badcsum", "garble", "truncate", "errframe"};
+enum fault { FAULT_NONE, FAULT_BADCSUM, FAULT_GARBLE, FAULT_TRUNCATE, FAULT_ERRFRAME, FAULT_CUT };
+static const char *const fault_names[] = {"none", "badcsum", "garble", "truncate", "errframe", "cut"};
 
 struct vault_pn532_emu {
 	int master, slave;
@@ -174,6 +179,11 @@ static int emu_alloc(struct vault_pn532_emu **ret)
 	e->fault_left = -1;
 	*ret = e;
 	return 0;
+}
+
+int vault_pn532_emu_new_detached(struct vault_pn532_emu **ret)
+{
+	return emu_alloc(ret);
 }
 
 int vault_pn532_emu_new(struct vault_pn532_emu **ret)
@@ -238,7 +248,8 @@ static void out_put(struct out *o, const uint8_t *p, size_t n)
 		o->overflow = 1;
 		return;
 	}
-	memcpy(o->p + o->len, p, n);
+	if (n)
+		memcpy(o->p + o->len, p, n);
 	o->len += n;
 }
 
@@ -263,12 +274,15 @@ static void answer(struct vault_pn532_emu *e, struct out *o, uint8_t cmd, const 
 	if (n + 1 > sizeof buf)
 		n = sizeof buf - 1;
 	buf[0] = (uint8_t)(cmd + 1);
-	memcpy(buf + 1, data, n);
+	if (n)
+		memcpy(buf + 1, data, n);
 	int fl = vault_pn532_build(0xD5, buf, n + 1, frame, sizeof frame);
 	if (fl < 0)
 		return;
 	if (fault_take(e, FAULT_BADCSUM))
 		frame[fl - 2] ^= 0x5A;
+	if (fault_take(e, FAULT_CUT))
+		fl /= 2; /* the frame stops mid-way: the host must time out */
 	out_put(o, frame, (size_t)fl);
 }
 

@@ -72,6 +72,8 @@ struct vault_badge_event evrec_get(struct evrec *r, int i)
 int evrec_count_kind(struct evrec *r, int from, enum vault_badge_event_kind kind)
 {
 	int c = 0;
+	if (from < 0)
+		from = 0;
 	pthread_mutex_lock(&mu);
 	for (int i = from; i < r->n; i++)
 		c += r->ev[i].kind == kind;
@@ -81,6 +83,8 @@ int evrec_count_kind(struct evrec *r, int from, enum vault_badge_event_kind kind
 
 int evrec_wait(struct evrec *r, int from, enum vault_badge_event_kind kind, int timeout_ms)
 {
+	if (from < 0)
+		from = 0;
 	for (int t = 0; t <= timeout_ms; t += 10) {
 		pthread_mutex_lock(&mu);
 		for (int i = from; i < r->n; i++)

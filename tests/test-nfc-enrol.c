@@ -73,6 +73,32 @@ int main(void)
 	ok(r == 0 && why == VAULT_R_BADGE_NOT_DESFIRE, "enrolling a plain ISO14443A card is refused (%s)",
 	   vault_reason_id(why));
 
+	static const char *faults[] = {"truncate", "garble", "badcsum", "errframe"};
+	int bad = 0, odd = 0;
+	for (int i = 0; i < 4; i++)
+		for (int n = 1; n <= 9; n += 2) {
+			emu_cmd(&emu, NULL, 0, "place desfire-blank 04c0ffee0011%02x", 0x30 + i * 10 + n);
+			emu_cmd(&emu, NULL, 0, "fault %s %d", faults[i], n);
+			memset(&id, 0, sizeof id);
+			r = vault_badge_enrol(emu.connstring, cfg.master_key, cfg.sysid, cfg.sysid_len, 1,
+					      &id, &why);
+			emu_cmd(&emu, NULL, 0, "fault none");
+			if (r < 0 && r != -ENODEV && r != -ENOENT && r != -EIO && r != -ETIMEDOUT)
+				odd++;
+			if (r == 0 && why == VAULT_R_OK) {
+				/* a reported success must be real */
+				uint8_t kk[16];
+				char w[33];
+				vault_badge_derive_key(cfg.master_key, id.uid, id.uid_len, cfg.sysid,
+						       cfg.sysid_len, 1, kk);
+				vault_hex(kk, 16, w);
+				emu_cmd(&emu, reply, sizeof reply, "getkey 564c54 0");
+				bad += strstr(reply, w) == NULL;
+			}
+		}
+	ok(bad == 0 && odd == 0,
+	   "enrolment under 20 injected faults: errors or refusals, any reported success is real");
+
 	ok(vault_badge_enrol("pn532_uart:/nonexistent/tty", cfg.master_key, cfg.sysid, cfg.sysid_len,
 			     1, &id, &why) == -ENODEV,
 	   "enrolment on a missing serial device returns -ENODEV");

@@ -18,6 +18,10 @@
  * in and out may alias. Returns 0 or -EIO (libcrypto failure). */
 int vault_aes128_block(const uint8_t key[16], const uint8_t in[16], uint8_t out[16], int encrypt);
 
+/* Legacy DESFire cipher: one 8-byte block of 2-key 3DES-EDE with key K1||K2
+ * (single DES when K1 == K2, as DESFire stores DES keys). Returns 0 or -EIO. */
+int vault_2k3des_block(const uint8_t key[16], uint8_t b[8], int encrypt);
+
 /* AES-CBC over len bytes (a multiple of 16) in place; iv is updated to the chaining
  * value after the last block (DESFire EV1 keeps one running IV per session).
  * Returns 0, -EINVAL (len not a multiple of 16) or -EIO. */

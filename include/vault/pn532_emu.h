@@ -49,6 +49,9 @@ struct vault_pn532_emu;
 /* openpty() + raw mode. The emulator keeps its own slave fd open so the master
  * never sees a hang-up between host sessions. Returns 0, -errno. */
 int vault_pn532_emu_new(struct vault_pn532_emu **ret);
+/* The same chip without a pty, for feeding bytes directly (tests, fuzzing);
+ * vault_pn532_emu_fd() returns -1 and dispatch fails with -EBADF. */
+int vault_pn532_emu_new_detached(struct vault_pn532_emu **ret);
 /* Accepts NULL. Closes the pty: an attached host then reads EIO. */
 void vault_pn532_emu_free(struct vault_pn532_emu *e);
 int vault_pn532_emu_fd(const struct vault_pn532_emu *e);
@@ -65,7 +68,11 @@ int vault_pn532_emu_feed(struct vault_pn532_emu *e, const uint8_t *in, size_t n,
 /* Handle one control line (no newline) and write "ok [data]" or "err <reason>" into
  * reply. Lines: place iso14443a <uid>; place desfire <uid> <aeskey> <keyver>;
  * place desfire-blank <uid>; place clone <uid>; remove; status;
- * fault none|badcsum|garble|truncate|errframe [count]; getkey <aid> <keyno>.
+ * fault none|badcsum|garble|truncate|errframe|cut [count]; getkey <aid> <keyno>.
+ * Faults hit the next `count` answers (all while set without a count): badcsum
+ * corrupts the frame's data checksum, garble flips the card's answer bytes, truncate
+ * halves the card's answer in a well-formed frame, errframe sends the chip's error
+ * frame, cut stops the frame half-way (the host times out).
  * Returns 0, or 1 for "quit" (the caller exits). */
 int vault_pn532_emu_control(struct vault_pn532_emu *e, const char *line, char *reply,
 			    size_t replymax);
