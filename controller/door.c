@@ -144,25 +144,6 @@ static void refuse(struct door *door, const char *kind, const char *person, cons
 	signal_result(door, 0);
 }
 
-static int64_t sensor_event(struct door *door, const char *source, const char *kind,
-			    const char *data)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(door->d->db,
-			       "INSERT INTO sensor_event(ts_utc,ts_mono,source,kind,data) "
-			       "VALUES(?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_int64(st, 1, vault_now_utc_us());
-	sqlite3_bind_int64(st, 2, vault_now_mono_us());
-	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, data ? data : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(door->d->db) : 0;
-}
-
 /* ---- occupancy ----------------------------------------------------------- */
 
 static int inside(const struct door *door, const char *person)
@@ -711,7 +692,7 @@ static void on_gpio(struct vault_gpio *g, const struct vault_gpio_event *ev, voi
 		return;
 	}
 	if (ev->kind == VAULT_GPIO_EV_CONTACTS) {
-		int64_t id = sensor_event(door, "gpio", ev->level ? "contacts.disagree" : "contacts.agree", "");
+		int64_t id = vaultd_sensor_event(door->d, "gpio", ev->level ? "contacts.disagree" : "contacts.agree", "");
 		if (ev->level) {
 			char cites[32];
 			snprintf(cites, sizeof cites, "%lld", (long long)id);
@@ -733,7 +714,7 @@ static void on_gpio(struct vault_gpio *g, const struct vault_gpio_event *ev, voi
 	const char *name = vault_gpio_line_name(ev->line);
 	char kind[48];
 	snprintf(kind, sizeof kind, "%s.%d", name, ev->level);
-	int64_t id = sensor_event(door, "gpio", kind, "");
+	int64_t id = vaultd_sensor_event(door->d, "gpio", kind, "");
 	switch (ev->line) {
 	case VAULT_GPIO_DOOR_A:
 		if (ev->level && !door->open)

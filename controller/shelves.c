@@ -15,25 +15,6 @@ struct shelves {
 	int n;
 };
 
-static int64_t sensor_event(struct vaultd *d, const char *source, const char *kind,
-			    const char *data)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(d->db,
-			       "INSERT INTO sensor_event(ts_utc,ts_mono,source,kind,data) "
-			       "VALUES(?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_int64(st, 1, vault_now_utc_us());
-	sqlite3_bind_int64(st, 2, vault_now_mono_us());
-	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, data, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(d->db) : 0;
-}
-
 static void on_tag(struct vault_tagbus *bus, const struct vault_tag_event *ev, void *ud)
 {
 	struct shelves *s = ud;
@@ -48,7 +29,7 @@ static void on_tag(struct vault_tagbus *bus, const struct vault_tag_event *ev, v
 				*p = (char)(*p - 'a' + 'A');
 		snprintf(data, sizeof data, "tag=%s antenna=%u rssi=%d%s", hex, ev->tag.antenna,
 			 ev->tag.rssi, ev->initial ? " initial=1" : "");
-		sensor_event(d, ev->shelf_name,
+		vaultd_sensor_event(d, ev->shelf_name,
 			     ev->kind == VAULT_TAGEV_ARRIVED ? "tag.arrived" : "tag.departed", data);
 		break;
 	case VAULT_TAGEV_FAULT:
@@ -73,7 +54,7 @@ static void on_tag(struct vault_tagbus *bus, const struct vault_tag_event *ev, v
 	}
 	case VAULT_TAGEV_ONLINE:
 		snprintf(data, sizeof data, "slave=%d health=%u", ev->slave_id, ev->health);
-		sensor_event(d, ev->shelf_name, "shelf.online", data);
+		vaultd_sensor_event(d, ev->shelf_name, "shelf.online", data);
 		break;
 	default:
 		break;

@@ -25,6 +25,7 @@
 #include "vault/regload.h"
 #include "vault/reports.h"
 #include "vault/schema.h"
+#include "vault/keys.h"
 #include "vault/secrets.h"
 #include "vault/util.h"
 #include "vault/verify.h"
@@ -424,7 +425,7 @@ static int cmd_badge_issue(int argc, char **argv)
 		}
 	}
 	uint8_t master[16];
-	r = vault_secret_load("nfc-master.key", cfg.keys_dir, master, sizeof master);
+	r = vault_key_load("nfc-master.key", cfg.keys_dir, master, sizeof master);
 	if (r < 0) {
 		cJSON_Delete(args);
 		return die(EXIT_SYSTEM, "badge issue: nfc-master.key: %s", strerror(-r));

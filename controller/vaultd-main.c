@@ -18,6 +18,7 @@
 #include "vault/caldate.h"
 #include "vault/db.h"
 #include "vault/regload.h"
+#include "vault/keys.h"
 #include "vault/secrets.h"
 #include "vault/util.h"
 #include "door.h"
@@ -49,6 +50,31 @@ int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_s
 	if (ret_seq)
 		*ret_seq = seq;
 	return 0;
+}
+
+int64_t vaultd_sensor_event(struct vaultd *d, const char *source, const char *kind,
+			    const char *data)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_ERROR;
+	if (sqlite3_prepare_v2(d->db,
+			       "INSERT INTO sensor_event(ts_utc,ts_mono,source,kind,data) "
+			       "VALUES(?,?,?,?,?)",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, vault_now_utc_us());
+		sqlite3_bind_int64(st, 2, vault_now_mono_us());
+		sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, data ? data : "", -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE) {
+		vault_log(LOG_ERR, "sensors", "sensor event %s/%s not stored: %s", source, kind,
+			  sqlite3_errmsg(d->db));
+		return 0;
+	}
+	return sqlite3_last_insert_rowid(d->db);
 }
 
 void vaultd_record_refusal(struct vaultd *d, const char *kind, const char *actors,
@@ -198,7 +224,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	uint8_t sk[VAULT_SIGN_SK_LEN];
-	r = vault_secret_load("checkpoint.key", d.cfg.keys_dir, sk, sizeof sk);
+	r = vault_key_load("checkpoint.key", d.cfg.keys_dir, sk, sizeof sk);
 	if (r == 0)
 		r = vault_ledger_set_signing_key(d.ledger, sk);
 	sodium_memzero(sk, sizeof sk);
@@ -210,14 +236,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	vault_ledger_set_checkpoint_every(d.ledger, (unsigned)d.cfg.checkpoint_every);
-	r = vault_secret_load("pin-pepper.key", d.cfg.keys_dir, d.pepper, sizeof d.pepper);
+	r = vault_key_load("pin-pepper.key", d.cfg.keys_dir, d.pepper, sizeof d.pepper);
 	if (r < 0) {
 		vault_log(LOG_ERR, "keys", "pin-pepper.key: %s", strerror(-r));
 		goto out;
 	}
 	d.have_pepper = 1;
 	if (d.cfg.reader_door[0] || d.cfg.reader_exit[0]) {
-		r = vault_secret_load("nfc-master.key", d.cfg.keys_dir, d.nfc_key, sizeof d.nfc_key);
+		r = vault_key_load("nfc-master.key", d.cfg.keys_dir, d.nfc_key, sizeof d.nfc_key);
 		if (r < 0) {
 			vault_log(LOG_ERR, "keys", "nfc-master.key (16 bytes): %s", strerror(-r));
 			goto out;

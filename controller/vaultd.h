@@ -75,6 +75,11 @@ void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
 struct vault_date vaultd_today(const struct vaultd *d);
 int vaultd_localtime(const struct vaultd *d, struct vault_localtime *ret);
 
+/* Store a sensor event (evidence a ledger entry may cite). Returns its id,
+ * or 0 if it could not be stored (logged). */
+int64_t vaultd_sensor_event(struct vaultd *d, const char *source, const char *kind,
+			    const char *data);
+
 /* Record an entry, logging failures. Returns 0 or -errno. */
 int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_seq);
 /* Ledger a refusal (kind "<what>.refused"). */

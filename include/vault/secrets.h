@@ -12,7 +12,7 @@
 
 /* Read exactly `len` bytes of key `name`. Returns 0, -ENOENT, -EPERM (mode too
  * open), -EINVAL (wrong length), or another -errno. */
-int vault_secret_load(const char *name, const char *dir, uint8_t *out, size_t len);
+int vault_key_load(const char *name, const char *dir, uint8_t *out, size_t len);
 /* Create key `name` in dir with `len` random bytes, mode 0600; -EEXIST if present. */
 int vault_secret_create(const char *name, const char *dir, const uint8_t *key, size_t len);
 #endif
