@@ -31,6 +31,7 @@ static const struct {
 	{"whoami", "admin supervisor custodian staff technician visitor"},
 	{"checkpoint.now", "admin supervisor"},
 	{"door.stats", "admin supervisor"},
+	{"vault.check", "custodian supervisor admin"},
 	{"unit.", "admin"},
 	{"person.", "admin"},
 	{"badge.", "admin custodian"},
@@ -687,7 +688,7 @@ static const char *const special[] = {
 	"whoami",	  "checkpoint.now",	  "unit.suspend",	  "unit.reinstate",
 	"badge.revoke",	  "project.close",	  "approval.approve",	  "approval.verify-onsite",
 	"approval.revoke", "pin.set",		  "destroy-order.approve", "copy.register",
-	"door.stats",	  NULL,
+	"door.stats",	  "vault.check",	  NULL,
 };
 
 int vaultd_action_known(const char *action)
@@ -713,6 +714,22 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 		cJSON_AddStringToObject(res->data, "person", who->person);
 		cJSON_AddStringToObject(res->data, "role", who->role);
 		cJSON_AddStringToObject(res->data, "user", who->user);
+		return;
+	}
+	if (!strcmp(action, "vault.check")) {
+		/* The open/close check sheet's "checked by": a person's inspection
+		 * of the closed vault, with an optional note. */
+		const char *note = arg_str(args, "note");
+		if (note && strlen(note) > 512) {
+			refuse(res, VAULT_R_INVALID_VALUE, "note longer than 512 characters");
+			return;
+		}
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "note", note ? note : "");
+		struct vault_record r = {.kind = "vault.checked", .actors = who->person, .payload = p};
+		if (vaultd_record(d, &r, &res->seq) < 0)
+			refuse(res, VAULT_R_DB_ERROR, "the check was not recorded");
+		cJSON_Delete(p);
 		return;
 	}
 	if (!strcmp(action, "door.stats")) {

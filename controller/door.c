@@ -554,8 +554,24 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 		refuse(door, refused, person, hex, ev->reader, r);
 		return;
 	}
-	if (!ev->id.authenticated)
-		vault_log(LOG_WARNING, "door", "legacy UID-only badge %s used by %s", hex, person);
+	if (!ev->id.authenticated) {
+		/* A UID proves nothing: never where top-secret media are held. */
+		sqlite3_stmt *st;
+		int ts = 1;
+		if (sqlite3_prepare_v2(door->d->db,
+				       "SELECT count(*) FROM medium WHERE classification='top-secret' "
+				       "AND status NOT IN ('destroyed','handed-over')",
+				       -1, &st, NULL) == SQLITE_OK) {
+			ts = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) > 0 : 1;
+			sqlite3_finalize(st);
+		}
+		if (ts) {
+			refuse(door, refused, person, hex, ev->reader, VAULT_R_LEGACY_TOP_SECRET);
+			return;
+		}
+		vault_log(LOG_WARNING, "door",
+			  "legacy UID-only badge %s used by %s: a UID can be copied", hex, person);
+	}
 	if (at_exit) {
 		if (!inside(door, person)) {
 			refuse(door, "exit.refused", person, hex, "exit", VAULT_R_ANTI_PASSBACK);

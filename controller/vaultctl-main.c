@@ -74,6 +74,7 @@ static void usage_main(FILE *f)
 		"  checkpoint now     sign a checkpoint of the ledger tip\n"
 		"  whoami             who vaultd thinks you are\n"
 		"  door stats         decision latencies, PIN KDF times, occupants (JSON)\n"
+		"  vault check [--note TEXT]  record that you checked the closed vault\n"
 		"  pin set --id PERSON      set a person's PIN (read from stdin)\n"
 		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n");
 	for (const struct vault_entity *e = vault_entities; e->table; e++)
@@ -1247,6 +1248,20 @@ int main(int argc, char **argv)
 		return cmd_checkpoint(vargc - 1, vargv + 1);
 	if (!strcmp(verb, "whoami"))
 		return send_action("whoami", cJSON_CreateObject());
+	if (!strcmp(verb, "vault") && vargc >= 2 && !strcmp(vargv[1], "check")) {
+		cJSON *args = cJSON_CreateObject();
+		int help = 0;
+		int r = parse_pairs(vargc - 2, vargv + 2, args, &help);
+		if (r || help) {
+			cJSON_Delete(args);
+			if (help)
+				printf("usage: vaultctl vault check [--note TEXT]\nRecords that you "
+				       "checked the closed vault (the open/close sheet).\n%s",
+				       exit_codes);
+			return r;
+		}
+		return send_action("vault.check", args);
+	}
 	if (!strcmp(verb, "door") && vargc == 2 && !strcmp(vargv[1], "stats"))
 		return send_action_json("door.stats", cJSON_CreateObject());
 	if (!strcmp(verb, "pin"))

@@ -124,6 +124,12 @@ cfg_fails "a non-integer is refused" "not an integer" "[ledger]" "checkpoint_eve
 cfg_fails "a bad enum is refused" "lang: not one of the allowed values" "[vault]" "lang = fr"
 cfg_fails "a line without = is a syntax error" "syntax error" "[vault]" "this line is broken"
 cfg_fails "an unknown time zone is refused" "unknown time zone" "[vault]" "timezone = Mars/Olympus"
+vt_config "[gpio]" "backend = gpiod" "chip = vault-gpio"
+out=$("$VAULTD" -c "$T/vault.ini" 2>&1); rc=$?
+is "a GPIO chip or line that does not exist stops vaultd (exit 1)" 1 "$rc"
+contains "naming the chip and the line" "vault-gpio" "$out"
+contains "and the lock line first" "lock" "$out"
+vt_config
 out=$("$VAULTD" -c "$T/nope.ini" 2>&1); rc=$?
 is "a missing config file exits 2" 2 "$rc"
 is "the ledger was not touched by any of this" 1 "$(vt_sql "SELECT count(*) FROM unit")"

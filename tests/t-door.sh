@@ -146,6 +146,9 @@ ok "and ledgers a silent duress alarm" wait_more alarm.duress "$d"
 contains "the alarm is marked silent" '"silent":true' "$(last_payload alarm.duress)"
 is "the door LEDs showed a normal accept (nothing visible outside)" 1 "$(gpio "get led_green" | awk '{print $2}')"
 unpresent door
+ok "the admin records the check of the closed vault" "$VAULTCTL" vault check --note "sealed, 3 shelves counted"
+is "the open/close sheet has opened, closed and checked entries" "vault.checked|vault.closed|vault.opened" \
+	"$(vt_sql "SELECT group_concat(kind, '|') FROM (SELECT DISTINCT kind FROM ledger WHERE kind LIKE 'vault.%' AND kind <> 'vaultd.start' ORDER BY kind)")"
 vt_stop
 ok "the database verifies after the door scenario" "$VAULTCTL" verify
 vt_done

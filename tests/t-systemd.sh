@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 if command -v systemd-analyze >/dev/null; then
 	out=$(systemd-analyze security --offline=true "$VAULT_SRC/systemd/vaultd.service" 2>&1 | tail -1)
-	echo "# $out"
+	echo "# show: systemd-analyze security --offline=true systemd/vaultd.service: $(printf '%s' "$out" | sed 's/^→ //')"
 	score=$(printf '%s' "$out" | grep -o 'level for vaultd.service: [0-9.]*' | grep -o '[0-9.]*$')
 	ok "exposure score $score is at most 2.0" awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 2.0) }'
 else

@@ -187,7 +187,9 @@
 	X(HTTP_BUSY, "the server is busy; try again shortly", "服务器繁忙，请稍后再试")        \
 	X(HTTP_INTERNAL, "internal error; the request was not carried out",                    \
 	  "内部错误，请求未执行")                                                            \
-	X(HTTP_HOST, "the request is addressed to another host name", "请求所指主机名不符")
+	X(HTTP_HOST, "the request is addressed to another host name", "请求所指主机名不符") \
+	X(LEGACY_TOP_SECRET, "UID-only badges are refused while the vault holds top-secret media", \
+	  "库内存有绝密介质时拒绝仅UID的门禁卡")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
