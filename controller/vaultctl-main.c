@@ -299,6 +299,14 @@ static int cmd_entity(const struct vault_entity *e, int argc, char **argv)
 		return cmd_badge_issue(argc - 1, argv + 1);
 	if (!strcmp(verb, "register") && !strcmp(e->noun, "medium"))
 		verb = "add";
+	if (!strcmp(verb, "request") && !strcmp(e->noun, "approval"))
+		verb = "add";
+	if (!strcmp(verb, "inspect") && !strcmp(e->noun, "unit")) {
+		/* unit inspect = record an inspection of the unit */
+		static char add[] = "add";
+		argv[0] = add;
+		return cmd_entity(vault_entity_by_noun("inspection"), argc, argv);
+	}
 	cJSON *args = cJSON_CreateObject();
 	int help = 0;
 	int r = parse_pairs(argc - 1, argv + 1, args, &help);

@@ -83,5 +83,9 @@ contains "nor can an admin approve their own order" "DESTROY_SELF_ORDER" "$out"
 ok "a supervisor approves the custodian's order" as daemon destroy-order approve --id D1
 is "the order is approved by the supervisor" "approved|SV" \
 	"$(vt_sql "SELECT state||'|'||approver FROM destruction_order WHERE id='D1'")"
+ok "unit inspect records an inspection" "$VAULTCTL" unit inspect --id INS-1 --unit U2 --date "$today" --result refused --notes "refused entry to inspectors"
+is "the inspection is in the registry" "U2|refused" "$(vt_sql "SELECT unit||'|'||result FROM inspection WHERE id='INS-1'")"
+ok "approval request is the staff-facing name of approval add" as nobody approval request --id AP9 --unit U1 \
+	--person C1 --purpose "second look" --scope M-S --valid-from "$today" --valid-to "$today"
 ok "the database verifies" "$VAULTCTL" verify
 vt_done

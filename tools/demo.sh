@@ -154,6 +154,20 @@ echo
 echo "sensor events cited as evidence (door contacts, tags):"
 sqlite3 -readonly -separator '  ' "$D/vault.db" "SELECT id, source, kind, data FROM sensor_event ORDER BY id DESC LIMIT 6"
 
+step "A realistic site: units, 20+ persons, projects, approvals in every state, 200+ media"
+run "$B/../tools/demo-site.sh" SITE | tail -3
+step "Early warnings (vaultctl alerts)"
+ctl alerts | head -25
+echo "..."
+step "The four regulation ledgers"
+ctl ledger custody --format csv | head -6
+echo "..."
+ctl ledger copy --format csv | head -4
+ctl ledger checkout --format csv | head -3
+ctl ledger destruction --format csv | head -4
+step "Self-inspection report (excerpt)"
+ctl self-inspection | head -30
+
 step "Sign a checkpoint and export it (keep this file off the box)"
 ctl checkpoint now
 ctl checkpoint export --out "$D/checkpoint.txt"
