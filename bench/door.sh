@@ -38,14 +38,22 @@ enrol C1 04D10000000001 || { echo "enrolment failed"; exit 1; }
 for i in $(seq 200); do V medium register --id M$i --tag E2$(printf '%022d' $i) --title "Sheet $i" \
 	--classification secret --home-shelf SH-1; done
 
-entries() { # N entries by C1
-	local i g
+# Wait on the lock output through the GPIO sim, not on the database, so the
+# harness takes no database locks while vaultd decides.
+wait_lock() { # LEVEL
+	local i
+	for i in $(seq 300); do [ "$(lock_level)" = "$1" ] && return 0; sleep 0.01; done
+	return 1
+}
+entries() { # N entries by C1; each unlock ends unused after unlock_s
+	local i
 	for i in $(seq "$1"); do
-		g=$(n_kind entry.granted)
+		wait_lock 0
 		present door 04D10000000001; sleep 0.25; type_keys "1357#"
-		wait_more entry.granted "$g" || echo "entry $i was not granted" >&2
-		emu door remove >/dev/null; sleep 0.1
+		wait_lock 1 || echo "entry $i was not granted" >&2
+		emu door remove >/dev/null
 	done
+	wait_lock 0
 }
 stats() { "$VAULTCTL" door stats; }
 pct() { # FIELD FROM(0-based) P: percentile of samples FROM.. of the door stats array

@@ -23,6 +23,7 @@
 #include "vault/util.h"
 #include "door.h"
 #include "shelves.h"
+#include "walckpt.h"
 #include "vaultd.h"
 
 #define VAULTD_VERSION "0.1.0"
@@ -217,6 +218,13 @@ int main(int argc, char **argv)
 		vault_log(LOG_ERR, "db", "%s: %s", d.cfg.database, dberr);
 		goto out;
 	}
+	/* Checkpoints run in their own thread, never inside a commit on the loop. */
+	sqlite3_wal_autocheckpoint(d.db, 0);
+	r = walckpt_start(d.cfg.database, 1000, &d.walckpt);
+	if (r < 0) {
+		vault_log(LOG_ERR, "db", "WAL checkpointer: %s", strerror(-r));
+		goto out;
+	}
 	r = vault_ledger_open(d.db, &d.ledger);
 	if (r < 0) {
 		vault_log(LOG_ERR, "ledger", "%s: no readable genesis entry (%s)", d.cfg.database,
@@ -328,6 +336,9 @@ out:
 	d.gpio = NULL;
 	vault_loop_free(d.loop);
 	vault_ledger_free(d.ledger);
+	walckpt_stop(d.walckpt);
+	if (d.db) /* leave a small WAL behind on a clean stop */
+		sqlite3_wal_checkpoint_v2(d.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	vault_db_close(d.db);
 	sodium_memzero(d.pepper, sizeof d.pepper);
 	sodium_memzero(d.nfc_key, sizeof d.nfc_key);

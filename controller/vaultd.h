@@ -32,6 +32,7 @@ struct vaultd {
 	struct vault_gpio *gpio;
 	struct door *door;
 	struct shelves *shelves;
+	struct walckpt *walckpt;
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside
+ * whichever commit crosses the threshold, adding database-file writes and an
+ * fsync to that commit — which could be a door decision. vaultd turns it off on
+ * its writer connection and this thread, on a connection of its own, runs a
+ * PASSIVE checkpoint (never blocks the writer, never changes content: it copies
+ * committed WAL frames into the database file) once a second.
+ */
+#include "walckpt.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vault/db.h"
+#include "vault/util.h"
+
+struct walckpt {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int quit;
+	sqlite3 *db;
+	unsigned interval_ms;
+};
+
+static void *run(void *arg)
+{
+	struct walckpt *w = arg;
+	/* Lowest priority: it must never compete with the loop for a core. */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+	pthread_mutex_lock(&w->mu);
+	while (!w->quit) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += w->interval_ms / 1000;
+		ts.tv_nsec += (long)(w->interval_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+		if (w->quit)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int walckpt_start(const char *path, unsigned interval_ms, struct walckpt **ret)
+{
+	struct walckpt *w = calloc(1, sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	const char *err;
+	int r = vault_db_open(path, VAULT_DB_READWRITE, NULL, &w->db, &err);
+	if (r < 0) {
+		free(w);
+		return r;
+	}
+	sqlite3_wal_autocheckpoint(w->db, 0);
+	w->interval_ms = interval_ms ? interval_ms : 1000;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		vault_db_close(w->db);
+		free(w);
+		return -EAGAIN;
+	}
+	*ret = w;
+	return 0;
+}
+
+void walckpt_stop(struct walckpt *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	vault_db_close(w->db);
+	free(w);
+}
