@@ -198,6 +198,8 @@ int vault_db_open(const char *path, enum vault_db_mode mode, const char *vfs, sq
 
 void vault_db_close(sqlite3 *db)
 {
+	/* close_v2: statements still held by their owners (a ledger writer's
+	 * prepared insert) keep the connection alive until they are finalized. */
 	if (db)
-		sqlite3_close(db);
+		sqlite3_close_v2(db);
 }

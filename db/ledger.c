@@ -109,6 +109,7 @@ struct vault_ledger {
 	uint8_t sk[VAULT_SIGN_SK_LEN];
 	int have_sk;
 	unsigned every;
+	sqlite3_stmt *st_insert; /* prepared once: the append is the hot path */
 };
 
 int vault_ledger_tip(sqlite3 *db, int64_t *ret_seq, uint8_t ret_hash[VAULT_HASH_LEN])
@@ -158,24 +159,25 @@ int vault_ledger_genesis_info(sqlite3 *db, char *vault, size_t vault_size,
 	return r;
 }
 
-/* Insert an entry whose kind..payload are set; fills seq, times, hashes. Runs
- * inside the caller's transaction. */
-static int append(sqlite3 *db, struct vault_entry *e)
+static const char sql_insert[] =
+	"INSERT INTO ledger(seq,ts_utc,ts_mono,kind,actors,medium,approval,"
+	"cites,payload,prev_hash,hash) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+
+/* Insert an entry whose kind..payload and prev_hash are set, as seq tip+1;
+ * fills seq, times and hash. Runs inside the caller's transaction. `st` is a
+ * prepared sql_insert to reuse (reset here), or NULL to prepare one. */
+static int append(sqlite3 *db, sqlite3_stmt *st, int64_t tip, struct vault_entry *e)
 {
-	int64_t tip;
-	int r = vault_ledger_tip(db, &tip, e->prev_hash);
-	if (r < 0)
-		return r;
 	e->seq = tip + 1;
 	e->ts_utc = vault_now_utc_us();
 	e->ts_mono = vault_now_mono_us();
 	vault_entry_hash(e, e->hash);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO ledger(seq,ts_utc,ts_mono,kind,actors,medium,approval,"
-			       "cites,payload,prev_hash,hash) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	sqlite3_stmt *own = NULL;
+	if (!st) {
+		if (sqlite3_prepare_v2(db, sql_insert, -1, &own, NULL) != SQLITE_OK)
+			return -EIO;
+		st = own;
+	}
 	sqlite3_bind_int64(st, 1, e->seq);
 	sqlite3_bind_int64(st, 2, e->ts_utc);
 	sqlite3_bind_int64(st, 3, e->ts_mono);
@@ -188,7 +190,12 @@ static int append(sqlite3 *db, struct vault_entry *e)
 	sqlite3_bind_blob(st, 10, e->prev_hash, VAULT_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 11, e->hash, VAULT_HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	if (own)
+		sqlite3_finalize(own);
+	else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -216,7 +223,7 @@ int vault_ledger_genesis(sqlite3 *db, const char *vault, const uint8_t pk[VAULT_
 				.payload_len = strlen(txt)};
 	int r = vault_db_begin(db);
 	if (r == 0)
-		r = append(db, &e);
+		r = append(db, NULL, 0, &e);
 	if (r == 0)
 		r = vault_db_commit(db);
 	else
@@ -244,6 +251,7 @@ void vault_ledger_free(struct vault_ledger *l)
 {
 	if (!l)
 		return;
+	sqlite3_finalize(l->st_insert);
 	sodium_memzero(l->sk, sizeof l->sk);
 	free(l);
 }
@@ -336,8 +344,16 @@ int vault_ledger_record(struct vault_ledger *l, const struct vault_record *rec, 
 		return r;
 	}
 	int64_t tip;
-	uint8_t h[VAULT_HASH_LEN];
-	r = vault_ledger_tip(l->db, &tip, h);
+	struct vault_entry e = {.kind = rec->kind,
+				.actors = rec->actors ? rec->actors : "",
+				.medium = rec->medium ? rec->medium : "",
+				.approval = rec->approval ? rec->approval : "",
+				.cites = rec->cites ? rec->cites : ""};
+	r = vault_ledger_tip(l->db, &tip, e.prev_hash);
+	if (r == 0 && !l->st_insert &&
+	    sqlite3_prepare_v3(l->db, sql_insert, -1, SQLITE_PREPARE_PERSISTENT, &l->st_insert,
+			       NULL) != SQLITE_OK)
+		r = -EIO;
 	/* Apply the registry changes at the seq this entry will get; secret rows
 	 * are replaced by their digest in what the ledger stores. */
 	cJSON *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
@@ -362,11 +378,6 @@ int vault_ledger_record(struct vault_ledger *l, const struct vault_record *rec, 
 		}
 	}
 	char *txt = NULL;
-	struct vault_entry e = {.kind = rec->kind,
-				.actors = rec->actors ? rec->actors : "",
-				.medium = rec->medium ? rec->medium : "",
-				.approval = rec->approval ? rec->approval : "",
-				.cites = rec->cites ? rec->cites : ""};
 	if (r == 0) {
 		txt = cJSON_PrintUnformatted(payload);
 		if (!txt)
@@ -375,7 +386,7 @@ int vault_ledger_record(struct vault_ledger *l, const struct vault_record *rec, 
 	if (r == 0) {
 		e.payload = txt;
 		e.payload_len = strlen(txt);
-		r = append(l->db, &e);
+		r = append(l->db, l->st_insert, tip, &e);
 		if (r < 0 && ret_err)
 			*ret_err = sqlite3_errmsg(l->db);
 	}
