@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vault/db.h"
 #include "vault/util.h"
 
 static const char *txt(sqlite3_stmt *st, int i)
@@ -33,12 +34,12 @@ static int date(const char *s, struct vault_date *ret)
 static int one(sqlite3 *db, const char *sql, const char *arg, sqlite3_stmt **ret_st)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (vault_db_cached(db, sql, &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		vault_db_done(st);
 		return rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
 	*ret_st = st;
@@ -58,7 +59,7 @@ int vault_load_person(sqlite3 *db, const char *id, struct vault_person *ret)
 	    copy(p.unit_id, sizeof p.unit_id, txt(st, 3)))
 		r = -EINVAL;
 	p.status = strcmp(txt(st, 4), "active") ? VAULT_PERSON_INACTIVE : VAULT_PERSON_ACTIVE;
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	if (r == 0)
 		*ret = p;
 	return r;
@@ -77,7 +78,7 @@ int vault_load_unit(sqlite3 *db, const char *id, struct vault_unit *ret)
 		r = -EINVAL;
 	u.first_time = sqlite3_column_int(st, 1) != 0;
 	u.status = strcmp(txt(st, 2), "suspended") ? VAULT_UNIT_ACTIVE : VAULT_UNIT_SUSPENDED;
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	if (r == 0)
 		*ret = u;
 	return r;
@@ -102,14 +103,14 @@ int vault_load_actor(sqlite3 *db, const char *person_id, struct vault_actor_rec 
 		    date(txt(st, 1), &a.cert.issued) || date(txt(st, 2), &a.cert.expires))
 			r = -EINVAL;
 		a.cert.revoked = sqlite3_column_int(st, 3) != 0;
-		sqlite3_finalize(st);
+		vault_db_done(st);
 	}
 	if (r < 0 && r != -ENOENT)
 		return r;
 	r = one(db, "SELECT max(date) FROM training WHERE person=?", person_id, &st);
 	if (r == 0) {
 		r = date(txt(st, 0), &a.training.last);
-		sqlite3_finalize(st);
+		vault_db_done(st);
 	}
 	if (r < 0)
 		return r;
@@ -156,7 +157,7 @@ int vault_load_approval(sqlite3 *db, const char *id, struct vault_approval_rec *
 	p->due_days = sqlite3_column_int(st, 11);
 	p->onsite_verified = *txt(st, 12) != 0;
 	p->quantity = sqlite3_column_int(st, 13);
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	if (r < 0)
 		return r;
 	/* scope: "M1,M2,dataset:coast" */
@@ -206,7 +207,7 @@ int vault_load_medium(sqlite3 *db, const char *id, struct vault_medium *ret)
 	if (r < 0)
 		return r;
 	r = medium_from(st, ret);
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	return r;
 }
 
@@ -217,7 +218,7 @@ int vault_load_medium_by_tag(sqlite3 *db, const char *tag, struct vault_medium *
 	if (r < 0)
 		return r;
 	r = medium_from(st, ret);
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	return r;
 }
 
@@ -232,7 +233,7 @@ int vault_load_project(sqlite3 *db, const char *id, struct vault_project *ret)
 	    date(txt(st, 2), &p.end))
 		r = -EINVAL;
 	p.closed = sqlite3_column_int(st, 3) != 0;
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	if (r == 0)
 		*ret = p;
 	return r;
@@ -280,8 +281,8 @@ int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret)
 {
 	memset(ret, 0, sizeof *ret);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT role, days, start, \"end\" FROM schedule ORDER BY id", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (vault_db_cached(db, "SELECT role, days, start, \"end\" FROM schedule ORDER BY id", &st) <
+	    0)
 		return -EIO;
 	int r = 0;
 	size_t n = 0;
@@ -297,13 +298,12 @@ int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret)
 			r = -EINVAL;
 		n++;
 	}
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	if (r < 0)
 		return r;
 	ret->s.windows = ret->windows;
 	ret->s.n_windows = n;
-	if (sqlite3_prepare_v2(db, "SELECT id, open FROM holiday ORDER BY id", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (vault_db_cached(db, "SELECT id, open FROM holiday ORDER BY id", &st) < 0)
 		return -EIO;
 	n = 0;
 	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -316,7 +316,7 @@ int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret)
 		ret->holidays[n].open = sqlite3_column_int(st, 1) != 0;
 		n++;
 	}
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	ret->s.holidays = ret->holidays;
 	ret->s.n_holidays = n;
 	return r;
@@ -325,16 +325,16 @@ int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret)
 int vault_count_out(sqlite3 *db, const char *approval_id, const char *except)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT count(*) FROM medium WHERE approval=?1 AND id <> ifnull(?2,'') "
-			       "AND status IN ('checked-out','pending-return')",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (vault_db_cached(db,
+			    "SELECT count(*) FROM medium WHERE approval=?1 AND id <> ifnull(?2,'') "
+			    "AND status IN ('checked-out','pending-return')",
+			    &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, approval_id, -1, SQLITE_TRANSIENT);
 	if (except)
 		sqlite3_bind_text(st, 2, except, -1, SQLITE_TRANSIENT);
 	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -EIO;
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	return n;
 }
 

@@ -3,6 +3,7 @@
 #include "vault/migrations.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -196,8 +197,79 @@ int vault_db_open(const char *path, enum vault_db_mode mode, const char *vfs, sq
 	return 0;
 }
 
+/* Cached statements: (connection, SQL text pointer) -> prepared statement. */
+#define CACHE_MAX 64
+static struct {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *st;
+} cache[CACHE_MAX];
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int vault_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **ret)
+{
+	pthread_mutex_lock(&cache_mu);
+	int free_slot = -1;
+	for (int i = 0; i < CACHE_MAX; i++) {
+		if (cache[i].db == db && cache[i].sql == sql) {
+			sqlite3_stmt *st = cache[i].st;
+			pthread_mutex_unlock(&cache_mu);
+			*ret = st;
+			return 0;
+		}
+		if (!cache[i].db && free_slot < 0)
+			free_slot = i;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	sqlite3_stmt *st;
+	int persistent = free_slot >= 0 ? SQLITE_PREPARE_PERSISTENT : 0;
+	if (sqlite3_prepare_v3(db, sql, -1, (unsigned)persistent, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	pthread_mutex_lock(&cache_mu);
+	for (int i = 0; i < CACHE_MAX; i++)
+		if (!cache[i].db) {
+			cache[i].db = db;
+			cache[i].sql = sql;
+			cache[i].st = st;
+			pthread_mutex_unlock(&cache_mu);
+			*ret = st;
+			return 0;
+		}
+	pthread_mutex_unlock(&cache_mu);
+	*ret = st; /* cache full: vault_db_done() finalizes it */
+	return 0;
+}
+
+void vault_db_done(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	pthread_mutex_lock(&cache_mu);
+	int cached = 0;
+	for (int i = 0; i < CACHE_MAX && !cached; i++)
+		cached = cache[i].st == st;
+	pthread_mutex_unlock(&cache_mu);
+	if (cached) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else {
+		sqlite3_finalize(st);
+	}
+}
+
 void vault_db_close(sqlite3 *db)
 {
+	if (db) {
+		pthread_mutex_lock(&cache_mu);
+		for (int i = 0; i < CACHE_MAX; i++)
+			if (cache[i].db == db) {
+				sqlite3_finalize(cache[i].st);
+				cache[i].db = NULL;
+				cache[i].st = NULL;
+				cache[i].sql = NULL;
+			}
+		pthread_mutex_unlock(&cache_mu);
+	}
 	/* close_v2: statements still held by their owners (a ledger writer's
 	 * prepared insert) keep the connection alive until they are finalized. */
 	if (db)

@@ -31,6 +31,15 @@ unsigned vault_db_schema_version(void);
 /* Apply all migrations to a fresh or older database (CREATE/READWRITE do this). */
 int vault_db_migrate(sqlite3 *db, const char **ret_err);
 
+/*
+ * A prepared statement for `sql` on `db`, reused across calls: `sql` must be a
+ * string with static storage (the pointer is the cache key). Use it, then hand
+ * it back with vault_db_done() (resets it; never finalize it yourself). The
+ * cache is emptied for a connection by vault_db_close(). Returns 0 or -EIO.
+ */
+int vault_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
+void vault_db_done(sqlite3_stmt *st);
+
 /* Thin helpers returning 0 or -EIO. */
 int vault_db_exec(sqlite3 *db, const char *sql);
 int vault_db_begin(sqlite3 *db);   /* BEGIN IMMEDIATE */
