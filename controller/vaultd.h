@@ -17,6 +17,7 @@
 
 struct admin_server;
 struct door;
+struct mqtt;
 struct shelves;
 struct vault_gpio;
 
@@ -32,6 +33,7 @@ struct vaultd {
 	struct vault_gpio *gpio;
 	struct door *door;
 	struct shelves *shelves;
+	struct mqtt *mqtt; /* NULL unless [mqtt] enabled */
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;
