@@ -27,6 +27,11 @@
  * (the entry stays in the ledger, consumers can fetch it another way). */
 #define MQTT_MAX_MSG (256 * 1024)
 #define MQTT_TOPIC_MAX 256
+/* Acknowledgements are folded into one durable cursor write (and one tip
+ * publish) per this interval: a commit per PUBACK would cost an fsync each on
+ * an SD card while draining a backlog. A crash loses at most this much
+ * progress, which is only republished. */
+#define MQTT_SAVE_US 100000
 
 enum msg_type {
 	M_CONNECTED,
@@ -77,7 +82,8 @@ struct mqtt {
 	int64_t next; /* next seq to publish */
 	struct slot fl[MQTT_BATCH];
 	int nfl;
-	uint64_t pump_timer, retry_timer, stall_timer;
+	uint64_t pump_timer, retry_timer, stall_timer, save_timer;
+	int64_t saved; /* the cursor as last written to the database */
 	int64_t stall_cursor; /* the cursor at the previous stall check */
 	sqlite3_stmt *read, *save;
 };
@@ -434,6 +440,8 @@ static void stall_cb(struct vault_loop *l, uint64_t id, void *ud)
 
 static void save_cursor(struct mqtt *m)
 {
+	if (m->cursor == m->saved)
+		return;
 	sqlite3_reset(m->save);
 	sqlite3_bind_int64(m->save, 1, m->cursor);
 	int rc = sqlite3_step(m->save);
@@ -442,6 +450,19 @@ static void save_cursor(struct mqtt *m)
 	if (rc != SQLITE_DONE)
 		vault_log(LOG_ERR, "mqtt", "saving the cursor (seq %lld) failed: %s",
 			  (long long)m->cursor, sqlite3_errmsg(m->d->db));
+	else
+		m->saved = m->cursor;
+}
+
+static void save_cb(struct vault_loop *l, uint64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct mqtt *m = ud;
+	m->save_timer = 0;
+	save_cursor(m);
+	if (m->connected)
+		publish_tip(m);
 }
 
 static void acked(struct mqtt *m, int64_t seq)
@@ -458,8 +479,8 @@ static void acked(struct mqtt *m, int64_t seq)
 	memcpy(m->cursor_hash, m->fl[k - 1].hash, VAULT_HASH_LEN);
 	memmove(m->fl, m->fl + k, (size_t)(m->nfl - k) * sizeof m->fl[0]);
 	m->nfl -= k;
-	save_cursor(m);
-	publish_tip(m);
+	if (!m->save_timer)
+		vault_loop_timer_in(m->d->loop, MQTT_SAVE_US, save_cb, m, &m->save_timer);
 	pump(m);
 }
 
@@ -546,6 +567,7 @@ static int read_cursor(struct mqtt *m)
 		sqlite3_finalize(st);
 	}
 	m->next = m->cursor + 1;
+	m->saved = m->cursor;
 	return 0;
 }
 
@@ -632,6 +654,10 @@ void mqtt_free(struct mqtt *m)
 {
 	if (!m)
 		return;
+	if (m->save_timer) {
+		vault_loop_timer_cancel(m->d->loop, m->save_timer);
+		save_cursor(m);
+	}
 	if (m->created) {
 		if (m->connected) {
 			/* A clean disconnect sends no will: say offline ourselves. */

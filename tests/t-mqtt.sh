@@ -76,8 +76,9 @@ cursor() { vt_sql "SELECT seq FROM mqtt_cursor"; }
 tip_seq() { vt_sql "SELECT max(seq) FROM ledger"; }
 # The retained message of a topic, as a new subscriber sees it.
 retained() { mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 1 -t "$PFX/$1" -C 1 -W 2 2>/dev/null; }
-wait_retained() { # TOPIC EXPECTED-SUBSTRING
-	for _ in $(seq 60); do
+wait_retained() { # TOPIC EXPECTED-SUBSTRING (gives up after about 5 s)
+	local end=$((SECONDS + 5))
+	while [ "$SECONDS" -le "$end" ]; do
 		case "$(retained "$1")" in *"$2"*) return 0 ;; esac
 		sleep 0.05
 	done
