@@ -147,6 +147,14 @@ ok "and on the ledger topic with every other entry" synced
 vt_stop
 ok "after a clean stop the retained state is offline" wait_retained state offline
 ok "vaultctl verify passes with the MQTT cursor table present" "$VAULTCTL" verify
+vt_config "[mqtt]" "enabled = 1" "broker = carrier-pigeon://127.0.0.1:$PORT"
+out=$("$VAULTD" -c "$T/vault.ini" 2>&1); rc=$?
+is "a broker URI Paho cannot use stops vaultd (exit 1)" 1 "$rc"
+contains "naming the key" "[mqtt] broker 'carrier-pigeon://" "$out"
+vt_config "[mqtt]" "enabled = 1" "broker = tcp://127.0.0.1:$PORT" "topic_prefix = site/#"
+out=$("$VAULTD" -c "$T/vault.ini" 2>&1); rc=$?
+is "a topic prefix with a wildcard stops vaultd (exit 1)" 1 "$rc"
+contains "naming the key" "[mqtt] topic_prefix" "$out"
 vt_config "[mqtt]" "qos = 0"
 out=$("$VAULTD" -c "$T/vault.ini" --check-config 2>&1); rc=$?
 is "qos 0 (no acknowledgement, no cursor) is a configuration error" 2 "$rc"
