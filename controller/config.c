@@ -66,6 +66,14 @@ static const struct key keys[] = {
 	S("gpio", "sim_socket", gpio_sim_socket, "/run/vault/gpio-sim.sock"),
 	I("gpio", "debounce_ms", gpio_debounce_ms, 0, 10000, "20"),
 	S("gpio", "active_low", gpio_active_low, ""),
+	I("mqtt", "enabled", mqtt_enabled, 0, 1, "0"),
+	S("mqtt", "broker", mqtt_broker, "tcp://127.0.0.1:1883"),
+	S("mqtt", "client_id", mqtt_client_id, ""),
+	S("mqtt", "topic_prefix", mqtt_topic_prefix, ""),
+	/* QoS 0 has no acknowledgement: the cursor could not advance honestly. */
+	I("mqtt", "qos", mqtt_qos, 1, 2, "1"),
+	I("mqtt", "keepalive_s", mqtt_keepalive_s, 5, 3600, "30"),
+	I("mqtt", "reconnect_ms", mqtt_reconnect_ms, 50, 600000, "1000"),
 };
 
 #define BS(k, field, d)                                                                            \

@@ -22,6 +22,7 @@
 #include "vault/secrets.h"
 #include "vault/util.h"
 #include "door.h"
+#include "mqtt.h"
 #include "shelves.h"
 #include "walckpt.h"
 #include "vaultd.h"
@@ -50,6 +51,7 @@ int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_s
 	}
 	if (ret_seq)
 		*ret_seq = seq;
+	mqtt_notify(d->mqtt); /* the ledger is the MQTT outbox */
 	return 0;
 }
 
@@ -298,6 +300,12 @@ int main(int argc, char **argv)
 		vault_log(LOG_ERR, "door", "cannot start the door: %s", strerror(-r));
 		goto out;
 	}
+	/* After the signal mask: Paho's threads inherit it. */
+	r = mqtt_start(&d, &d.mqtt, gerr, sizeof gerr);
+	if (r < 0) {
+		vault_log(LOG_ERR, "mqtt", "%s", gerr);
+		goto out;
+	}
 
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "version", VAULTD_VERSION);
@@ -332,6 +340,7 @@ out:
 	door_lock_safe(&d);
 	shelves_free(d.shelves);
 	admin_server_free(d.admin);
+	mqtt_free(d.mqtt); /* before the loop: its timers and messages */
 	vault_gpio_free(d.gpio); /* released lines fall back to the pull-down: locked */
 	d.gpio = NULL;
 	vault_loop_free(d.loop);

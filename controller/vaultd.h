@@ -17,6 +17,7 @@
 
 struct admin_server;
 struct door;
+struct mqtt;
 struct shelves;
 struct vault_gpio;
 
@@ -33,6 +34,7 @@ struct vaultd {
 	struct door *door;
 	struct shelves *shelves;
 	struct walckpt *walckpt;
+	struct mqtt *mqtt; /* NULL unless [mqtt] enabled */
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;

@@ -98,10 +98,12 @@ int main(void)
 		snprintf(sql, sizeof sql, "DROP TABLE \"%s\"", vault_registry_tables[i]);
 		sqlite3_exec(db, sql, NULL, NULL, NULL);
 	}
+	sqlite3_exec(db, "DROP TABLE mqtt_cursor", NULL, NULL, NULL); /* migration 3 */
 	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
 	sqlite3_close(db);
 	ok(vault_db_open(path, VAULT_DB_READWRITE, NULL, &db, &e) == 0 &&
-		   q(db, "PRAGMA user_version") == vault_db_schema_version(),
+		   q(db, "PRAGMA user_version") == vault_db_schema_version() &&
+		   q(db, "SELECT count(*) FROM mqtt_cursor WHERE seq = 0") == 1,
 	   "an older schema is migrated forward");
 	vault_db_close(db);
 	tv_rmrf(dir);

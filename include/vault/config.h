@@ -72,6 +72,14 @@ struct vault_config {
 	char gpio_active_low[256];
 	/* [gpio] <line> = offset | name:NAME | none (raw text; "" = default) */
 	char gpio_line[VAULT_GPIO__COUNT][48];
+	/* [mqtt] */
+	int mqtt_enabled;
+	char mqtt_broker[256];
+	char mqtt_client_id[128];    /* "" = the vault name */
+	char mqtt_topic_prefix[192]; /* "" = vault/<name> */
+	int mqtt_qos;
+	int mqtt_keepalive_s;
+	int mqtt_reconnect_ms;
 	struct vault_bus_config bus[VAULT_CONFIG_MAX_BUSES];
 	int nbuses;
 };

@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MQTT publisher (controller/mqtt.h). Paho C's asynchronous client runs its
+ * own threads. Its callbacks never read or write publisher or vaultd state:
+ * each one fills in a message it was handed (or allocates one) and posts it
+ * to the loop with vault_loop_post(). The loop thread owns everything else.
+ *
+ * Connections are clean sessions without Paho persistence: after a lost
+ * connection nothing Paho held matters, because the loop republishes from
+ * the durable cursor. A generation number, bumped on every reset, makes late
+ * acknowledgements from an earlier connection harmless.
+ */
+#include "mqtt.h"
+
+#include <MQTTAsync.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vault/util.h"
+#include "vaultd.h"
+
+#define MQTT_BATCH 32
+/* Largest message we publish; a bigger entry goes out without its payload
+ * (the entry stays in the ledger, consumers can fetch it another way). */
+#define MQTT_MAX_MSG (256 * 1024)
+#define MQTT_TOPIC_MAX 256
+/* Acknowledgements are folded into one durable cursor write (and one tip
+ * publish) per this interval: a commit per PUBACK would cost an fsync each on
+ * an SD card while draining a backlog. A crash loses at most this much
+ * progress, which is only republished. */
+#define MQTT_SAVE_US 100000
+
+enum msg_type {
+	M_CONNECTED,
+	M_CONNECT_FAILED,
+	M_LOST,
+	M_ACK,
+	M_NACK,
+};
+
+/* A message from a Paho thread to the loop. Allocated by the loop thread
+ * (for publishes and connects, filled before Paho sees it) or by the
+ * connection-lost callback; freed by the loop. `m` is only dereferenced on
+ * the loop thread. */
+struct mqtt_msg {
+	struct vault_loop *loop;
+	struct mqtt *m;
+	enum msg_type type;
+	unsigned gen;
+	int64_t seq;
+	int code;
+};
+
+struct slot {
+	int64_t seq;
+	int pending; /* publishes not yet acknowledged (2 for alarms) */
+	uint8_t hash[VAULT_HASH_LEN];
+};
+
+/* Immutable after mqtt_start: the context of the connection-lost callback. */
+struct link {
+	struct vault_loop *loop;
+	struct mqtt *m;
+};
+
+struct mqtt {
+	struct vaultd *d;
+	struct link link;
+	MQTTAsync client;
+	int created;
+	char client_id[160];
+	char t_ledger[MQTT_TOPIC_MAX], t_alarm[MQTT_TOPIC_MAX];
+	char t_state[MQTT_TOPIC_MAX], t_tip[MQTT_TOPIC_MAX];
+	int qos;
+	int connected, connecting;
+	unsigned gen;
+	int64_t cursor; /* every entry <= cursor is acknowledged (durable) */
+	uint8_t cursor_hash[VAULT_HASH_LEN];
+	int64_t next; /* next seq to publish */
+	struct slot fl[MQTT_BATCH];
+	int nfl;
+	uint64_t pump_timer, retry_timer, stall_timer, save_timer;
+	int64_t saved; /* the cursor as last written to the database */
+	int64_t stall_cursor; /* the cursor at the previous stall check */
+	sqlite3_stmt *read, *save;
+};
+
+static void on_msg(struct vault_loop *l, void *p, int quitting);
+
+/* ---- Paho threads: post and nothing else ---- */
+
+static void post(struct mqtt_msg *x)
+{
+	if (vault_loop_post(x->loop, on_msg, x) < 0)
+		free(x); /* the stall check republishes whatever this was */
+}
+
+static void on_connect_ok(void *ctx, MQTTAsync_successData *resp)
+{
+	(void)resp;
+	struct mqtt_msg *x = ctx;
+	x->type = M_CONNECTED;
+	post(x);
+}
+
+static void on_connect_fail(void *ctx, MQTTAsync_failureData *resp)
+{
+	struct mqtt_msg *x = ctx;
+	x->type = M_CONNECT_FAILED;
+	x->code = resp ? resp->code : 0;
+	post(x);
+}
+
+static void on_pub_ok(void *ctx, MQTTAsync_successData *resp)
+{
+	(void)resp;
+	struct mqtt_msg *x = ctx;
+	x->type = M_ACK;
+	post(x);
+}
+
+static void on_pub_fail(void *ctx, MQTTAsync_failureData *resp)
+{
+	struct mqtt_msg *x = ctx;
+	x->type = M_NACK;
+	x->code = resp ? resp->code : 0;
+	post(x);
+}
+
+static void on_lost(void *ctx, char *cause)
+{
+	(void)cause;
+	const struct link *k = ctx;
+	struct mqtt_msg *x = calloc(1, sizeof *x);
+	if (!x)
+		return; /* the stall check notices a dead connection too */
+	x->loop = k->loop;
+	x->m = k->m;
+	x->type = M_LOST;
+	post(x);
+}
+
+/* We subscribe to nothing; Paho wants the callback anyway. */
+static int on_arrived(void *ctx, char *topic, int len, MQTTAsync_message *msg)
+{
+	(void)ctx;
+	(void)len;
+	MQTTAsync_freeMessage(&msg);
+	MQTTAsync_free(topic);
+	return 1;
+}
+
+/* ---- loop thread ---- */
+
+static struct mqtt_msg *new_msg(struct mqtt *m, int64_t seq)
+{
+	struct mqtt_msg *x = calloc(1, sizeof *x);
+	if (x) {
+		x->loop = m->d->loop;
+		x->m = m;
+		x->gen = m->gen;
+		x->seq = seq;
+	}
+	return x;
+}
+
+static int publish(struct mqtt *m, const char *topic, const char *buf, size_t len, int retained,
+		   struct mqtt_msg *ctx)
+{
+	if (len > MQTT_MAX_MSG)
+		return -EMSGSIZE;
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	if (ctx) {
+		ro.onSuccess = on_pub_ok;
+		ro.onFailure = on_pub_fail;
+		ro.context = ctx;
+	}
+	/* Paho copies the payload. */
+	int rc = MQTTAsync_send(m->client, topic, (int)len, buf, m->qos, retained, &ro);
+	if (rc != MQTTASYNC_SUCCESS) {
+		vault_log(LOG_DEBUG, "mqtt", "publish on %s refused by Paho (%d)", topic, rc);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int is_alarm(const char *kind)
+{
+	return !strncmp(kind, "alarm.", 6) || !strcmp(kind, "door.forced") ||
+	       !strcmp(kind, "door.held");
+}
+
+static void iso_time(int64_t us, char *buf, size_t size)
+{
+	time_t s = (time_t)(us / 1000000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(us % 1000000));
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	return t ? t : "";
+}
+
+/* cJSON prints large doubles in exponent form: print 64-bit integers exactly. */
+static void add_int(cJSON *o, const char *name, int64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	cJSON_AddRawToObject(o, name, buf);
+}
+
+/* The JSON of the current row of m->read. Returns a malloc'd string or NULL. */
+static char *entry_json(sqlite3_stmt *st, int64_t seq, int omit_payload)
+{
+	char tbuf[64], hex[2 * VAULT_HASH_LEN + 1];
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	add_int(o, "seq", seq);
+	iso_time(sqlite3_column_int64(st, 1), tbuf, sizeof tbuf);
+	cJSON_AddStringToObject(o, "time", tbuf);
+	/* The exact integers the entry hash covers. */
+	add_int(o, "ts_utc", sqlite3_column_int64(st, 1));
+	add_int(o, "ts_mono", sqlite3_column_int64(st, 2));
+	cJSON_AddStringToObject(o, "kind", col(st, 3));
+	cJSON_AddStringToObject(o, "actors", col(st, 4));
+	cJSON_AddStringToObject(o, "medium", col(st, 5));
+	cJSON_AddStringToObject(o, "approval", col(st, 6));
+	cJSON_AddStringToObject(o, "cites", col(st, 7));
+	const char *pl = sqlite3_column_blob(st, 8);
+	int pln = sqlite3_column_bytes(st, 8);
+	cJSON *p = NULL;
+	if (omit_payload)
+		cJSON_AddBoolToObject(o, "payload_omitted", 1);
+	else if (pl && pln > 0)
+		p = cJSON_ParseWithLength(pl, (size_t)pln);
+	cJSON_AddItemToObject(o, "payload", p ? p : cJSON_CreateObject());
+	const void *h;
+	h = sqlite3_column_blob(st, 9);
+	if (h && sqlite3_column_bytes(st, 9) == VAULT_HASH_LEN) {
+		vault_hex(h, VAULT_HASH_LEN, hex);
+		cJSON_AddStringToObject(o, "prev_hash", hex);
+	}
+	h = sqlite3_column_blob(st, 10);
+	if (h && sqlite3_column_bytes(st, 10) == VAULT_HASH_LEN) {
+		vault_hex(h, VAULT_HASH_LEN, hex);
+		cJSON_AddStringToObject(o, "hash", hex);
+	}
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static void arm_retry(struct mqtt *m, int64_t delay_us);
+
+/* Forget what is in flight and republish from the cursor. */
+static void reset(struct mqtt *m)
+{
+	m->gen++;
+	m->nfl = 0;
+	m->next = m->cursor + 1;
+}
+
+static void publish_tip(struct mqtt *m)
+{
+	char hex[2 * VAULT_HASH_LEN + 1], buf[160];
+	vault_hex(m->cursor_hash, VAULT_HASH_LEN, hex);
+	int n = snprintf(buf, sizeof buf, "{\"seq\":%lld,\"hash\":\"%s\"}", (long long)m->cursor,
+			 hex);
+	/* Fire and forget: the next advance or reconnect republishes it. */
+	publish(m, m->t_tip, buf, (size_t)n, 1, NULL);
+}
+
+/* Publish one entry (the current row). Returns 0 or -errno. */
+static int publish_row(struct mqtt *m, sqlite3_stmt *st)
+{
+	int64_t seq = sqlite3_column_int64(st, 0);
+	const char *kind = col(st, 3);
+	int alarm = is_alarm(kind);
+	char *js = entry_json(st, seq, 0);
+	if (js && strlen(js) > MQTT_MAX_MSG) {
+		vault_log(LOG_WARNING, "mqtt", "entry %lld (%s) is too large for MQTT: published "
+			  "without its payload", (long long)seq, kind);
+		free(js);
+		js = entry_json(st, seq, 1);
+	}
+	if (!js)
+		return -ENOMEM;
+	struct slot *s = &m->fl[m->nfl];
+	s->seq = seq;
+	s->pending = 0;
+	const void *h = sqlite3_column_blob(st, 10);
+	memset(s->hash, 0, sizeof s->hash);
+	if (h && sqlite3_column_bytes(st, 10) == VAULT_HASH_LEN)
+		memcpy(s->hash, h, VAULT_HASH_LEN);
+	int r = 0;
+	for (int i = 0; i < 1 + alarm && r == 0; i++) {
+		struct mqtt_msg *x = new_msg(m, seq);
+		if (!x) {
+			r = -ENOMEM;
+			break;
+		}
+		r = publish(m, i ? m->t_alarm : m->t_ledger, js, strlen(js), 0, x);
+		if (r < 0)
+			free(x);
+		else
+			s->pending++;
+	}
+	free(js);
+	/* The slot counts even if half-published: a failure resets everything. */
+	m->nfl++;
+	m->next = seq + 1;
+	return r;
+}
+
+/* Publish entries after m->next until MQTT_BATCH are in flight. */
+static void pump(struct mqtt *m)
+{
+	if (!m->connected || m->nfl >= MQTT_BATCH)
+		return;
+	sqlite3_stmt *st = m->read;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, m->next);
+	sqlite3_bind_int(st, 2, MQTT_BATCH - m->nfl);
+	int rc, r = 0;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = publish_row(m, st);
+	sqlite3_reset(st);
+	if (r < 0) {
+		vault_log(LOG_WARNING, "mqtt", "publishing failed (%s): retrying from seq %lld",
+			  strerror(-r), (long long)m->cursor + 1);
+		reset(m);
+		arm_retry(m, 0);
+	}
+}
+
+static void pump_cb(struct vault_loop *l, uint64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct mqtt *m = ud;
+	m->pump_timer = 0;
+	pump(m);
+}
+
+void mqtt_notify(struct mqtt *m)
+{
+	if (!m || !m->connected || m->pump_timer || m->nfl >= MQTT_BATCH)
+		return;
+	vault_loop_timer_in(m->d->loop, 0, pump_cb, m, &m->pump_timer);
+}
+
+static void do_connect(struct mqtt *m)
+{
+	if (m->connected || m->connecting)
+		return;
+	struct mqtt_msg *x = new_msg(m, 0);
+	if (!x) {
+		arm_retry(m, 0);
+		return;
+	}
+	MQTTAsync_willOptions w = MQTTAsync_willOptions_initializer;
+	w.topicName = m->t_state;
+	w.message = "offline";
+	w.retained = 1;
+	w.qos = 1;
+	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
+	o.keepAliveInterval = m->d->cfg.mqtt_keepalive_s;
+	o.cleansession = 1;
+	o.connectTimeout = 5;
+	o.automaticReconnect = 0; /* checked only every ~3 s in 1.3.12: we retry ourselves */
+	o.will = &w;
+	o.onSuccess = on_connect_ok;
+	o.onFailure = on_connect_fail;
+	o.context = x;
+	int rc = MQTTAsync_connect(m->client, &o);
+	if (rc != MQTTASYNC_SUCCESS) {
+		free(x);
+		vault_log(LOG_WARNING, "mqtt", "connect to %s refused by Paho (%d)",
+			  m->d->cfg.mqtt_broker, rc);
+		arm_retry(m, 0);
+		return;
+	}
+	m->connecting = 1;
+}
+
+/* The retry timer: reconnect when disconnected; when connected, check that
+ * the oldest entry in flight is not stuck (a lost callback) and pump. */
+static void retry_cb(struct vault_loop *l, uint64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct mqtt *m = ud;
+	m->retry_timer = 0;
+	if (!m->connected)
+		do_connect(m);
+	else
+		pump(m);
+}
+
+static void arm_retry(struct mqtt *m, int64_t delay_us)
+{
+	if (m->retry_timer)
+		return;
+	if (!delay_us)
+		delay_us = (int64_t)m->d->cfg.mqtt_reconnect_ms * 1000;
+	vault_loop_timer_in(m->d->loop, delay_us, retry_cb, m, &m->retry_timer);
+}
+
+/* Every 2 x keepalive: entries in flight with no acknowledgement since the
+ * last check (a callback lost to memory pressure, a stuck session), or a
+ * connection Paho has dropped without telling us, restart from the cursor. */
+static void stall_cb(struct vault_loop *l, uint64_t id, void *ud)
+{
+	(void)id;
+	struct mqtt *m = ud;
+	m->stall_timer = 0;
+	if (m->connected && !MQTTAsync_isConnected(m->client)) {
+		m->connected = 0;
+		reset(m);
+		arm_retry(m, 0);
+	} else if (m->connected && m->nfl > 0 && m->cursor == m->stall_cursor) {
+		vault_log(LOG_WARNING, "mqtt", "no acknowledgement for seq %lld: republishing",
+			  (long long)m->cursor + 1);
+		reset(m);
+		pump(m);
+	}
+	m->stall_cursor = m->cursor;
+	vault_loop_timer_in(l, (int64_t)m->d->cfg.mqtt_keepalive_s * 2000000, stall_cb, m,
+			    &m->stall_timer);
+}
+
+static void save_cursor(struct mqtt *m)
+{
+	if (m->cursor == m->saved)
+		return;
+	sqlite3_reset(m->save);
+	sqlite3_bind_int64(m->save, 1, m->cursor);
+	int rc = sqlite3_step(m->save);
+	sqlite3_reset(m->save);
+	/* Not fatal: the cursor only saves republishing after a restart. */
+	if (rc != SQLITE_DONE)
+		vault_log(LOG_ERR, "mqtt", "saving the cursor (seq %lld) failed: %s",
+			  (long long)m->cursor, sqlite3_errmsg(m->d->db));
+	else
+		m->saved = m->cursor;
+}
+
+static void save_cb(struct vault_loop *l, uint64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct mqtt *m = ud;
+	m->save_timer = 0;
+	save_cursor(m);
+	if (m->connected)
+		publish_tip(m);
+}
+
+static void acked(struct mqtt *m, int64_t seq)
+{
+	for (int i = 0; i < m->nfl; i++)
+		if (m->fl[i].seq == seq && m->fl[i].pending > 0)
+			m->fl[i].pending--;
+	int k = 0;
+	while (k < m->nfl && m->fl[k].pending == 0)
+		k++;
+	if (!k)
+		return;
+	m->cursor = m->fl[k - 1].seq;
+	memcpy(m->cursor_hash, m->fl[k - 1].hash, VAULT_HASH_LEN);
+	memmove(m->fl, m->fl + k, (size_t)(m->nfl - k) * sizeof m->fl[0]);
+	m->nfl -= k;
+	if (!m->save_timer)
+		vault_loop_timer_in(m->d->loop, MQTT_SAVE_US, save_cb, m, &m->save_timer);
+	pump(m);
+}
+
+static void on_msg(struct vault_loop *l, void *p, int quitting)
+{
+	(void)l;
+	struct mqtt_msg *x = p;
+	struct mqtt *m = x->m;
+	if (quitting) {
+		free(x);
+		return;
+	}
+	switch (x->type) {
+	case M_CONNECTED:
+		m->connecting = 0;
+		m->connected = 1;
+		reset(m);
+		vault_log(LOG_INFO, "mqtt", "connected to %s; publishing from seq %lld",
+			  m->d->cfg.mqtt_broker, (long long)m->next);
+		publish(m, m->t_state, "online", 6, 1, NULL);
+		if (m->cursor > 0)
+			publish_tip(m);
+		pump(m);
+		break;
+	case M_CONNECT_FAILED:
+		m->connecting = 0;
+		vault_log(LOG_DEBUG, "mqtt", "connect to %s failed (%d)", m->d->cfg.mqtt_broker,
+			  x->code);
+		arm_retry(m, 0);
+		break;
+	case M_LOST:
+		if (m->connected)
+			vault_log(LOG_WARNING, "mqtt", "connection to %s lost; entries after seq "
+				  "%lld will be republished", m->d->cfg.mqtt_broker,
+				  (long long)m->cursor);
+		m->connected = 0;
+		m->connecting = 0;
+		reset(m);
+		arm_retry(m, 0);
+		break;
+	case M_ACK:
+		if (x->gen == m->gen)
+			acked(m, x->seq);
+		break;
+	case M_NACK:
+		if (x->gen == m->gen) {
+			vault_log(LOG_WARNING, "mqtt", "publishing seq %lld failed (%d)",
+				  (long long)x->seq, x->code);
+			reset(m);
+			arm_retry(m, 0);
+		}
+		break;
+	}
+	free(x);
+}
+
+static int read_cursor(struct mqtt *m)
+{
+	sqlite3 *db = m->d->db;
+	sqlite3_stmt *st;
+	int64_t tip;
+	uint8_t tip_hash[VAULT_HASH_LEN];
+	if (vault_ledger_tip(db, &tip, tip_hash) < 0)
+		return -EIO;
+	if (sqlite3_prepare_v2(db, "SELECT seq FROM mqtt_cursor WHERE id=1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	m->cursor = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (m->cursor > tip) {
+		/* A database restored from an older copy: its new entries reuse seqs
+		 * the broker has seen, so republish from its tip on. */
+		vault_log(LOG_WARNING, "mqtt", "cursor %lld is past the ledger tip %lld",
+			  (long long)m->cursor, (long long)tip);
+		m->cursor = tip;
+	}
+	if (m->cursor > 0) {
+		if (sqlite3_prepare_v2(db, "SELECT hash FROM ledger WHERE seq=?", -1, &st, NULL) !=
+		    SQLITE_OK)
+			return -EIO;
+		sqlite3_bind_int64(st, 1, m->cursor);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == VAULT_HASH_LEN)
+			memcpy(m->cursor_hash, sqlite3_column_blob(st, 0), VAULT_HASH_LEN);
+		sqlite3_finalize(st);
+	}
+	m->next = m->cursor + 1;
+	m->saved = m->cursor;
+	return 0;
+}
+
+static int topic(char *dst, const char *prefix, const char *leaf)
+{
+	int n = snprintf(dst, MQTT_TOPIC_MAX, "%s/%s", prefix, leaf);
+	return n < 0 || n >= MQTT_TOPIC_MAX ? -ENAMETOOLONG : 0;
+}
+
+int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
+{
+	const struct vault_config *c = &d->cfg;
+	*ret = NULL;
+	if (!c->mqtt_enabled)
+		return 0;
+	char prefix[MQTT_TOPIC_MAX];
+	if (c->mqtt_topic_prefix[0])
+		snprintf(prefix, sizeof prefix, "%s", c->mqtt_topic_prefix);
+	else
+		snprintf(prefix, sizeof prefix, "vault/%s", c->name);
+	if (strpbrk(prefix, "+#") || !prefix[0] || prefix[strlen(prefix) - 1] == '/') {
+		snprintf(err, errlen, "[mqtt] topic_prefix '%s': no wildcards (+ #), no trailing /",
+			 prefix);
+		return -EINVAL;
+	}
+	struct mqtt *m = calloc(1, sizeof *m);
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	m->d = d;
+	m->link.loop = d->loop;
+	m->link.m = m;
+	m->qos = c->mqtt_qos;
+	snprintf(m->client_id, sizeof m->client_id, "%s",
+		 c->mqtt_client_id[0] ? c->mqtt_client_id : c->name);
+	int r = -ENAMETOOLONG;
+	if (topic(m->t_ledger, prefix, "ledger") < 0 || topic(m->t_alarm, prefix, "alarm") < 0 ||
+	    topic(m->t_state, prefix, "state") < 0 || topic(m->t_tip, prefix, "tip") < 0) {
+		snprintf(err, errlen, "[mqtt] topic_prefix too long");
+		goto fail;
+	}
+	r = -EIO;
+	if (sqlite3_prepare_v2(d->db,
+			       "SELECT seq, ts_utc, ts_mono, kind, actors, medium, approval, cites, "
+			       "payload, prev_hash, hash FROM ledger WHERE seq >= ? ORDER BY seq "
+			       "LIMIT ?",
+			       -1, &m->read, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->db, "UPDATE mqtt_cursor SET seq=? WHERE id=1", -1, &m->save,
+			       NULL) != SQLITE_OK ||
+	    read_cursor(m) < 0) {
+		snprintf(err, errlen, "mqtt cursor: %s", sqlite3_errmsg(d->db));
+		goto fail;
+	}
+	/* No Paho persistence: the ledger is the outbox. */
+	int rc = MQTTAsync_create(&m->client, c->mqtt_broker, m->client_id,
+				  MQTTCLIENT_PERSISTENCE_NONE, NULL);
+	if (rc != MQTTASYNC_SUCCESS) {
+		snprintf(err, errlen, "[mqtt] broker '%s': not usable by Paho (%d)", c->mqtt_broker,
+			 rc);
+		r = -EINVAL;
+		goto fail;
+	}
+	m->created = 1;
+	rc = MQTTAsync_setCallbacks(m->client, &m->link, on_lost, on_arrived, NULL);
+	if (rc != MQTTASYNC_SUCCESS) {
+		snprintf(err, errlen, "mqtt: setting callbacks failed (%d)", rc);
+		goto fail;
+	}
+	vault_log(LOG_INFO, "mqtt", "publishing the ledger to %s as %s on %s (from seq %lld)",
+		  c->mqtt_broker, m->client_id, m->t_ledger, (long long)m->next);
+	m->stall_cursor = m->cursor;
+	vault_loop_timer_in(d->loop, (int64_t)c->mqtt_keepalive_s * 2000000, stall_cb, m,
+			    &m->stall_timer);
+	do_connect(m);
+	*ret = m;
+	return 0;
+fail:
+	mqtt_free(m);
+	return r;
+}
+
+void mqtt_free(struct mqtt *m)
+{
+	if (!m)
+		return;
+	if (m->save_timer) {
+		vault_loop_timer_cancel(m->d->loop, m->save_timer);
+		save_cursor(m);
+	}
+	if (m->created) {
+		if (m->connected) {
+			/* A clean disconnect sends no will: say offline ourselves. */
+			MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+			if (MQTTAsync_send(m->client, m->t_state, 7, "offline", 1, 1, &ro) ==
+			    MQTTASYNC_SUCCESS)
+				MQTTAsync_waitForCompletion(m->client, ro.token, 1000);
+			MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
+			dopt.timeout = 200;
+			MQTTAsync_disconnect(m->client, &dopt);
+		}
+		/* Callbacks still due are failed by Paho and posted to the loop, which
+		 * frees them (quitting) without touching m. */
+		MQTTAsync_destroy(&m->client);
+	}
+	if (m->pump_timer)
+		vault_loop_timer_cancel(m->d->loop, m->pump_timer);
+	if (m->retry_timer)
+		vault_loop_timer_cancel(m->d->loop, m->retry_timer);
+	if (m->stall_timer)
+		vault_loop_timer_cancel(m->d->loop, m->stall_timer);
+	sqlite3_finalize(m->read);
+	sqlite3_finalize(m->save);
+	free(m);
+}
