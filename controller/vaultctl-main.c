@@ -247,6 +247,23 @@ static int parse_pairs(int argc, char **argv, cJSON *out, int *help)
 	return 0;
 }
 
+/* Parse a verb's --name value options; with --help print `usage` (and the
+ * exit codes) instead. Returns the options, or NULL with *rc set: 0 after
+ * --help, the exit code after a bad option. */
+static cJSON *options_or_help(int argc, char **argv, const char *usage, int *rc)
+{
+	cJSON *args = cJSON_CreateObject();
+	int help = 0;
+	*rc = parse_pairs(argc, argv, args, &help);
+	if (*rc || help) {
+		cJSON_Delete(args);
+		if (help)
+			printf("%s%s", usage, exit_codes);
+		return NULL;
+	}
+	return args;
+}
+
 static void entity_help(const struct vault_entity *e, const char *verb)
 {
 	printf("usage: vaultctl %s %s --id ID [--field value ...]\n%s\nfields:\n", e->noun, verb,
@@ -403,20 +420,14 @@ static int cmd_pin(int argc, char **argv)
  * nfc-master.key. */
 static int cmd_badge_issue(int argc, char **argv)
 {
-	cJSON *args = cJSON_CreateObject();
-	int help = 0;
-	int r = parse_pairs(argc, argv, args, &help);
-	if (r || help) {
-		cJSON_Delete(args);
-		if (help)
-			printf("usage: vaultctl badge issue --person ID --reader CONNSTRING "
+	int r;
+	cJSON *args = options_or_help(argc, argv, "usage: vaultctl badge issue --person ID --reader CONNSTRING "
 			       "[--key-version N]\n"
 			       "Personalises the blank DESFire card on the enrolment reader (e.g. "
 			       "pn532_uart:/dev/ttyUSB0)\nwith a key diversified from the site "
-			       "master key, then registers it for the person.\n%s",
-			       exit_codes);
+			       "master key, then registers it for the person.\n", &r);
+	if (!args)
 		return r;
-	}
 	const cJSON *person = cJSON_GetObjectItemCaseSensitive(args, "person");
 	const cJSON *reader = cJSON_GetObjectItemCaseSensitive(args, "reader");
 	const cJSON *kv = cJSON_GetObjectItemCaseSensitive(args, "key_version");
@@ -468,21 +479,15 @@ static int cmd_badge_issue(int argc, char **argv)
 
 static int cmd_copy(int argc, char **argv)
 {
-	cJSON *args = cJSON_CreateObject();
-	int help = 0;
-	int r = parse_pairs(argc, argv, args, &help);
-	if (r || help) {
-		cJSON_Delete(args);
-		if (help)
-			printf("usage: vaultctl copy --id NEW --parents M1[,M2...] --tag TAG --title T\n"
+	int r;
+	cJSON *args = options_or_help(argc, argv, "usage: vaultctl copy --id NEW --parents M1[,M2...] --tag TAG --title T\n"
 			       "       --approval A --home-shelf SHELF [--kind copy|scan] "
 			       "[--classification C]\n"
 			       "Registers a copy or scan: its classification is the highest of its "
 			       "parents'\n(a higher one may be asked for, never a lower one); it "
-			       "inherits dataset,\ncategory, project and destruction deadline.\n%s",
-			       exit_codes);
+			       "inherits dataset,\ncategory, project and destruction deadline.\n", &r);
+	if (!args)
 		return r;
-	}
 	return send_action("copy.register", args);
 }
 
@@ -1257,17 +1262,11 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "whoami"))
 		return send_action("whoami", cJSON_CreateObject());
 	if (!strcmp(verb, "vault") && vargc >= 2 && !strcmp(vargv[1], "check")) {
-		cJSON *args = cJSON_CreateObject();
-		int help = 0;
-		int r = parse_pairs(vargc - 2, vargv + 2, args, &help);
-		if (r || help) {
-			cJSON_Delete(args);
-			if (help)
-				printf("usage: vaultctl vault check [--note TEXT]\nRecords that you "
-				       "checked the closed vault (the open/close sheet).\n%s",
-				       exit_codes);
+		int r;
+		cJSON *args = options_or_help(vargc - 2, vargv + 2, "usage: vaultctl vault check [--note TEXT]\nRecords that you "
+				       "checked the closed vault (the open/close sheet).\n", &r);
+		if (!args)
 			return r;
-		}
 		return send_action("vault.check", args);
 	}
 	if (!strcmp(verb, "door") && vargc == 2 && !strcmp(vargv[1], "stats"))
