@@ -221,12 +221,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* Checkpoints run in their own thread, never inside a commit on the loop. */
-	sqlite3_wal_autocheckpoint(d.db, 0);
-	r = walckpt_start(d.cfg.database, 1000, &d.walckpt);
+	r = walckpt_start(d.cfg.database, 0, &d.walckpt);
 	if (r < 0) {
 		vault_log(LOG_ERR, "db", "WAL checkpointer: %s", strerror(-r));
 		goto out;
 	}
+	walckpt_attach(d.walckpt, d.db, 0);
 	r = vault_ledger_open(d.db, &d.ledger);
 	if (r < 0) {
 		vault_log(LOG_ERR, "ledger", "%s: no readable genesis entry (%s)", d.cfg.database,
@@ -345,6 +345,8 @@ out:
 	d.gpio = NULL;
 	vault_loop_free(d.loop);
 	vault_ledger_free(d.ledger);
+	if (d.db)
+		sqlite3_wal_hook(d.db, NULL, NULL);
 	walckpt_stop(d.walckpt);
 	if (d.db) /* leave a small WAL behind on a clean stop */
 		sqlite3_wal_checkpoint_v2(d.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);

@@ -5,7 +5,13 @@
  * fsync to that commit — which could be a door decision. vaultd turns it off on
  * its writer connection and this thread, on a connection of its own, runs a
  * PASSIVE checkpoint (never blocks the writer, never changes content: it copies
- * committed WAL frames into the database file) once a second.
+ * committed WAL frames into the database file) when the writer's WAL hook says
+ * the log has grown past a threshold, or after a long idle interval.
+ *
+ * Why not every second: once a checkpoint has copied everything, the next
+ * commit restarts the WAL, which costs it an extra header write and fdatasync.
+ * Checkpointing by size makes that happen once per `pages` pages, not on the
+ * first commit after every idle second (often a door decision).
  */
 #include "walckpt.h"
 
@@ -24,6 +30,8 @@ struct walckpt {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int quit;
+	int wanted; /* the writer's WAL passed the threshold */
+	int pages;
 	sqlite3 *db;
 	unsigned interval_ms;
 };
@@ -43,9 +51,12 @@ static void *run(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+		while (!w->quit && !w->wanted &&
+		       pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0)
+			;
 		if (w->quit)
 			break;
+		w->wanted = 0;
 		pthread_mutex_unlock(&w->mu);
 		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_lock(&w->mu);
@@ -66,7 +77,8 @@ int walckpt_start(const char *path, unsigned interval_ms, struct walckpt **ret)
 		return r;
 	}
 	sqlite3_wal_autocheckpoint(w->db, 0);
-	w->interval_ms = interval_ms ? interval_ms : 1000;
+	w->interval_ms = interval_ms ? interval_ms : 60000;
+	w->pages = 1000;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
@@ -76,6 +88,27 @@ int walckpt_start(const char *path, unsigned interval_ms, struct walckpt **ret)
 	}
 	*ret = w;
 	return 0;
+}
+
+/* Runs on the writer's thread after each commit: only a flag and a signal. */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+	struct walckpt *w = ud;
+	if (pages >= w->pages) {
+		pthread_mutex_lock(&w->mu);
+		w->wanted = 1;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return SQLITE_OK;
+}
+
+void walckpt_attach(struct walckpt *w, sqlite3 *writer, int pages)
+{
+	if (pages > 0)
+		w->pages = pages;
+	sqlite3_wal_autocheckpoint(writer, 0);
+	sqlite3_wal_hook(writer, wal_hook, w);
 }
 
 void walckpt_stop(struct walckpt *w)

@@ -5,6 +5,11 @@
 struct walckpt;
 /* Opens its own connection to path. Returns 0 or -errno. */
 int walckpt_start(const char *path, unsigned interval_ms, struct walckpt **ret);
+/* Hook the writer connection: turn its automatic checkpoints off and ask for a
+ * checkpoint when its WAL passes `pages` pages (0: 1000). Call on the writer's
+ * thread; detach (sqlite3_wal_hook(writer, NULL, NULL)) before walckpt_stop. */
+#include <sqlite3.h>
+void walckpt_attach(struct walckpt *w, sqlite3 *writer, int pages);
 /* Accepts NULL. Joins the thread. */
 void walckpt_stop(struct walckpt *w);
 #endif
