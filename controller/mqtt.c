@@ -238,10 +238,22 @@ static char *entry_json(sqlite3_stmt *st, int64_t seq, int omit_payload)
 	const char *pl = sqlite3_column_blob(st, 8);
 	int pln = sqlite3_column_bytes(st, 8);
 	cJSON *p = NULL;
-	if (omit_payload)
+	if (omit_payload) {
 		cJSON_AddBoolToObject(o, "payload_omitted", 1);
-	else if (pl && pln > 0)
-		p = cJSON_ParseWithLength(pl, (size_t)pln);
+	} else if (pl && pln > 0) {
+		/* The stored bytes verbatim (the entry hash covers them, so a
+		 * consumer can re-check it); parsed first only to be sure they
+		 * are one JSON value and cannot break the message. */
+		cJSON *check = cJSON_ParseWithLength(pl, (size_t)pln);
+		char *raw = check ? malloc((size_t)pln + 1) : NULL;
+		if (raw) {
+			memcpy(raw, pl, (size_t)pln);
+			raw[pln] = 0;
+			p = cJSON_CreateRaw(raw);
+			free(raw);
+		}
+		cJSON_Delete(check);
+	}
 	cJSON_AddItemToObject(o, "payload", p ? p : cJSON_CreateObject());
 	const void *h;
 	h = sqlite3_column_blob(st, 9);

@@ -93,6 +93,10 @@ ok "vaultd starts publishing to mosquitto" vt_start
 for i in 1 2 3; do V unit add --id "U$i" --name "Unit $i" --first-time no; done
 ok "every ledger entry arrives on $PFX/ledger in seq order, with its hash" synced
 ok "the retained state is online" wait_retained state online
+seq=$(vt_sql "SELECT seq FROM ledger WHERE kind='registry.unit.add' ORDER BY seq LIMIT 1")
+stored=$(vt_sql "SELECT CAST(payload AS TEXT) FROM ledger WHERE seq=$seq")
+contains "the payload is published as the stored bytes the hash covers" "\"payload\":$stored," \
+	"$(grep "{\"seq\":$seq," "$T/sub.out" | head -1)"
 
 # 1. A broker outage: vaultd keeps recording; nothing is lost.
 mq_stop
