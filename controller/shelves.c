@@ -87,6 +87,20 @@ static int parse_shelves(const char *text, struct vault_tagbus_config *c)
 	return c->nshelves ? 0 : -EINVAL;
 }
 
+int shelves_check(const struct vault_config *cfg, char *err, size_t errlen)
+{
+	for (int i = 0; i < cfg->nbuses; i++) {
+		struct vault_tagbus_config c = {0};
+		if (parse_shelves(cfg->bus[i].shelves, &c) < 0) {
+			snprintf(err, errlen,
+				 "[bus.%s] shelves: expected \"ID:NAME, ID:NAME\" (at most %d)",
+				 cfg->bus[i].name, VAULT_TAGBUS_MAX_SHELVES);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int shelves_start(struct vaultd *d, struct shelves **ret, char *err, size_t errlen)
 {
 	struct shelves *s = calloc(1, sizeof *s);

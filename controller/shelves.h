@@ -7,9 +7,14 @@
  */
 #ifndef VAULTD_SHELVES_H
 #define VAULTD_SHELVES_H
+#include <stddef.h>
 struct vaultd;
 struct shelves;
 
+struct vault_config;
+/* Check the [bus.NAME] sections without opening anything (--check-config).
+ * Returns 0 or -EINVAL with err naming the bus and what is wrong. */
+int shelves_check(const struct vault_config *cfg, char *err, size_t errlen);
 /* Returns 0 or -errno; *err names the bus and what is wrong. */
 int shelves_start(struct vaultd *d, struct shelves **ret, char *err, size_t errlen);
 void shelves_free(struct shelves *s);

@@ -192,6 +192,11 @@ int main(int argc, char **argv)
 	}
 	vault_policy_config_from(&d.pc, d.cfg.training_max_days, d.cfg.cert_years,
 				 d.cfg.onsite_threshold, d.cfg.destruction_months);
+	if (shelves_check(&d.cfg, err, sizeof err) < 0) {
+		vault_log(LOG_ERR, "config", "%s: %s", config, err);
+		vault_tz_free(d.tz);
+		return 2;
+	}
 	if (check_only) {
 		vault_tz_free(d.tz);
 		printf("%s: ok\n", config);

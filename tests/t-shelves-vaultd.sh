@@ -39,8 +39,8 @@ ok "its recovery is ledgered" wait_kind shelf.recovered
 vt_stop
 ok "the ledger verifies" "$VAULTCTL" verify
 vt_config "[bus.bad]" "kind = rtu" "device = $T/rtu" "shelves = one:two"
-out=$("$VAULTD" -c "$T/vault.ini" 2>&1); rc=$?
-is "a malformed shelves list stops vaultd (exit 1)" 1 "$rc"
+out=$("$VAULTD" -c "$T/vault.ini" --check-config 2>&1); rc=$?
+is "a malformed shelves list is a configuration error (exit 2)" 2 "$rc"
 contains "naming the section" "[bus.bad] shelves" "$out"
 vt_config "[bus.x]" "kind = carrier-pigeon"
 out=$("$VAULTD" -c "$T/vault.ini" --check-config 2>&1); rc=$?
