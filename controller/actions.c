@@ -5,9 +5,6 @@
  * duties rules, and records ONE ledger entry that carries the full new rows.
  */
 #include <errno.h>
-#include <sys/resource.h>
-#include <unistd.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +17,7 @@
 #include "vault/schema.h"
 #include "vault/util.h"
 #include "door.h"
+#include "kdf.h"
 #include "vaultd.h"
 
 /* Who may do what. Prefix match on "noun." covers every verb of a noun
@@ -491,10 +489,8 @@ static void pin_done(struct vault_loop *l, void *msg, int quitting)
 	free(j);
 }
 
-static void *pin_worker(void *arg)
+static void pin_work(void *arg)
 {
-	/* The KDF must never compete with the loop for a core: lowest priority. */
-	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
 	struct pin_job *j = arg;
 	if (vault_pin_hash(j->pepper, j->pin, j->ops, j->mem, j->hash) < 0 ||
 	    (j->duress[0] && vault_pin_hash(j->pepper, j->duress, j->ops, j->mem, j->dhash) < 0))
@@ -502,7 +498,12 @@ static void *pin_worker(void *arg)
 	sodium_memzero(j->pin, sizeof j->pin);
 	sodium_memzero(j->duress, sizeof j->duress);
 	vault_loop_post(j->d->loop, pin_done, j);
-	return NULL;
+}
+
+static void pin_drop(void *arg)
+{
+	sodium_memzero(arg, sizeof(struct pin_job));
+	free(arg);
 }
 
 static void verb_pin(struct vaultd *d, const struct vault_caller *who, const cJSON *args,
@@ -541,17 +542,12 @@ static void verb_pin(struct vaultd *d, const struct vault_caller *who, const cJS
 	j->ops = d->cfg.argon2_ops;
 	j->mem = (size_t)d->cfg.argon2_mem_kib * 1024;
 	memcpy(j->pepper, d->pepper, sizeof j->pepper);
-	pthread_t t;
-	pthread_attr_t at;
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &at, pin_worker, j) != 0) {
-		free(j);
-		refuse(res, VAULT_R_DB_ERROR, "cannot start PIN hashing");
+	if (kdf_submit(d->kdf, KDF_BACKGROUND, pin_work, pin_drop, j) < 0) {
+		pin_drop(j);
+		refuse(res, VAULT_R_DB_ERROR, "cannot queue PIN hashing");
 	} else {
 		res->pending = 1;
 	}
-	pthread_attr_destroy(&at);
 }
 
 /* ---- copies and scans ---------------------------------------------------- */

@@ -2,14 +2,12 @@
 #include "door.h"
 
 #include <errno.h>
-#include <sys/resource.h>
-#include <unistd.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kdf.h"
 #include "vault/pin.h"
 #include "vault/regload.h"
 #include "vault/util.h"
@@ -421,10 +419,8 @@ static void pin_checked(struct vault_loop *l, void *msg, int quitting)
 	free(c);
 }
 
-static void *pin_worker(void *arg)
+static void pin_work(void *arg)
 {
-	/* The KDF must never compete with the loop for a core: lowest priority. */
-	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
 	struct pin_check *c = arg;
 	int64_t t0 = vault_now_mono_us();
 	if (vault_pin_verify(c->pepper, c->pin, c->hash) == 0)
@@ -436,7 +432,12 @@ static void *pin_worker(void *arg)
 	c->kdf_us = vault_now_mono_us() - t0;
 	sodium_memzero(c->pin, sizeof c->pin);
 	vault_loop_post(c->door->d->loop, pin_checked, c);
-	return NULL;
+}
+
+static void pin_drop(void *arg)
+{
+	sodium_memzero(arg, sizeof(struct pin_check));
+	free(arg);
 }
 
 static void on_pin(struct door *door, const char *pin)
@@ -465,19 +466,14 @@ static void on_pin(struct door *door, const char *pin)
 		sqlite3_finalize(st);
 	}
 	door->verifying = 1;
-	/* argon2id takes tens of milliseconds: never on the loop. */
-	pthread_t t;
-	pthread_attr_t at;
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &at, pin_worker, c) != 0) {
-		sodium_memzero(c, sizeof *c);
-		free(c);
+	/* argon2id takes tens of milliseconds: never on the loop. A door check
+	 * goes ahead of queued PIN changes. */
+	if (kdf_submit(door->d->kdf, KDF_URGENT, pin_work, pin_drop, c) < 0) {
+		pin_drop(c);
 		end_pending(door);
 		refuse(door, "entry.refused", door->p_person, door->p_badge, "door",
 		       VAULT_R_DB_ERROR);
 	}
-	pthread_attr_destroy(&at);
 }
 
 /* ---- badges -------------------------------------------------------------- */

@@ -22,6 +22,7 @@
 #include "vault/secrets.h"
 #include "vault/util.h"
 #include "door.h"
+#include "kdf.h"
 #include "mqtt.h"
 #include "shelves.h"
 #include "walckpt.h"
@@ -295,6 +296,11 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	vault_loop_set_idle(d.loop, idle, &d);
+	r = kdf_start(&d.kdf);
+	if (r < 0) {
+		vault_log(LOG_ERR, "vaultd", "PIN hashing thread: %s", strerror(-r));
+		goto out;
+	}
 	r = shelves_start(&d, &d.shelves, gerr, sizeof gerr);
 	if (r < 0) {
 		vault_log(LOG_ERR, "shelves", "%s", gerr);
@@ -346,6 +352,7 @@ out:
 	shelves_free(d.shelves);
 	admin_server_free(d.admin);
 	mqtt_free(d.mqtt); /* before the loop: its timers and messages */
+	kdf_stop(d.kdf); /* queued PIN jobs are dropped; posted results wait in the loop */
 	vault_gpio_free(d.gpio); /* released lines fall back to the pull-down: locked */
 	d.gpio = NULL;
 	vault_loop_free(d.loop);

@@ -34,6 +34,7 @@ struct vaultd {
 	struct door *door;
 	struct shelves *shelves;
 	struct walckpt *walckpt;
+	struct kdf *kdf; /* the PIN hashing thread */
 	struct mqtt *mqtt; /* NULL unless [mqtt] enabled */
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
