@@ -410,11 +410,9 @@ static void verb_approval(struct vaultd *d, const struct vault_caller *who, cons
 		to = wait ? VAULT_APPROVAL_APPROVED : VAULT_APPROVAL_ACTIVE;
 		set_str(row, "approver", who->person);
 	} else if (!strcmp(verb, "verify-onsite")) {
-		if (a.a.state != VAULT_APPROVAL_REQUESTED && a.a.state != VAULT_APPROVAL_APPROVED) {
-			refuse(res, VAULT_R_APPROVAL_TRANSITION, "approval %s is %s", id,
-			       vault_approval_state_name(a.a.state));
+		if (policy_refuses(res, vault_policy_may_verify_onsite(&approver, &a.a, &d->pc),
+				   id))
 			goto out;
-		}
 		a.a.onsite_verified = true;
 		set_str(row, "onsite_verified_by", who->person);
 		to = a.a.state == VAULT_APPROVAL_APPROVED ? VAULT_APPROVAL_ACTIVE : a.a.state;
@@ -438,13 +436,6 @@ static void verb_approval(struct vaultd *d, const struct vault_caller *who, cons
 						    &d->pc),
 			   id))
 		goto out;
-	/* Recording an on-site verification is itself a supervisor's act on
-	 * someone else's request. */
-	if (to == a.a.state && (!strcmp(a.a.requester_id, who->person) ||
-				!strcmp(a.a.person_id, who->person))) {
-		refuse(res, VAULT_R_SELF_APPROVE, "on-site verification of own request");
-		goto out;
-	}
 	set_str(row, "state", vault_approval_state_name(to));
 	char kind[64];
 	snprintf(kind, sizeof kind, "registry.approval.%s", verb);

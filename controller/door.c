@@ -478,14 +478,10 @@ static void on_pin(struct door *door, const char *pin)
 
 /* ---- badges -------------------------------------------------------------- */
 
-/* Map an authenticated identity to an active badge and its person. */
+/* Map an identity (UID `hex`, upper case) to an active badge and its person. */
 static enum vault_reason badge_person(struct door *door, const struct vault_badge_identity *id,
-				      char hex[32], char person[ID])
+				      const char *hex, char person[ID])
 {
-	vault_hex(id->uid, id->uid_len, hex);
-	for (char *p = hex; *p; p++)
-		if (*p >= 'a' && *p <= 'f')
-			*p = (char)(*p - 'a' + 'A');
 	sqlite3_stmt *st;
 	enum vault_reason r = VAULT_R_BADGE_UNKNOWN;
 	if (sqlite3_prepare_v2(door->d->db,
@@ -539,7 +535,7 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 		return;
 	char hex[32] = "", person[ID] = "";
 	if (ev->id.uid_len)
-		vault_hex(ev->id.uid, ev->id.uid_len, hex);
+		vault_hex_upper(ev->id.uid, ev->id.uid_len, hex);
 	if (ev->reason != VAULT_R_OK &&
 	    !(ev->reason == VAULT_R_BADGE_UNAUTHENTICATED && door->d->cfg.legacy_uid_only)) {
 		refuse(door, refused, "", hex, ev->reader, ev->reason);
@@ -561,8 +557,9 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 			ts = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) > 0 : 1;
 			sqlite3_finalize(st);
 		}
-		if (ts) {
-			refuse(door, refused, person, hex, ev->reader, VAULT_R_LEGACY_TOP_SECRET);
+		enum vault_reason lr = vault_policy_legacy_badge(ts);
+		if (lr != VAULT_R_OK) {
+			refuse(door, refused, person, hex, ev->reader, lr);
 			return;
 		}
 		vault_log(LOG_WARNING, "door",

@@ -555,6 +555,28 @@ enum vault_reason vault_policy_may_approve(const struct vault_person *approver,
 	return R(OK);
 }
 
+enum vault_reason vault_policy_may_verify_onsite(const struct vault_person *verifier,
+						 const struct vault_approval *a,
+						 const struct vault_policy_config *cfg)
+{
+	if (!verifier || !a || !cfg || !set(verifier->id))
+		return R(BAD_REQUEST);
+	if (verifier->status != VAULT_PERSON_ACTIVE)
+		return R(PERSON_INACTIVE);
+	if (!role_in(verifier->role, cfg->approve_roles))
+		return R(ROLE_NOT_ALLOWED);
+	if (same_id(verifier->id, a->requester_id) || same_id(verifier->id, a->person_id))
+		return R(SELF_APPROVE);
+	if (a->state != VAULT_APPROVAL_REQUESTED && a->state != VAULT_APPROVAL_APPROVED)
+		return R(APPROVAL_TRANSITION);
+	return R(OK);
+}
+
+enum vault_reason vault_policy_legacy_badge(bool vault_holds_top_secret)
+{
+	return vault_holds_top_secret ? R(LEGACY_TOP_SECRET) : R(OK);
+}
+
 enum vault_reason vault_policy_may_order_destruction(const struct vault_person *orderer,
 						     const struct vault_destruction_order *o,
 						     const struct vault_medium *m,

@@ -23,10 +23,7 @@ static void on_tag(struct vault_tagbus *bus, const struct vault_tag_event *ev, v
 	switch (ev->kind) {
 	case VAULT_TAGEV_ARRIVED:
 	case VAULT_TAGEV_DEPARTED:
-		vault_hex(ev->tag.id, VAULT_TAG_ID_BYTES, hex);
-		for (char *p = hex; *p; p++)
-			if (*p >= 'a' && *p <= 'f')
-				*p = (char)(*p - 'a' + 'A');
+		vault_hex_upper(ev->tag.id, VAULT_TAG_ID_BYTES, hex);
 		snprintf(data, sizeof data, "tag=%s antenna=%u rssi=%d%s", hex, ev->tag.antenna,
 			 ev->tag.rssi, ev->initial ? " initial=1" : "");
 		vaultd_sensor_event(d, ev->shelf_name,

@@ -69,6 +69,16 @@ void vault_hex(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
+void vault_hex_upper(const uint8_t *in, size_t n, char *out)
+{
+	static const char d[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[in[i] >> 4];
+		out[2 * i + 1] = d[in[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')

@@ -463,10 +463,7 @@ static int cmd_badge_issue(int argc, char **argv)
 			   vault_reason_text(why, cfg.lang));
 	}
 	char hex[2 * VAULT_BADGE_UID_MAX + 1], ver_s[8];
-	vault_hex(id.uid, id.uid_len, hex);
-	for (char *p = hex; *p; p++)
-		if (*p >= 'a' && *p <= 'f')
-			*p = (char)(*p - 'a' + 'A');
+	vault_hex_upper(id.uid, id.uid_len, hex);
 	snprintf(ver_s, sizeof ver_s, "%ld", ver);
 	cJSON *add = cJSON_CreateObject();
 	cJSON_AddStringToObject(add, "id", hex);

@@ -602,6 +602,28 @@ static void test_copy(void)
 
 /* ---- separation of duties -------------------------------------------------------- */
 
+static void test_verify_onsite(void)
+{
+	checkout_fixtures();
+	appr.state = VAULT_APPROVAL_APPROVED;
+	EXPECT(vault_policy_may_verify_onsite(&sam, &appr, &cfg), VAULT_R_OK,
+	       "a supervisor records the on-site verification of alice's approval: allowed");
+	EXPECT(vault_policy_may_verify_onsite(&alice, &appr, &cfg), VAULT_R_ROLE_NOT_ALLOWED,
+	       "the requester (staff) recording it: refused");
+	struct vault_approval own = appr;
+	snprintf(own.requester_id, sizeof own.requester_id, "sam");
+	EXPECT(vault_policy_may_verify_onsite(&sam, &own, &cfg), VAULT_R_SELF_APPROVE,
+	       "a supervisor verifying their own request on site: refused");
+	own = appr;
+	own.state = VAULT_APPROVAL_REVOKED;
+	EXPECT(vault_policy_may_verify_onsite(&sam, &own, &cfg), VAULT_R_APPROVAL_TRANSITION,
+	       "verifying a revoked approval: refused");
+	EXPECT(vault_policy_legacy_badge(false), VAULT_R_OK,
+	       "a UID-only badge without top-secret media held: allowed");
+	EXPECT(vault_policy_legacy_badge(true), VAULT_R_LEGACY_TOP_SECRET,
+	       "a UID-only badge while top-secret media are held: refused");
+}
+
 static void test_approve(void)
 {
 	checkout_fixtures();
@@ -832,6 +854,7 @@ int main(void)
 	test_return();
 	test_copy();
 	test_approve();
+	test_verify_onsite();
 	test_destruction();
 	test_enrol();
 	test_alerts();

@@ -348,6 +348,20 @@ enum vault_reason vault_policy_may_approve(const struct vault_person *approver,
 /* `orderer` orders destruction per order `o` of medium `m`: active, role in
  * order_roles, not the requester (DESTROY_SELF_ORDER), medium not destroyed and in
  * the vault. */
+/*
+ * Recording an on-site verification: by an active approver (role in
+ * cfg->approve_roles) who is neither the requester nor the person the approval
+ * is for (SELF_APPROVE), of an approval still requested or approved
+ * (APPROVAL_TRANSITION).
+ */
+enum vault_reason vault_policy_may_verify_onsite(const struct vault_person *verifier,
+						 const struct vault_approval *a,
+						 const struct vault_policy_config *cfg);
+
+/* A UID-only (legacy) badge: never while the vault holds top-secret media
+ * (LEGACY_TOP_SECRET); a UID proves nothing. */
+enum vault_reason vault_policy_legacy_badge(bool vault_holds_top_secret);
+
 enum vault_reason vault_policy_may_order_destruction(const struct vault_person *orderer,
 						     const struct vault_destruction_order *o,
 						     const struct vault_medium *m,

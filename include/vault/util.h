@@ -34,6 +34,8 @@ void vault_logv(int level, const char *category, const char *fmt, va_list ap);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void vault_hex(const uint8_t *in, size_t n, char *out);
+/* The same in upper case (card UIDs and tag ids are written that way). */
+void vault_hex_upper(const uint8_t *in, size_t n, char *out);
 /* Parse exactly n bytes of hex. Returns 0 or -EINVAL. */
 int vault_unhex(const char *in, uint8_t *out, size_t n);
 
