@@ -47,7 +47,33 @@ static const struct {
 	{"destroy-order.", "supervisor admin"},
 	{"device.", "admin technician"},
 	{"copy.register", "staff custodian supervisor admin"},
+	{"custody.checkout", "staff custodian supervisor admin"},
+	{"custody.return", "staff custodian supervisor admin"},
+	{"custody.", "custodian supervisor admin"},
+	{"destroy.", "custodian supervisor admin"},
+	{"inventory.", "custodian supervisor admin"},
+	{"alert.", "supervisor admin"},
 };
+
+/* Actions owned by the workflow modules. */
+static const struct {
+	const char *prefix;
+	int (*known)(const char *action);
+	vaultd_action_fn *act;
+} modules[] = {
+	{"custody.", custody_action_known, custody_action},
+	{"destroy.", destruction_action_known, destruction_action},
+	{"inventory.", inventory_action_known, inventory_action},
+	{"alert.", warnings_action_known, warnings_action},
+};
+
+static int module_of(const char *action)
+{
+	for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
+		if (!strncmp(action, modules[i].prefix, strlen(modules[i].prefix)))
+			return modules[i].known(action) ? (int)i : -1;
+	return -1;
+}
 
 static int word_in(const char *word, const char *list)
 {
@@ -680,6 +706,8 @@ static const char *const special[] = {
 
 int vaultd_action_known(const char *action)
 {
+	if (module_of(action) >= 0)
+		return 1;
 	for (int i = 0; special[i]; i++)
 		if (!strcmp(special[i], action))
 			return 1;
@@ -696,6 +724,11 @@ int vaultd_action_known(const char *action)
 void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const char *action,
 		     const cJSON *args, struct action_result *res, uint64_t client_id)
 {
+	int mod = module_of(action);
+	if (mod >= 0) {
+		modules[mod].act(d, who, action, args, res, client_id);
+		return;
+	}
 	if (!strcmp(action, "whoami")) {
 		res->data = cJSON_CreateObject();
 		cJSON_AddStringToObject(res->data, "person", who->person);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "kdf.h"
 #include "vault/pin.h"
 #include "vault/regload.h"
@@ -478,30 +479,6 @@ static void on_pin(struct door *door, const char *pin)
 
 /* ---- badges -------------------------------------------------------------- */
 
-/* Map an identity (UID `hex`, upper case) to an active badge and its person. */
-static enum vault_reason badge_person(struct door *door, const struct vault_badge_identity *id,
-				      const char *hex, char person[ID])
-{
-	sqlite3_stmt *st;
-	enum vault_reason r = VAULT_R_BADGE_UNKNOWN;
-	if (sqlite3_prepare_v2(door->d->db,
-			       "SELECT person, status, key_version FROM badge WHERE upper(id)=?", -1,
-			       &st, NULL) != SQLITE_OK)
-		return VAULT_R_DB_ERROR;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(person, ID, "%s", sqlite3_column_text(st, 0));
-		if (strcmp((const char *)sqlite3_column_text(st, 1), "active") != 0)
-			r = VAULT_R_BADGE_REVOKED;
-		else if (id->authenticated && sqlite3_column_int(st, 2) != id->key_version)
-			r = VAULT_R_BADGE_KEY_VERSION;
-		else
-			r = VAULT_R_OK;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
 static void exit_timeout(struct vault_loop *l, uint64_t id, void *ud)
 {
 	struct door *door = ud;
@@ -534,36 +511,10 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 	if (ev->kind != VAULT_BADGE_ARRIVAL)
 		return;
 	char hex[32] = "", person[ID] = "";
-	if (ev->id.uid_len)
-		vault_hex_upper(ev->id.uid, ev->id.uid_len, hex);
-	if (ev->reason != VAULT_R_OK &&
-	    !(ev->reason == VAULT_R_BADGE_UNAUTHENTICATED && door->d->cfg.legacy_uid_only)) {
-		refuse(door, refused, "", hex, ev->reader, ev->reason);
-		return;
-	}
-	enum vault_reason r = badge_person(door, &ev->id, hex, person);
+	enum vault_reason r = vaultd_identify(door->d, ev, hex, person);
 	if (r != VAULT_R_OK) {
 		refuse(door, refused, person, hex, ev->reader, r);
 		return;
-	}
-	if (!ev->id.authenticated) {
-		/* A UID proves nothing: never where top-secret media are held. */
-		sqlite3_stmt *st;
-		int ts = 1;
-		if (sqlite3_prepare_v2(door->d->db,
-				       "SELECT count(*) FROM medium WHERE classification='top-secret' "
-				       "AND status NOT IN ('destroyed','handed-over')",
-				       -1, &st, NULL) == SQLITE_OK) {
-			ts = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) > 0 : 1;
-			sqlite3_finalize(st);
-		}
-		enum vault_reason lr = vault_policy_legacy_badge(ts);
-		if (lr != VAULT_R_OK) {
-			refuse(door, refused, person, hex, ev->reader, lr);
-			return;
-		}
-		vault_log(LOG_WARNING, "door",
-			  "legacy UID-only badge %s used by %s: a UID can be copied", hex, person);
 	}
 	if (at_exit) {
 		if (!inside(door, person)) {
@@ -724,6 +675,9 @@ static void on_gpio(struct vault_gpio *g, const struct vault_gpio_event *ev, voi
 	char kind[48];
 	snprintf(kind, sizeof kind, "%s.%d", name, ev->level);
 	int64_t id = vaultd_sensor_event(door->d, "gpio", kind, "");
+	struct vaultd_event e = {.kind = VEV_GPIO, .source = "gpio", .line = ev->line,
+				 .level = ev->level, .sensor_id = id};
+	vaultd_emit(door->d, &e);
 	switch (ev->line) {
 	case VAULT_GPIO_DOOR_A:
 		if (ev->level && !door->open)
@@ -880,24 +834,6 @@ static void recover(struct door *door)
 	}
 }
 
-static int start_reader(struct door *door, const char *name, const char *connstring,
-			struct vault_badge_reader **ret)
-{
-	struct vault_badge_config bc = {0};
-	struct vaultd *d = door->d;
-	snprintf(bc.name, sizeof bc.name, "%s", name);
-	if (vault_strlcpy(bc.connstring, connstring, sizeof bc.connstring) < 0)
-		return -ENAMETOOLONG;
-	memcpy(bc.master_key, d->nfc_key, sizeof bc.master_key);
-	const char *sysid = d->cfg.sysid[0] ? d->cfg.sysid : d->cfg.name;
-	bc.sysid_len = strlen(sysid) > VAULT_BADGE_SYSID_MAX ? VAULT_BADGE_SYSID_MAX : strlen(sysid);
-	memcpy(bc.sysid, sysid, bc.sysid_len);
-	bc.legacy_uid_only = d->cfg.legacy_uid_only;
-	int r = vault_badge_reader_start(d->loop, &vault_badge_nfc_ops, &bc, on_badge, door, ret);
-	sodium_memzero(bc.master_key, sizeof bc.master_key);
-	return r;
-}
-
 int door_start(struct vaultd *d, struct door **ret)
 {
 	struct door *door = calloc(1, sizeof *door);
@@ -915,9 +851,11 @@ int door_start(struct vaultd *d, struct door **ret)
 	recover(door);
 	int r = 0;
 	if (d->cfg.reader_door[0])
-		r = start_reader(door, "door", d->cfg.reader_door, &door->rd_door);
+		r = vaultd_start_badge_reader(d, "door", d->cfg.reader_door, on_badge, door,
+					      &door->rd_door);
 	if (r == 0 && d->cfg.exit_reader && d->cfg.reader_exit[0])
-		r = start_reader(door, "exit", d->cfg.reader_exit, &door->rd_exit);
+		r = vaultd_start_badge_reader(d, "exit", d->cfg.reader_exit, on_badge, door,
+					      &door->rd_exit);
 	if (r < 0) {
 		door_free(door);
 		return r;

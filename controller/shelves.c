@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "shelves.h"
+
+#include "events.h"
 #include "vault/tagreader.h"
 #include "vault/util.h"
 #include "vaultd.h"
@@ -26,8 +28,17 @@ static void on_tag(struct vault_tagbus *bus, const struct vault_tag_event *ev, v
 		vault_hex_upper(ev->tag.id, VAULT_TAG_ID_BYTES, hex);
 		snprintf(data, sizeof data, "tag=%s antenna=%u rssi=%d%s", hex, ev->tag.antenna,
 			 ev->tag.rssi, ev->initial ? " initial=1" : "");
-		vaultd_sensor_event(d, ev->shelf_name,
-			     ev->kind == VAULT_TAGEV_ARRIVED ? "tag.arrived" : "tag.departed", data);
+		{
+			struct vaultd_event e = {
+				.kind = ev->kind == VAULT_TAGEV_ARRIVED ? VEV_TAG_ARRIVED
+									: VEV_TAG_DEPARTED,
+				.source = ev->shelf_name, .tag = hex, .initial = ev->initial,
+				.mono_us = ev->mono_us};
+			e.sensor_id = vaultd_sensor_event(
+				d, ev->shelf_name,
+				ev->kind == VAULT_TAGEV_ARRIVED ? "tag.arrived" : "tag.departed", data);
+			vaultd_emit(d, &e);
+		}
 		break;
 	case VAULT_TAGEV_FAULT:
 	case VAULT_TAGEV_RECOVERED: {
@@ -47,11 +58,20 @@ static void on_tag(struct vault_tagbus *bus, const struct vault_tag_event *ev, v
 		vault_log(ev->kind == VAULT_TAGEV_FAULT ? LOG_WARNING : LOG_NOTICE, "shelves",
 			  "%s (slave %d) %s", ev->shelf_name, ev->slave_id,
 			  ev->kind == VAULT_TAGEV_FAULT ? vault_reason_id(ev->reason) : "recovered");
+		struct vaultd_event e = {
+			.kind = ev->kind == VAULT_TAGEV_FAULT ? VEV_SHELF_FAULT : VEV_SHELF_RECOVERED,
+			.source = ev->shelf_name, .reason = ev->reason, .mono_us = ev->mono_us};
+		vaultd_emit(d, &e);
 		break;
 	}
 	case VAULT_TAGEV_ONLINE:
 		snprintf(data, sizeof data, "slave=%d health=%u", ev->slave_id, ev->health);
-		vaultd_sensor_event(d, ev->shelf_name, "shelf.online", data);
+		{
+			struct vaultd_event e = {.kind = VEV_SHELF_ONLINE, .source = ev->shelf_name,
+						 .mono_us = ev->mono_us};
+			e.sensor_id = vaultd_sensor_event(d, ev->shelf_name, "shelf.online", data);
+			vaultd_emit(d, &e);
+		}
 		break;
 	default:
 		break;
@@ -126,6 +146,8 @@ int shelves_start(struct vaultd *d, struct shelves **ret, char *err, size_t errl
 			shelves_free(s);
 			return -EINVAL;
 		}
+		for (unsigned k = 0; k < c.nshelves; k++)
+			vaultd_shelf_register(d, c.shelves[k].name);
 		int r = vault_tagbus_new(&c, NULL, d->loop, on_tag, s, &s->bus[s->n]);
 		if (r < 0) {
 			snprintf(err, errlen, "[bus.%s]: %s", b->name, strerror(-r));

@@ -27,6 +27,8 @@
 #include "shelves.h"
 #include "walckpt.h"
 #include "vaultd.h"
+#include "events.h"
+#include "stations.h"
 
 #define VAULTD_VERSION "0.1.0"
 
@@ -107,6 +109,20 @@ static void watchdog_tick(struct vault_loop *l, uint64_t id, void *ud)
 	struct vaultd *d = ud;
 	sd_notify(0, "WATCHDOG=1");
 	vault_loop_timer_in(l, (int64_t)d->watchdog_usec / 2, watchdog_tick, d, NULL);
+}
+
+/* VEV_DAY at start and whenever the site-local date changes. */
+static void day_tick(struct vault_loop *l, uint64_t id, void *ud)
+{
+	static struct vault_date last;
+	struct vaultd *d = ud;
+	struct vault_date t = vaultd_today(d);
+	if (t.year != last.year || t.month != last.month || t.day != last.day) {
+		last = t;
+		struct vaultd_event ev = {.kind = VEV_DAY, .source = "clock"};
+		vaultd_emit(d, &ev);
+	}
+	vault_loop_timer_in(l, 30 * 1000000LL, day_tick, d, NULL);
 }
 
 static void idle(struct vault_loop *l, void *ud)
@@ -258,7 +274,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.have_pepper = 1;
-	if (d.cfg.reader_door[0] || d.cfg.reader_exit[0]) {
+	if (d.cfg.reader_door[0] || d.cfg.reader_exit[0] || d.cfg.reader_kiosk[0] ||
+	    d.cfg.reader_shredder[0] || d.cfg.reader_console[0]) {
 		r = vault_key_load("nfc-master.key", d.cfg.keys_dir, d.nfc_key, sizeof d.nfc_key);
 		if (r < 0) {
 			vault_log(LOG_ERR, "keys", "nfc-master.key (16 bytes): %s", strerror(-r));
@@ -301,6 +318,8 @@ int main(int argc, char **argv)
 		vault_log(LOG_ERR, "vaultd", "PIN hashing thread: %s", strerror(-r));
 		goto out;
 	}
+	if ((r = vaultd_events_init(&d)) < 0)
+		goto out;
 	r = shelves_start(&d, &d.shelves, gerr, sizeof gerr);
 	if (r < 0) {
 		vault_log(LOG_ERR, "shelves", "%s", gerr);
@@ -311,6 +330,32 @@ int main(int argc, char **argv)
 		vault_log(LOG_ERR, "door", "cannot start the door: %s", strerror(-r));
 		goto out;
 	}
+	/* The workflow modules listen to the devices; the station readers start
+	 * after them so that no presentation is missed. */
+	if ((r = custody_start(&d, &d.custody)) < 0) {
+		vault_log(LOG_ERR, "custody", "cannot start: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = destruction_start(&d, &d.destruction)) < 0) {
+		vault_log(LOG_ERR, "destruction", "cannot start: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = inventory_start(&d, &d.inventory)) < 0) {
+		vault_log(LOG_ERR, "inventory", "cannot start: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = warnings_start(&d, &d.warnings)) < 0) {
+		vault_log(LOG_ERR, "warnings", "cannot start: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = stations_start(&d, &d.stations)) < 0)
+		goto out;
+	r = web_start(&d, &d.web, gerr, sizeof gerr);
+	if (r < 0) {
+		vault_log(LOG_ERR, "http", "%s", gerr);
+		goto out;
+	}
+	day_tick(d.loop, 0, &d);
 	/* After the signal mask: Paho's threads inherit it. */
 	r = mqtt_start(&d, &d.mqtt, gerr, sizeof gerr);
 	if (r < 0) {
@@ -347,6 +392,12 @@ int main(int argc, char **argv)
 	}
 	vault_log(LOG_INFO, "vaultd", "stopped");
 out:
+	web_free(d.web);
+	stations_free(d.stations);
+	warnings_free(d.warnings);
+	inventory_free(d.inventory);
+	destruction_free(d.destruction);
+	custody_free(d.custody);
 	door_free(d.door);
 	door_lock_safe(&d);
 	shelves_free(d.shelves);
@@ -356,6 +407,7 @@ out:
 	vault_gpio_free(d.gpio); /* released lines fall back to the pull-down: locked */
 	d.gpio = NULL;
 	vault_loop_free(d.loop);
+	vaultd_events_free(&d);
 	vault_ledger_free(d.ledger);
 	if (d.db)
 		sqlite3_wal_hook(d.db, NULL, NULL);

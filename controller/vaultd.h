@@ -3,6 +3,7 @@
 #ifndef VAULTD_H
 #define VAULTD_H
 #include <cjson/cJSON.h>
+#include <stddef.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,6 +17,15 @@
 #define VAULT_PEPPER_LEN 32
 
 struct admin_server;
+struct custody;
+struct destruction;
+struct inventory;
+struct stations;
+struct vault_badge_event;
+struct vault_badge_reader;
+struct vaultd_world;
+struct warnings;
+struct web;
 struct door;
 struct mqtt;
 struct shelves;
@@ -36,6 +46,13 @@ struct vaultd {
 	struct walckpt *walckpt;
 	struct kdf *kdf; /* the PIN hashing thread */
 	struct mqtt *mqtt; /* NULL unless [mqtt] enabled */
+	struct vaultd_world *world; /* events.h: listeners and what sensors last said */
+	struct stations *stations;  /* kiosk, shredder, console badge readers */
+	struct custody *custody;    /* removal, checkout, return */
+	struct destruction *destruction;
+	struct inventory *inventory;
+	struct warnings *warnings;
+	struct web *web; /* NULL unless [http] enabled */
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;
@@ -74,6 +91,45 @@ void admin_server_free(struct admin_server *s);
 /* Finish a pending request for client `id` (which may have gone away). */
 void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
 		    const struct vault_caller *who, struct action_result *res);
+
+/* Module actions: "custody.*", "destroy.*", "inventory.*", "alert.*". Each
+ * module's known() says whether it has the action; act() works like
+ * vaultd_dispatch(). */
+typedef void vaultd_action_fn(struct vaultd *d, const struct vault_caller *who,
+			      const char *action, const cJSON *args, struct action_result *res,
+			      uint64_t client_id);
+/* controller/custody.c */
+int custody_start(struct vaultd *d, struct custody **ret);
+void custody_free(struct custody *c);
+int custody_action_known(const char *action);
+vaultd_action_fn custody_action;
+/* controller/destruction.c */
+int destruction_start(struct vaultd *d, struct destruction **ret);
+void destruction_free(struct destruction *x);
+int destruction_action_known(const char *action);
+vaultd_action_fn destruction_action;
+/* controller/inventory.c */
+int inventory_start(struct vaultd *d, struct inventory **ret);
+void inventory_free(struct inventory *x);
+int inventory_action_known(const char *action);
+vaultd_action_fn inventory_action;
+/* controller/warnings.c: early warnings as ledger entries */
+int warnings_start(struct vaultd *d, struct warnings **ret);
+void warnings_free(struct warnings *x);
+int warnings_action_known(const char *action);
+vaultd_action_fn warnings_action;
+/* controller/web.c: the HTTP service (kiosk and console) */
+int web_start(struct vaultd *d, struct web **ret, char *err, size_t errlen);
+void web_free(struct web *w);
+
+/* controller/stations.c: identify a badge presentation like the door does
+ * (key proof, active badge, key version, the legacy rule). hex and person are
+ * filled when known. */
+enum vault_reason vaultd_identify(struct vaultd *d, const struct vault_badge_event *ev,
+				  char hex[32], char person[64]);
+int vaultd_start_badge_reader(struct vaultd *d, const char *name, const char *connstring,
+			      void (*cb)(const struct vault_badge_event *, void *), void *ud,
+			      struct vault_badge_reader **ret);
 
 /* Today's local date / time in the site time zone. */
 struct vault_date vaultd_today(const struct vaultd *d);

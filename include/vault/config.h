@@ -62,6 +62,9 @@ struct vault_config {
 	/* [reader] */
 	char reader_door[256];
 	char reader_exit[256];
+	char reader_kiosk[256];	   /* the kiosk's badge reader ("" = none) */
+	char reader_shredder[256]; /* the shredder station's badge reader */
+	char reader_console[256];  /* the console's enrolment reader */
 	int legacy_uid_only;
 	char sysid[32];
 	/* [gpio] */
@@ -80,6 +83,32 @@ struct vault_config {
 	int mqtt_qos;
 	int mqtt_keepalive_s;
 	int mqtt_reconnect_ms;
+	/* [custody] */
+	char custody_pad[32];	 /* shelf name of the kiosk pad */
+	char custody_throat[32]; /* shelf name of the shredder throat reader */
+	int removal_window_s;
+	int return_window_s;
+	int pad_window_s;
+	int station_window_s;
+	int witness_window_s;
+	int quiet_window_s;
+	int motor_grace_ms;
+	int inventory_every_h;
+	int inventory_settle_s;
+	/* [http] */
+	int http_enabled;
+	char http_bind[64];
+	int http_port;
+	int http_allow_non_loopback;
+	char http_allowed_host[128];
+	char http_static_root[512];
+	int http_max_body;
+	int http_max_connections;
+	int http_max_sessions;
+	int http_idle_timeout_s;
+	int http_kiosk_idle_timeout_s;
+	int http_lifetime_s;
+	int http_cookie_secure;
 	struct vault_bus_config bus[VAULT_CONFIG_MAX_BUSES];
 	int nbuses;
 };

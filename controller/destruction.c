@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Placeholder until the destruction module lands: no actions, nothing started. */
+#include <stdlib.h>
+
+#include "vaultd.h"
+
+struct destruction {
+	struct vaultd *d;
+};
+
+int destruction_start(struct vaultd *d, struct destruction **ret)
+{
+	*ret = NULL;
+	(void)d;
+	return 0;
+}
+
+void destruction_free(struct destruction *x)
+{
+	free(x);
+}
+
+int destruction_action_known(const char *action)
+{
+	(void)action;
+	return 0;
+}
+
+void destruction_action(struct vaultd *d, const struct vault_caller *who, const char *action,
+		     const cJSON *args, struct action_result *res, uint64_t client_id)
+{
+	(void)d, (void)who, (void)action, (void)args, (void)client_id;
+	res->reason = VAULT_R_UNKNOWN_ACTION;
+}

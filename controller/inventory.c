@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Placeholder until the inventory module lands: no actions, nothing started. */
+#include <stdlib.h>
+
+#include "vaultd.h"
+
+struct inventory {
+	struct vaultd *d;
+};
+
+int inventory_start(struct vaultd *d, struct inventory **ret)
+{
+	*ret = NULL;
+	(void)d;
+	return 0;
+}
+
+void inventory_free(struct inventory *x)
+{
+	free(x);
+}
+
+int inventory_action_known(const char *action)
+{
+	(void)action;
+	return 0;
+}
+
+void inventory_action(struct vaultd *d, const struct vault_caller *who, const char *action,
+		     const cJSON *args, struct action_result *res, uint64_t client_id)
+{
+	(void)d, (void)who, (void)action, (void)args, (void)client_id;
+	res->reason = VAULT_R_UNKNOWN_ACTION;
+}
