@@ -76,7 +76,11 @@ static void usage_main(FILE *f)
 		"  door stats         decision latencies, PIN KDF times, occupants (JSON)\n"
 		"  vault check [--note TEXT]  record that you checked the closed vault\n"
 		"  pin set --id PERSON      set a person's PIN (read from stdin)\n"
-		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n");
+		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n"
+		"  custody checkout|return|status ...  kiosk flows (see README)\n"
+		"  destroy start|handover|status ...   destruction at the shredder station\n"
+		"  inventory run|status             inventory reconciliation\n"
+		"  alert list|ack ...               early warnings ledgered by vaultd\n");
 	for (const struct vault_entity *e = vault_entities; e->table; e++)
 		fprintf(f, "  %-14s add|update ...   %s\n", e->noun, e->help);
 	fprintf(f, "  badge issue --person P --reader CONNSTRING   personalise and register a card\n"
@@ -1281,6 +1285,26 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "medium") && vargc > 1 &&
 	    (!strcmp(vargv[1], "list") || !strcmp(vargv[1], "show")))
 		return cmd_medium_report(vargc - 1, vargv + 1);
+	/* The workflow modules' verbs: NOUN VERB [--key value ...] -> "NOUN.VERB"
+	 * sent to vaultd as is (values are strings; lists are comma-separated);
+	 * the reply is printed as JSON. */
+	static const char *const module_nouns[] = {"custody", "destroy", "inventory", "alert"};
+	for (size_t k = 0; k < sizeof module_nouns / sizeof module_nouns[0]; k++) {
+		if (strcmp(verb, module_nouns[k]) != 0)
+			continue;
+		if (vargc < 2 || vargv[1][0] == '-')
+			return die(EXIT_USAGE, "%s: which verb? (vaultctl --help)", verb);
+		char action[96];
+		snprintf(action, sizeof action, "%s.%.64s", verb, vargv[1]);
+		int r;
+		char usage[160];
+		snprintf(usage, sizeof usage, "usage: vaultctl %s %.64s [--key value ...]\n", verb,
+			 vargv[1]);
+		cJSON *args = options_or_help(vargc - 2, vargv + 2, usage, &r);
+		if (!args)
+			return r;
+		return send_action_json(action, args);
+	}
 	const struct vault_entity *e = vault_entity_by_noun(verb);
 	if (e)
 		return cmd_entity(e, vargc - 1, vargv + 1);
