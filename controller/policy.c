@@ -19,7 +19,7 @@ static const char *const role_names[VAULT_ROLE__COUNT] = {
 };
 static const char *const class_names[] = {"none", "confidential", "secret", "top-secret"};
 static const char *const medium_status_names[VAULT_MEDIUM__COUNT] = {
-	"in-vault", "checked-out", "pending-return", "destroyed", "handed-over", "missing",
+	"in-vault", "checked-out", "pending-return", "destroyed", "handed-over", "missing", "at-destruction",
 };
 static const char *const approval_state_names[VAULT_APPROVAL__COUNT] = {
 	"requested", "approved", "active", "revoked", "expired",

@@ -86,7 +86,7 @@ static const struct vault_field medium_f[] = {
 	{"category", VAULT_F_ENUM, "survey map nav-map imagery other", "survey", 1, "category"},
 	{"classification", VAULT_F_ENUM, CLASSES, NULL, 1, "classification"},
 	{"home_shelf", VAULT_F_TEXT, NULL, NULL, 1, "home shelf id"},
-	{"status", VAULT_F_ENUM, "in-vault checked-out pending-return destroyed handed-over missing",
+	{"status", VAULT_F_ENUM, "in-vault checked-out pending-return destroyed handed-over missing at-destruction",
 	 "in-vault", 0, "set by custody flows"},
 	{"borrower", VAULT_F_TEXT, NULL, "", 0, "set by checkout"},
 	{"approval", VAULT_F_TEXT, NULL, "", 0, "set by checkout"},

@@ -67,6 +67,7 @@ enum vault_medium_status {
 	VAULT_MEDIUM_DESTROYED,
 	VAULT_MEDIUM_HANDED_OVER,    /* to an outside destruction facility */
 	VAULT_MEDIUM_MISSING,        /* unaccounted for (reconciliation / alarm) */
+	VAULT_MEDIUM_AT_DESTRUCTION, /* taken to the shredder under a started order */
 	VAULT_MEDIUM__COUNT
 };
 
