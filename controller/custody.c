@@ -1,34 +1,792 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the custody module lands: no actions, nothing started. */
+/*
+ * Custody of media between the shelves and the kiosk: removal attribution,
+ * checkout, return. Everything runs on the loop thread, driven by tag events
+ * (events.h) and by the custody.* actions (the kiosk API and vaultctl).
+ *
+ * Removal: a registered medium in the vault whose tag leaves a storage shelf
+ * gets a removal record attributed to the occupants of the vault, ledgered as
+ * `medium.removed` citing the departure. It must be checked out, moved to
+ * another shelf or put back within [custody] removal_window_s, else
+ * `medium.unaccounted` (an alarm; the medium becomes `missing` until it is read
+ * on a shelf again: `medium.found`).
+ *
+ * Checkout: for each medium on the pad now, the policy decides; OK ->
+ * `checkout.confirmed` with its due date, citing the pad read and the shelf
+ * removal. Return: a checked-out medium on the pad -> `return.pending` -> its
+ * tag arrives on its home shelf -> `return.confirmed`; another shelf ->
+ * `return.wrong_shelf` (a warning; still pending); not home within
+ * return_window_s -> `return.missing` (an alarm). A checked-out, destroyed or
+ * handed-over medium read on a shelf without a return -> `medium.off_path`.
+ *
+ * After a restart the pending returns are re-armed from the registry and the
+ * ledger, and once every storage shelf has answered, each medium in the vault
+ * that is on no shelf gets a removal record again (so an interrupted checkout
+ * is either completed at the kiosk or becomes medium.unaccounted).
+ */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "door.h"
+#include "events.h"
+#include "vault/db.h"
+#include "vault/regload.h"
+#include "vault/registry.h"
+#include "vault/util.h"
 #include "vaultd.h"
+
+#define ID 64
+#define SHELF VAULTD_PLACE_MAX
+#define MAX_TRACK 512
+
+enum track_kind { T_REMOVAL = 1, T_RETURN };
+
+struct track {
+	enum track_kind kind;
+	char medium[ID], tag[ID];
+	char shelf[SHELF]; /* removal: the shelf it left; return: the home shelf */
+	char occupants[256];
+	char person[ID]; /* return: the borrower */
+	int64_t sensor_id; /* removal: the departure; return: the pad read */
+	int64_t seq;	   /* return: the return.pending entry */
+	int warned;	   /* return: wrong shelf already reported */
+	uint64_t timer;
+	int64_t deadline_us; /* monotonic */
+	struct custody *c;
+};
 
 struct custody {
 	struct vaultd *d;
+	struct track *t[MAX_TRACK];
+	int n;
+	uint64_t settle_timer;
+	int settled;
 };
 
-int custody_start(struct vaultd *d, struct custody **ret)
+/* ---- helpers ---------------------------------------------------------------- */
+
+static int is_storage(const struct vaultd *d, const char *shelf)
 {
-	*ret = NULL;
-	(void)d;
-	return 0;
+	return shelf && *shelf && strcmp(shelf, d->cfg.custody_pad) != 0 &&
+	       strcmp(shelf, d->cfg.custody_throat) != 0;
 }
 
-void custody_free(struct custody *x)
+static struct track *track_find(struct custody *c, enum track_kind k, const char *medium)
 {
-	free(x);
+	for (int i = 0; i < c->n; i++)
+		if (c->t[i]->kind == k && !strcmp(c->t[i]->medium, medium))
+			return c->t[i];
+	return NULL;
+}
+
+static void track_drop(struct custody *c, struct track *t)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->t[i] == t) {
+			vault_loop_timer_cancel(c->d->loop, t->timer);
+			c->t[i] = c->t[--c->n];
+			free(t);
+			return;
+		}
+}
+
+static void track_expired(struct vault_loop *l, uint64_t id, void *ud);
+
+static struct track *track_new(struct custody *c, enum track_kind k, const char *medium,
+			       int64_t window_us)
+{
+	struct track *t = track_find(c, k, medium);
+	if (t) {
+		vault_loop_timer_cancel(c->d->loop, t->timer);
+	} else {
+		if (c->n == MAX_TRACK || !(t = calloc(1, sizeof *t))) {
+			vault_log(LOG_ERR, "custody", "too many media in flight: %s not tracked",
+				  medium);
+			return NULL;
+		}
+		c->t[c->n++] = t;
+	}
+	t->kind = k;
+	t->c = c;
+	snprintf(t->medium, sizeof t->medium, "%s", medium);
+	t->deadline_us = vault_now_mono_us() + (window_us > 0 ? window_us : 1);
+	vault_loop_timer_at(c->d->loop, t->deadline_us, track_expired, t, &t->timer);
+	return t;
+}
+
+static void set_row(cJSON *payload, const char *table, const char *id, cJSON *row)
+{
+	cJSON *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
+	if (!set)
+		set = cJSON_AddArrayToObject(payload, "set");
+	cJSON *ch = cJSON_CreateObject();
+	cJSON_AddStringToObject(ch, "t", table);
+	cJSON_AddStringToObject(ch, "k", id);
+	cJSON_AddItemToObject(ch, "row", row);
+	cJSON_AddItemToArray(set, ch);
+}
+
+/* The medium's registry row with some fields replaced; NULL if unknown. */
+static cJSON *medium_row(struct vaultd *d, const char *id, const char *status,
+			 const char *borrower, const char *approval, const char *due)
+{
+	cJSON *row = vault_registry_get(d->db, "medium", id);
+	if (!row)
+		return NULL;
+	const char *k[] = {"status", "borrower", "approval", "due"};
+	const char *v[] = {status, borrower, approval, due};
+	for (int i = 0; i < 4; i++)
+		if (v[i])
+			cJSON_ReplaceItemInObjectCaseSensitive(row, k[i], cJSON_CreateString(v[i]));
+	return row;
+}
+
+static void cite_list(char *buf, size_t n, int64_t a, int64_t b)
+{
+	buf[0] = 0;
+	if (a > 0 && b > 0 && a != b)
+		snprintf(buf, n, "%lld,%lld", (long long)(a < b ? a : b), (long long)(a < b ? b : a));
+	else if (a > 0 || b > 0)
+		snprintf(buf, n, "%lld", (long long)(a > 0 ? a : b));
+}
+
+static void add_code(cJSON *p, enum vault_reason r, const char *lang)
+{
+	cJSON_AddStringToObject(p, "code", vault_reason_id(r));
+	cJSON_AddStringToObject(p, "text", vault_reason_text(r, lang));
+}
+
+/* Record an entry (payload taken). Returns the seq, or 0 on failure (logged). */
+static int64_t entry(struct custody *c, const char *kind, const char *actors,
+		     const char *medium, const char *approval, const char *cites, cJSON *payload)
+{
+	struct vault_record r = {.kind = kind, .actors = actors, .medium = medium,
+				 .approval = approval, .cites = cites, .payload = payload};
+	int64_t seq = 0;
+	if (vaultd_record(c->d, &r, &seq) < 0)
+		seq = 0;
+	cJSON_Delete(payload);
+	return seq;
+}
+
+/* ---- timers ----------------------------------------------------------------- */
+
+static void removal_expired(struct custody *c, struct track *t)
+{
+	struct vaultd *d = c->d;
+	struct vault_medium m;
+	const struct vaultd_tag_place *p = vaultd_tag_where(d, t->tag);
+	if (vault_load_medium(d->db, t->medium, &m) < 0 || m.status != VAULT_MEDIUM_IN_VAULT ||
+	    (p && is_storage(d, p->where)))
+		return; /* checked out, taken to the shredder, or on a shelf again */
+	char cites[48];
+	cite_list(cites, sizeof cites, t->sensor_id, p ? p->sensor_id : 0);
+	cJSON *pl = cJSON_CreateObject();
+	add_code(pl, VAULT_R_MEDIUM_UNACCOUNTED, "en");
+	cJSON_AddStringToObject(pl, "shelf", t->shelf);
+	cJSON_AddStringToObject(pl, "occupants", t->occupants);
+	cJSON_AddStringToObject(pl, "last_seen", p ? (p->where[0] ? p->where : p->last) : "");
+	cJSON_AddNumberToObject(pl, "window_s", d->cfg.removal_window_s);
+	cJSON *row = medium_row(d, t->medium, "missing", NULL, NULL, NULL);
+	if (row)
+		set_row(pl, "medium", t->medium, row);
+	entry(c, "medium.unaccounted", t->occupants, t->medium, NULL, cites, pl);
+	vault_log(LOG_WARNING, "custody", "medium %s left %s and is unaccounted for (occupants: %s)",
+		  t->medium, t->shelf, t->occupants[0] ? t->occupants : "none");
+}
+
+static void return_expired(struct custody *c, struct track *t)
+{
+	struct vault_medium m;
+	if (vault_load_medium(c->d->db, t->medium, &m) < 0 ||
+	    m.status != VAULT_MEDIUM_PENDING_RETURN)
+		return;
+	char cites[24];
+	cite_list(cites, sizeof cites, t->sensor_id, 0);
+	cJSON *pl = cJSON_CreateObject();
+	add_code(pl, VAULT_R_RETURN_MISSING, "en");
+	cJSON_AddStringToObject(pl, "person", t->person);
+	cJSON_AddStringToObject(pl, "home_shelf", t->shelf);
+	cJSON_AddNumberToObject(pl, "pending_seq", (double)t->seq);
+	cJSON_AddNumberToObject(pl, "window_s", c->d->cfg.return_window_s);
+	entry(c, "return.missing", t->person, t->medium, m.approval_id, cites, pl);
+}
+
+static void track_expired(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct track *t = ud;
+	struct custody *c = t->c;
+	t->timer = 0;
+	if (t->kind == T_REMOVAL)
+		removal_expired(c, t);
+	else
+		return_expired(c, t);
+	track_drop(c, t);
+}
+
+/* ---- tag events ------------------------------------------------------------- */
+
+static void removal_start(struct custody *c, const struct vault_medium *m, const char *shelf,
+			  int64_t sensor_id, const char *why)
+{
+	struct vaultd *d = c->d;
+	struct track *t = track_new(c, T_REMOVAL, m->id, (int64_t)d->cfg.removal_window_s * 1000000);
+	if (!t)
+		return;
+	snprintf(t->tag, sizeof t->tag, "%s", m->tag);
+	snprintf(t->shelf, sizeof t->shelf, "%s", shelf);
+	door_occupants(d->door, t->occupants, sizeof t->occupants);
+	t->sensor_id = sensor_id;
+	char cites[24];
+	cite_list(cites, sizeof cites, sensor_id, 0);
+	cJSON *pl = cJSON_CreateObject();
+	cJSON_AddStringToObject(pl, "shelf", shelf);
+	cJSON_AddStringToObject(pl, "occupants", t->occupants);
+	cJSON_AddNumberToObject(pl, "window_s", d->cfg.removal_window_s);
+	if (why)
+		cJSON_AddStringToObject(pl, "why", why);
+	if (!t->occupants[0])
+		cJSON_AddStringToObject(pl, "note", "nobody is inside the vault");
+	entry(c, "medium.removed", t->occupants, m->id, NULL, cites, pl);
+}
+
+static void off_path(struct custody *c, const struct vault_medium *m, const char *where,
+		     int64_t sensor_id)
+{
+	char cites[24];
+	cite_list(cites, sizeof cites, sensor_id, 0);
+	cJSON *pl = cJSON_CreateObject();
+	add_code(pl, VAULT_R_MEDIUM_OFF_PATH, "en");
+	cJSON_AddStringToObject(pl, "read_at", where);
+	cJSON_AddStringToObject(pl, "status", vault_medium_status_name(m->status));
+	if (m->borrower_id[0])
+		cJSON_AddStringToObject(pl, "person", m->borrower_id);
+	entry(c, "medium.off_path", m->borrower_id, m->id, m->approval_id[0] ? m->approval_id : NULL,
+	      cites, pl);
+}
+
+static void arrived_on_shelf(struct custody *c, const struct vaultd_event *ev,
+			     struct vault_medium *m)
+{
+	struct vaultd *d = c->d;
+	struct track *t;
+	char cites[48];
+	switch (m->status) {
+	case VAULT_MEDIUM_IN_VAULT:
+		if ((t = track_find(c, T_REMOVAL, m->id))) {
+			if (strcmp(t->shelf, ev->source) != 0) {
+				cite_list(cites, sizeof cites, t->sensor_id, ev->sensor_id);
+				cJSON *pl = cJSON_CreateObject();
+				cJSON_AddStringToObject(pl, "from", t->shelf);
+				cJSON_AddStringToObject(pl, "to", ev->source);
+				cJSON_AddStringToObject(pl, "occupants", t->occupants);
+				char home[SHELF] = "";
+				cJSON *row = vault_registry_get(d->db, "medium", m->id);
+				const cJSON *h = row ? cJSON_GetObjectItemCaseSensitive(row, "home_shelf")
+						     : NULL;
+				if (cJSON_IsString(h))
+					snprintf(home, sizeof home, "%s", h->valuestring);
+				cJSON_Delete(row);
+				cJSON_AddBoolToObject(pl, "home", !strcmp(home, ev->source));
+				entry(c, "medium.moved", t->occupants, m->id, NULL, cites, pl);
+			}
+			track_drop(c, t);
+		}
+		break;
+	case VAULT_MEDIUM_MISSING: {
+		cite_list(cites, sizeof cites, ev->sensor_id, 0);
+		cJSON *pl = cJSON_CreateObject();
+		cJSON_AddStringToObject(pl, "shelf", ev->source);
+		cJSON *row = medium_row(d, m->id, "in-vault", NULL, NULL, NULL);
+		if (row)
+			set_row(pl, "medium", m->id, row);
+		entry(c, "medium.found", "", m->id, NULL, cites, pl);
+		break;
+	}
+	case VAULT_MEDIUM_PENDING_RETURN: {
+		t = track_find(c, T_RETURN, m->id);
+		cJSON *row = vault_registry_get(d->db, "medium", m->id);
+		const cJSON *h = row ? cJSON_GetObjectItemCaseSensitive(row, "home_shelf") : NULL;
+		int home = cJSON_IsString(h) && !strcmp(h->valuestring, ev->source);
+		cJSON_Delete(row);
+		cite_list(cites, sizeof cites, t ? t->sensor_id : 0, ev->sensor_id);
+		cJSON *pl = cJSON_CreateObject();
+		cJSON_AddStringToObject(pl, "person", m->borrower_id);
+		cJSON_AddStringToObject(pl, "shelf", ev->source);
+		if (!home) {
+			if (t && t->warned) {
+				cJSON_Delete(pl);
+				break;
+			}
+			add_code(pl, VAULT_R_RETURN_WRONG_SHELF, "en");
+			entry(c, "return.wrong_shelf", m->borrower_id, m->id, m->approval_id, cites,
+			      pl);
+			if (t)
+				t->warned = 1;
+			break;
+		}
+		if (t && t->seq)
+			cJSON_AddNumberToObject(pl, "pending_seq", (double)t->seq);
+		row = medium_row(d, m->id, "in-vault", "", "", "");
+		if (row)
+			set_row(pl, "medium", m->id, row);
+		entry(c, "return.confirmed", m->borrower_id, m->id, m->approval_id, cites, pl);
+		if (t)
+			track_drop(c, t);
+		break;
+	}
+	case VAULT_MEDIUM_CHECKED_OUT:
+	case VAULT_MEDIUM_DESTROYED:
+	case VAULT_MEDIUM_HANDED_OVER:
+		off_path(c, m, ev->source, ev->sensor_id);
+		break;
+	default:
+		break; /* at-destruction: the destruction module's */
+	}
+}
+
+static void on_event(struct vaultd *d, const struct vaultd_event *ev, void *ud)
+{
+	struct custody *c = ud;
+	if (ev->kind != VEV_TAG_ARRIVED && ev->kind != VEV_TAG_DEPARTED)
+		return;
+	if (!is_storage(d, ev->source))
+		return; /* the pad is read by the actions; the throat by destruction */
+	struct vault_medium m;
+	if (vault_load_medium_by_tag(d->db, ev->tag, &m) < 0)
+		return; /* an unknown tag: the sensor event is kept; inventory reports it */
+	if (ev->kind == VEV_TAG_ARRIVED) {
+		arrived_on_shelf(c, ev, &m);
+		return;
+	}
+	if (m.status == VAULT_MEDIUM_IN_VAULT)
+		removal_start(c, &m, ev->source, ev->sensor_id, NULL);
+}
+
+/* ---- actions ---------------------------------------------------------------- */
+
+struct want {
+	char ids[64][ID];
+	int n;
+};
+
+static void pad_collect(const struct vaultd_tag_place *p, void *ud)
+{
+	struct want *w = ud;
+	if (w->n < 64)
+		snprintf(w->ids[w->n++], ID, "%s", p->tag);
+}
+
+/* The media the action is about: args "media" (array or comma-separated ids),
+ * else every registered medium whose tag is on the pad now (as tags with a
+ * leading '#'). Returns 0 or refuses. */
+static int wanted(struct vaultd *d, const cJSON *args, struct want *w, struct action_result *res)
+{
+	memset(w, 0, sizeof *w);
+	const cJSON *mv = cJSON_GetObjectItemCaseSensitive(args, "media");
+	if (!mv || cJSON_IsNull(mv)) {
+		struct want tags = {0};
+		vaultd_tags_each(d, d->cfg.custody_pad, pad_collect, &tags);
+		for (int i = 0; i < tags.n; i++) {
+			struct vault_medium m;
+			if (vault_load_medium_by_tag(d->db, tags.ids[i], &m) == 0)
+				snprintf(w->ids[w->n++], ID, "%s", m.id);
+		}
+		if (!w->n) {
+			res->reason = VAULT_R_PAD_EMPTY;
+			snprintf(res->detail, sizeof res->detail, "pad %s", d->cfg.custody_pad);
+			return -1;
+		}
+		return 0;
+	}
+	if (cJSON_IsString(mv)) {
+		char buf[2048], *save = NULL;
+		if (vault_strlcpy(buf, mv->valuestring, sizeof buf) < 0)
+			goto bad;
+		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (w->n == 64 || strlen(t) >= ID || !*t)
+				goto bad;
+			snprintf(w->ids[w->n++], ID, "%s", t);
+		}
+	} else if (cJSON_IsArray(mv)) {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, mv)
+		{
+			if (!cJSON_IsString(e) || w->n == 64 || !*e->valuestring ||
+			    strlen(e->valuestring) >= ID)
+				goto bad;
+			snprintf(w->ids[w->n++], ID, "%s", e->valuestring);
+		}
+	} else {
+		goto bad;
+	}
+	if (w->n)
+		return 0;
+bad:
+	res->reason = VAULT_R_INVALID_VALUE;
+	snprintf(res->detail, sizeof res->detail,
+		 "media: a list of at most 64 medium ids (or omit it for the pad)");
+	return -1;
+}
+
+/* Is the medium's tag on the pad now? Returns the pad read's sensor id or 0. */
+static int64_t on_pad(struct vaultd *d, const struct vault_medium *m)
+{
+	const struct vaultd_tag_place *p = vaultd_tag_where(d, m->tag);
+	if (!p || strcmp(p->where, d->cfg.custody_pad) != 0)
+		return 0;
+	return p->sensor_id > 0 ? p->sensor_id : -1;
+}
+
+static cJSON *result_item(cJSON *results, const char *medium, enum vault_reason r,
+			  const char *lang)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "medium", medium);
+	cJSON_AddBoolToObject(o, "ok", r == VAULT_R_OK);
+	if (r != VAULT_R_OK) {
+		cJSON_AddStringToObject(o, "code", vault_reason_id(r));
+		cJSON_AddStringToObject(o, "error", vault_reason_text(r, lang));
+		cJSON_AddStringToObject(o, "error_en", vault_reason_text(r, "en"));
+	}
+	cJSON_AddItemToArray(results, o);
+	return o;
+}
+
+static void refused_one(struct custody *c, const struct vault_caller *who, const char *kind,
+			const char *medium, enum vault_reason r, cJSON *results)
+{
+	char detail[96];
+	snprintf(detail, sizeof detail, "medium %s", medium);
+	vaultd_record_refusal(c->d, kind, who->person, kind, r, detail, who);
+	result_item(results, medium, r, c->d->cfg.lang);
+}
+
+static void do_checkout(struct custody *c, const struct vault_caller *who, const cJSON *args,
+			struct action_result *res)
+{
+	struct vaultd *d = c->d;
+	const cJSON *ap = cJSON_GetObjectItemCaseSensitive(args, "approval");
+	if (!cJSON_IsString(ap) || !*ap->valuestring || strlen(ap->valuestring) >= ID) {
+		res->reason = VAULT_R_INVALID_VALUE;
+		snprintf(res->detail, sizeof res->detail, "approval: the approval id to check out under");
+		return;
+	}
+	struct want w;
+	if (wanted(d, args, &w, res) < 0) {
+		vaultd_record_refusal(d, "checkout", who->person, "custody.checkout", res->reason,
+				      res->detail, who);
+		return;
+	}
+	struct vault_actor_rec actor;
+	struct vault_approval_rec apr;
+	int have_actor = vault_load_actor(d->db, who->person, &actor) == 0;
+	int have_ap = vault_load_approval(d->db, ap->valuestring, &apr) == 0;
+	struct vault_localtime now;
+	vaultd_localtime(d, &now);
+	cJSON *results = cJSON_CreateArray();
+	int ok = 0;
+	enum vault_reason first = VAULT_R_OK;
+	for (int i = 0; i < w.n; i++) {
+		struct vault_medium m;
+		enum vault_reason r = VAULT_R_OK;
+		int64_t pad = 0;
+		if (vault_load_medium(d->db, w.ids[i], &m) < 0)
+			r = VAULT_R_MEDIUM_UNKNOWN;
+		else if (!(pad = on_pad(d, &m)))
+			r = VAULT_R_NOT_ON_PAD;
+		else if (!have_actor)
+			r = VAULT_R_PERSON_UNKNOWN;
+		struct vault_project proj, *projp = NULL;
+		const char *pid = have_ap && apr.a.project_id[0] ? apr.a.project_id : m.project_id;
+		if (r == VAULT_R_OK && pid[0] && vault_load_project(d->db, pid, &proj) == 0)
+			projp = &proj;
+		struct vault_date due = {0};
+		if (r == VAULT_R_OK) {
+			int out = have_ap ? vault_count_out(d->db, apr.a.id, m.id) : 0;
+			struct vault_checkout_request rq = {.who = actor.actor,
+							    .approval = have_ap ? &apr.a : NULL,
+							    .medium = &m, .project = projp,
+							    .out_under_approval = out < 0 ? 0 : out};
+			rq.who.person = &actor.person;
+			r = vault_policy_may_check_out(&rq, &d->pc, &now, &due);
+		}
+		if (r != VAULT_R_OK) {
+			if (first == VAULT_R_OK)
+				first = r;
+			refused_one(c, who, "checkout", w.ids[i], r, results);
+			continue;
+		}
+		char dues[16] = "";
+		vault_date_format(due, dues, sizeof dues);
+		struct track *t = track_find(c, T_REMOVAL, m.id);
+		int64_t removal = t ? t->sensor_id : 0;
+		char cites[48];
+		cite_list(cites, sizeof cites, pad > 0 ? pad : 0, removal);
+		cJSON *pl = cJSON_CreateObject();
+		cJSON_AddStringToObject(pl, "person", who->person);
+		cJSON_AddStringToObject(pl, "due", dues);
+		cJSON_AddNumberToObject(pl, "pad_read", (double)(pad > 0 ? pad : 0));
+		if (removal)
+			cJSON_AddNumberToObject(pl, "shelf_removal", (double)removal);
+		else
+			cJSON_AddNullToObject(pl, "shelf_removal");
+		if (t)
+			cJSON_AddStringToObject(pl, "from_shelf", t->shelf);
+		cJSON *row = medium_row(d, m.id, "checked-out", who->person, apr.a.id, dues);
+		if (row)
+			set_row(pl, "medium", m.id, row);
+		int64_t seq = entry(c, "checkout.confirmed", who->person, m.id, apr.a.id, cites, pl);
+		if (!seq) {
+			if (first == VAULT_R_OK)
+				first = VAULT_R_DB_ERROR;
+			result_item(results, m.id, VAULT_R_DB_ERROR, d->cfg.lang);
+			continue;
+		}
+		if (t)
+			track_drop(c, t);
+		cJSON *o = result_item(results, m.id, VAULT_R_OK, d->cfg.lang);
+		cJSON_AddStringToObject(o, "due", dues);
+		cJSON_AddNumberToObject(o, "seq", (double)seq);
+		ok++;
+	}
+	res->data = cJSON_CreateObject();
+	cJSON_AddItemToObject(res->data, "results", results);
+	if (!ok) {
+		res->reason = first;
+		snprintf(res->detail, sizeof res->detail, "no medium was checked out");
+	}
+}
+
+static void return_arm(struct custody *c, const struct vault_medium *m, const char *home,
+		       int64_t pad, int64_t seq, int64_t window_us)
+{
+	struct track *t = track_new(c, T_RETURN, m->id, window_us);
+	if (!t)
+		return;
+	snprintf(t->tag, sizeof t->tag, "%s", m->tag);
+	snprintf(t->shelf, sizeof t->shelf, "%s", home);
+	snprintf(t->person, sizeof t->person, "%s", m->borrower_id);
+	t->sensor_id = pad;
+	t->seq = seq;
+}
+
+static void do_return(struct custody *c, const struct vault_caller *who, const cJSON *args,
+		      struct action_result *res)
+{
+	struct vaultd *d = c->d;
+	struct want w;
+	if (wanted(d, args, &w, res) < 0) {
+		vaultd_record_refusal(d, "return", who->person, "custody.return", res->reason,
+				      res->detail, who);
+		return;
+	}
+	struct vault_actor_rec actor;
+	int have_actor = vault_load_actor(d->db, who->person, &actor) == 0;
+	struct vault_localtime now;
+	vaultd_localtime(d, &now);
+	cJSON *results = cJSON_CreateArray();
+	int ok = 0;
+	enum vault_reason first = VAULT_R_OK;
+	for (int i = 0; i < w.n; i++) {
+		struct vault_medium m;
+		enum vault_reason r = VAULT_R_OK;
+		int64_t pad = 0;
+		bool custodian = false;
+		/* Whether it may be returned first (not out, not the borrower),
+		 * then whether it is on the pad. */
+		if (vault_load_medium(d->db, w.ids[i], &m) < 0)
+			r = VAULT_R_MEDIUM_UNKNOWN;
+		else if (!have_actor)
+			r = VAULT_R_PERSON_UNKNOWN;
+		if (r == VAULT_R_OK) {
+			struct vault_actor a = actor.actor;
+			a.person = &actor.person;
+			r = vault_policy_may_return(&a, &m, &d->pc, &now, &custodian);
+		}
+		if (r == VAULT_R_OK && !(pad = on_pad(d, &m)))
+			r = VAULT_R_NOT_ON_PAD;
+		if (r != VAULT_R_OK) {
+			if (first == VAULT_R_OK)
+				first = r;
+			refused_one(c, who, "return", w.ids[i], r, results);
+			continue;
+		}
+		cJSON *row = medium_row(d, m.id, "pending-return", NULL, NULL, NULL);
+		const cJSON *h = row ? cJSON_GetObjectItemCaseSensitive(row, "home_shelf") : NULL;
+		char home[SHELF] = "";
+		if (cJSON_IsString(h))
+			snprintf(home, sizeof home, "%s", h->valuestring);
+		char cites[24], actors[2 * ID + 2];
+		cite_list(cites, sizeof cites, pad > 0 ? pad : 0, 0);
+		snprintf(actors, sizeof actors, "%s", who->person);
+		cJSON *pl = cJSON_CreateObject();
+		cJSON_AddStringToObject(pl, "person", m.borrower_id);
+		if (custodian)
+			cJSON_AddStringToObject(pl, "received_by", who->person);
+		cJSON_AddStringToObject(pl, "home_shelf", home);
+		cJSON_AddNumberToObject(pl, "pad_read", (double)(pad > 0 ? pad : 0));
+		cJSON_AddNumberToObject(pl, "window_s", d->cfg.return_window_s);
+		if (row)
+			set_row(pl, "medium", m.id, row);
+		int64_t seq = entry(c, "return.pending", actors, m.id, m.approval_id, cites, pl);
+		if (!seq) {
+			if (first == VAULT_R_OK)
+				first = VAULT_R_DB_ERROR;
+			result_item(results, m.id, VAULT_R_DB_ERROR, d->cfg.lang);
+			continue;
+		}
+		return_arm(c, &m, home, pad, seq, (int64_t)d->cfg.return_window_s * 1000000);
+		cJSON *o = result_item(results, m.id, VAULT_R_OK, d->cfg.lang);
+		cJSON_AddStringToObject(o, "home_shelf", home);
+		cJSON_AddNumberToObject(o, "seq", (double)seq);
+		ok++;
+	}
+	res->data = cJSON_CreateObject();
+	cJSON_AddItemToObject(res->data, "results", results);
+	if (!ok) {
+		res->reason = first;
+		snprintf(res->detail, sizeof res->detail, "no medium was returned");
+	}
+}
+
+static void do_status(struct custody *c, struct action_result *res)
+{
+	int64_t now = vault_now_mono_us();
+	res->data = cJSON_CreateObject();
+	cJSON *rm = cJSON_AddArrayToObject(res->data, "removals");
+	cJSON *rt = cJSON_AddArrayToObject(res->data, "returns");
+	for (int i = 0; i < c->n; i++) {
+		struct track *t = c->t[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "medium", t->medium);
+		cJSON_AddStringToObject(o, "shelf", t->shelf);
+		if (t->kind == T_REMOVAL)
+			cJSON_AddStringToObject(o, "occupants", t->occupants);
+		else
+			cJSON_AddStringToObject(o, "person", t->person);
+		cJSON_AddNumberToObject(o, "seconds_left",
+					t->deadline_us > now ? (double)((t->deadline_us - now) / 1000000)
+							     : 0);
+		cJSON_AddItemToArray(t->kind == T_REMOVAL ? rm : rt, o);
+	}
 }
 
 int custody_action_known(const char *action)
 {
-	(void)action;
-	return 0;
+	return !strcmp(action, "custody.checkout") || !strcmp(action, "custody.return") ||
+	       !strcmp(action, "custody.status");
 }
 
 void custody_action(struct vaultd *d, const struct vault_caller *who, const char *action,
-		     const cJSON *args, struct action_result *res, uint64_t client_id)
+		    const cJSON *args, struct action_result *res, uint64_t client_id)
 {
-	(void)d, (void)who, (void)action, (void)args, (void)client_id;
-	res->reason = VAULT_R_UNKNOWN_ACTION;
+	(void)client_id;
+	struct custody *c = d->custody;
+	if (!c) {
+		res->reason = VAULT_R_UNKNOWN_ACTION;
+		return;
+	}
+	if (!strcmp(action, "custody.checkout"))
+		do_checkout(c, who, args, res);
+	else if (!strcmp(action, "custody.return"))
+		do_return(c, who, args, res);
+	else
+		do_status(c, res);
+}
+
+/* ---- start and recovery ----------------------------------------------------- */
+
+/* Pending returns: re-armed with what is left of their window. */
+static void recover_returns(struct custody *c)
+{
+	struct vaultd *d = c->d;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(d->db,
+			       "SELECT m.id, l.seq, l.ts_utc, json_extract(l.payload,'$.pad_read') "
+			       "FROM medium m JOIN ledger l ON l.seq = (SELECT max(seq) FROM ledger "
+			       "WHERE kind='return.pending' AND medium=m.id) "
+			       "WHERE m.status='pending-return'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	int64_t now = vault_now_utc_us();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct vault_medium m;
+		if (vault_load_medium(d->db, (const char *)sqlite3_column_text(st, 0), &m) < 0)
+			continue;
+		cJSON *row = vault_registry_get(d->db, "medium", m.id);
+		const cJSON *h = row ? cJSON_GetObjectItemCaseSensitive(row, "home_shelf") : NULL;
+		int64_t left = sqlite3_column_int64(st, 2) +
+			       (int64_t)d->cfg.return_window_s * 1000000 - now;
+		return_arm(c, &m, cJSON_IsString(h) ? h->valuestring : "",
+			   sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 1), left);
+		cJSON_Delete(row);
+	}
+	sqlite3_finalize(st);
+}
+
+/* Once the shelves have answered after a start: media in the vault on no
+ * shelf get a removal record (their departure happened while we were down). */
+static void settle(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct custody *c = ud;
+	struct vaultd *d = c->d;
+	c->settle_timer = 0;
+	c->settled = 1;
+	const struct vaultd_shelf *sh;
+	size_t n = vaultd_shelves(d, &sh);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(d->db, "SELECT id, home_shelf FROM medium WHERE status='in-vault'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *mid = (const char *)sqlite3_column_text(st, 0);
+		const char *home = (const char *)sqlite3_column_text(st, 1);
+		int home_ok = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(sh[i].name, home) && sh[i].state == VSHELF_OK)
+				home_ok = 1;
+		if (!home_ok)
+			continue; /* a shelf we cannot read proves nothing */
+		struct vault_medium m;
+		if (vault_load_medium(d->db, mid, &m) < 0 || track_find(c, T_REMOVAL, mid))
+			continue;
+		const struct vaultd_tag_place *p = vaultd_tag_where(d, m.tag);
+		if (p && is_storage(d, p->where))
+			continue;
+		removal_start(c, &m, home, p ? p->sensor_id : 0, "not on any shelf after a start");
+	}
+	sqlite3_finalize(st);
+}
+
+int custody_start(struct vaultd *d, struct custody **ret)
+{
+	struct custody *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	int r = vaultd_listen(d, on_event, c);
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	recover_returns(c);
+	if (d->cfg.nbuses)
+		vault_loop_timer_in(d->loop, (int64_t)d->cfg.inventory_settle_s * 1000000, settle, c,
+				    &c->settle_timer);
+	*ret = c;
+	return 0;
+}
+
+void custody_free(struct custody *c)
+{
+	if (!c)
+		return;
+	vaultd_unlisten(c->d, on_event, c);
+	vault_loop_timer_cancel(c->d->loop, c->settle_timer);
+	while (c->n)
+		track_drop(c, c->t[c->n - 1]);
+	free(c);
 }

@@ -178,6 +178,15 @@ static void occ_list(const struct door *door, char *buf, size_t n)
 	}
 }
 
+void door_occupants(const struct door *door, char *buf, size_t n)
+{
+	if (!door) {
+		buf[0] = 0;
+		return;
+	}
+	occ_list(door, buf, n);
+}
+
 static int is_custodian(struct door *door, const char *person)
 {
 	struct vault_person p;

@@ -27,6 +27,9 @@ void door_free(struct door *door);
 #include <cjson/cJSON.h>
 cJSON *door_stats(const struct door *door);
 
+/* The persons inside now, comma-separated ("" when empty or no door). */
+void door_occupants(const struct door *door, char *buf, size_t n);
+
 /* Drive the lock off now (exit paths, database failure). Safe any time. */
 void door_lock_safe(struct vaultd *d);
 #endif

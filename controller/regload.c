@@ -214,7 +214,7 @@ int vault_load_medium(sqlite3 *db, const char *id, struct vault_medium *ret)
 int vault_load_medium_by_tag(sqlite3 *db, const char *tag, struct vault_medium *ret)
 {
 	sqlite3_stmt *st;
-	int r = one(db, MEDIUM_COLS "WHERE tag=?", tag, &st);
+	int r = one(db, MEDIUM_COLS "WHERE upper(tag)=upper(?)", tag, &st);
 	if (r < 0)
 		return r;
 	r = medium_from(st, ret);

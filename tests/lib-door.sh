@@ -7,7 +7,7 @@ emu_start() { # NAME: pty link $T/NAME-pty, control $T/NAME.ctl
 	"$EMU" --link "$T/$1-pty" --control "$T/$1.ctl" >>"$T/emu-$1.log" 2>&1 &
 	EMU_PIDS="$EMU_PIDS $!"
 	eval "EMU_PID_$1=$!"
-	for _ in $(seq 100); do [ -S "$T/$1.ctl" ] && [ -e "$T/$1-pty" ] && return 0; sleep 0.02; done
+	for _ in $(seq 500); do [ -S "$T/$1.ctl" ] && [ -e "$T/$1-pty" ] && return 0; sleep 0.02; done
 	return 1
 }
 emu_stop_all() { for p in $EMU_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; EMU_PIDS=""; }

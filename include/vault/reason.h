@@ -189,7 +189,19 @@
 	  "内部错误，请求未执行")                                                            \
 	X(HTTP_HOST, "the request is addressed to another host name", "请求所指主机名不符") \
 	X(LEGACY_TOP_SECRET, "UID-only badges are refused while the vault holds top-secret media", \
-	  "库内存有绝密介质时拒绝仅UID的门禁卡")
+	  "库内存有绝密介质时拒绝仅UID的门禁卡")                                           \
+	/* custody: removal, checkout, return */                                             \
+	X(NOT_ON_PAD, "the medium is not on the kiosk pad", "介质不在自助终端读卡区上")        \
+	X(PAD_EMPTY, "no registered medium is on the kiosk pad", "自助终端读卡区上没有登记介质") \
+	X(MEDIUM_UNACCOUNTED,                                                                  \
+	  "a medium left its shelf and was not checked out, moved or put back in time",        \
+	  "介质离开货架后未在规定时间内借出、移位或放回")                                      \
+	X(MEDIUM_OFF_PATH, "a medium was read where its custody says it cannot be",            \
+	  "介质出现在其保管状态不允许的位置")                                                  \
+	X(RETURN_WRONG_SHELF, "the returned medium was put on a shelf other than its home",     \
+	  "归还的介质放错了货架")                                                              \
+	X(RETURN_MISSING, "the returned medium never reached its home shelf",                   \
+	  "归还的介质未回到其所属货架")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
