@@ -7,7 +7,8 @@
  * Removal: a registered medium in the vault whose tag leaves a storage shelf
  * gets a removal record attributed to the occupants of the vault, ledgered as
  * `medium.removed` citing the departure. It must be checked out, moved to
- * another shelf or put back within [custody] removal_window_s, else
+ * another shelf (`medium.moved`) or put back (`medium.replaced`) within
+ * [custody] removal_window_s, else
  * `medium.unaccounted` (an alarm; the medium becomes `missing` until it is read
  * on a shelf again: `medium.found`).
  *
@@ -19,10 +20,12 @@
  * return_window_s -> `return.missing` (an alarm). A checked-out, destroyed or
  * handed-over medium read on a shelf without a return -> `medium.off_path`.
  *
- * After a restart the pending returns are re-armed from the registry and the
- * ledger, and once every storage shelf has answered, each medium in the vault
- * that is on no shelf gets a removal record again (so an interrupted checkout
- * is either completed at the kiosk or becomes medium.unaccounted).
+ * After a restart, open removals (a medium.removed with no outcome) and
+ * pending returns are re-armed from the ledger with what is left of their
+ * window (at least the settle time, so that the shelves have answered), and
+ * each medium in the vault that is then on no shelf and has no open removal
+ * gets one (so an interrupted checkout is either completed at the kiosk or
+ * becomes medium.unaccounted).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -228,17 +231,27 @@ static void track_expired(struct vault_loop *l, uint64_t id, void *ud)
 
 /* ---- tag events ------------------------------------------------------------- */
 
+static struct track *removal_arm(struct custody *c, const struct vault_medium *m,
+				 const char *shelf, int64_t sensor_id, int64_t window_us)
+{
+	struct track *t = track_new(c, T_REMOVAL, m->id, window_us);
+	if (!t)
+		return NULL;
+	snprintf(t->tag, sizeof t->tag, "%s", m->tag);
+	snprintf(t->shelf, sizeof t->shelf, "%s", shelf);
+	t->sensor_id = sensor_id;
+	return t;
+}
+
 static void removal_start(struct custody *c, const struct vault_medium *m, const char *shelf,
 			  int64_t sensor_id, const char *why)
 {
 	struct vaultd *d = c->d;
-	struct track *t = track_new(c, T_REMOVAL, m->id, (int64_t)d->cfg.removal_window_s * 1000000);
+	struct track *t =
+		removal_arm(c, m, shelf, sensor_id, (int64_t)d->cfg.removal_window_s * 1000000);
 	if (!t)
 		return;
-	snprintf(t->tag, sizeof t->tag, "%s", m->tag);
-	snprintf(t->shelf, sizeof t->shelf, "%s", shelf);
 	door_occupants(d->door, t->occupants, sizeof t->occupants);
-	t->sensor_id = sensor_id;
 	char cites[24];
 	cite_list(cites, sizeof cites, sensor_id, 0);
 	cJSON *pl = cJSON_CreateObject();
@@ -291,6 +304,14 @@ static void arrived_on_shelf(struct custody *c, const struct vaultd_event *ev,
 				cJSON_Delete(row);
 				cJSON_AddBoolToObject(pl, "home", !strcmp(home, ev->source));
 				entry(c, "medium.moved", t->occupants, m->id, NULL, cites, pl);
+			} else {
+				/* Put back: the removal is closed on the ledger too,
+				 * so every medium.removed has its outcome. */
+				cite_list(cites, sizeof cites, t->sensor_id, ev->sensor_id);
+				cJSON *pl = cJSON_CreateObject();
+				cJSON_AddStringToObject(pl, "shelf", ev->source);
+				cJSON_AddStringToObject(pl, "occupants", t->occupants);
+				entry(c, "medium.replaced", t->occupants, m->id, NULL, cites, pl);
 			}
 			track_drop(c, t);
 		}
@@ -699,6 +720,46 @@ void custody_action(struct vaultd *d, const struct vault_caller *who, const char
 
 /* ---- start and recovery ----------------------------------------------------- */
 
+/* What is left of a window that opened at UTC time `since_us`, but at least
+ * the settle time: the shelves must have answered before anything is judged. */
+static int64_t left_of(const struct vaultd *d, int64_t since_us, int window_s)
+{
+	int64_t left = since_us + (int64_t)window_s * 1000000 - vault_now_utc_us();
+	int64_t min = (int64_t)d->cfg.inventory_settle_s * 1000000 + 500000;
+	return left > min ? left : min;
+}
+
+/* Open removals: the last medium.removed of a medium in the vault with no
+ * outcome after it; re-armed with what is left of their window. */
+static void recover_removals(struct custody *c)
+{
+	struct vaultd *d = c->d;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(
+		    d->db,
+		    "SELECT m.id, l.ts_utc, json_extract(l.payload,'$.shelf'), l.cites, "
+		    "json_extract(l.payload,'$.occupants') FROM medium m JOIN ledger l ON l.seq = "
+		    "(SELECT max(seq) FROM ledger WHERE kind='medium.removed' AND medium=m.id) "
+		    "WHERE m.status='in-vault' AND NOT EXISTS (SELECT 1 FROM ledger o WHERE "
+		    "o.medium=m.id AND o.seq>l.seq AND o.kind IN ('checkout.confirmed',"
+		    "'medium.moved','medium.replaced','medium.unaccounted','destruction.started'))",
+		    -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct vault_medium m;
+		if (vault_load_medium(d->db, (const char *)sqlite3_column_text(st, 0), &m) < 0)
+			continue;
+		const char *shelf = (const char *)sqlite3_column_text(st, 2);
+		const char *occ = (const char *)sqlite3_column_text(st, 4);
+		struct track *t = removal_arm(c, &m, shelf ? shelf : "", sqlite3_column_int64(st, 3),
+					      left_of(d, sqlite3_column_int64(st, 1),
+						      d->cfg.removal_window_s));
+		if (t)
+			snprintf(t->occupants, sizeof t->occupants, "%s", occ ? occ : "");
+	}
+	sqlite3_finalize(st);
+}
+
 /* Pending returns: re-armed with what is left of their window. */
 static void recover_returns(struct custody *c)
 {
@@ -711,15 +772,13 @@ static void recover_returns(struct custody *c)
 			       "WHERE m.status='pending-return'",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
-	int64_t now = vault_now_utc_us();
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct vault_medium m;
 		if (vault_load_medium(d->db, (const char *)sqlite3_column_text(st, 0), &m) < 0)
 			continue;
 		cJSON *row = vault_registry_get(d->db, "medium", m.id);
 		const cJSON *h = row ? cJSON_GetObjectItemCaseSensitive(row, "home_shelf") : NULL;
-		int64_t left = sqlite3_column_int64(st, 2) +
-			       (int64_t)d->cfg.return_window_s * 1000000 - now;
+		int64_t left = left_of(d, sqlite3_column_int64(st, 2), d->cfg.return_window_s);
 		return_arm(c, &m, cJSON_IsString(h) ? h->valuestring : "",
 			   sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 1), left);
 		cJSON_Delete(row);
@@ -772,6 +831,7 @@ int custody_start(struct vaultd *d, struct custody **ret)
 		free(c);
 		return r;
 	}
+	recover_removals(c);
 	recover_returns(c);
 	if (d->cfg.nbuses)
 		vault_loop_timer_in(d->loop, (int64_t)d->cfg.inventory_settle_s * 1000000, settle, c,

@@ -59,6 +59,8 @@ out=$(as daemon custody checkout --approval AP1)
 contains "C1 cannot use S1's approval" '"code":"APPROVAL_OTHER_PERSON"' "$out"
 # M2 goes back to its shelf within the window: no alarm.
 take 10 "$T2"; put_wait 1 SH-1 "$T2"
+ok "put back on its shelf in time: medium.replaced closes the removal" wait_more medium.replaced 0
+is "with no alarm" 0 "$(n_kind medium.unaccounted)"
 
 # 4. Moved to another shelf.
 m=$(n_kind medium.moved)
