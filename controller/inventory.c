@@ -223,6 +223,8 @@ static cJSON *item(const struct med *m, int with_seen)
 
 static int all_storage_read(const struct inventory *x)
 {
+	if (!x->nsh)
+		return 0; /* no shelves: nothing proves a medium is not on one */
 	for (size_t i = 0; i < x->nsh; i++)
 		if (x->sh[i].done != 1)
 			return 0;
