@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vault/reports.h"
 #include "vault/util.h"
 #include "vaultd.h"
 
@@ -189,8 +190,7 @@ static int publish(struct mqtt *m, const char *topic, const char *buf, size_t le
 
 static int is_alarm(const char *kind)
 {
-	return !strncmp(kind, "alarm.", 6) || !strcmp(kind, "door.forced") ||
-	       !strcmp(kind, "door.held");
+	return vault_alarm_kind(kind) != NULL; /* the one list, in reports.c */
 }
 
 static void iso_time(int64_t us, char *buf, size_t size)

@@ -642,6 +642,58 @@ int vault_report_ledger(const struct vault_report_ctx *c, enum vault_ledger_view
 	return r;
 }
 
+/* ---- alarm kinds ------------------------------------------------------------ */
+
+/* A name ending in '.' is a prefix. */
+static const struct {
+	const char *kind, *severity;
+} alarm_kinds[] = {
+	{"alarm.", "alarm"},		 /* door: duress, tamper, two-person alone, ... */
+	{"door.forced", "alarm"},	 {"door.held", "alarm"},
+	{"medium.unaccounted", "alarm"}, {"medium.off_path", "alarm"},
+	{"return.missing", "alarm"},
+	{"return.wrong_shelf", "warning"}, {"destruction.aborted", "alarm"},
+	{"inventory.missing", "alarm"},	 {"inventory.unexpected", "alarm"},
+	{"inventory.misplaced", "warning"},
+};
+
+const char *vault_alarm_kind(const char *kind)
+{
+	for (size_t i = 0; kind && i < VAULT_ARRAY_SIZE(alarm_kinds); i++) {
+		const char *k = alarm_kinds[i].kind;
+		size_t n = strlen(k);
+		if (k[n - 1] == '.' ? !strncmp(kind, k, n) : !strcmp(kind, k))
+			return alarm_kinds[i].severity;
+	}
+	return NULL;
+}
+
+const char *vault_alarm_kinds_sql(void)
+{
+	static char sql[1024];
+	if (sql[0])
+		return sql;
+	size_t o = 0;
+	o += (size_t)snprintf(sql + o, sizeof sql - o, "(kind IN (''");
+	for (size_t i = 0; i < VAULT_ARRAY_SIZE(alarm_kinds); i++) {
+		const char *k = alarm_kinds[i].kind;
+		if (k[strlen(k) - 1] != '.')
+			o += (size_t)snprintf(sql + o, sizeof sql - o, ",'%s'", k);
+	}
+	o += (size_t)snprintf(sql + o, sizeof sql - o, ")");
+	for (size_t i = 0; i < VAULT_ARRAY_SIZE(alarm_kinds); i++) {
+		const char *k = alarm_kinds[i].kind;
+		size_t n = strlen(k);
+		/* a prefix "p." as the range ['p.', 'p/') */
+		if (k[n - 1] == '.')
+			o += (size_t)snprintf(sql + o, sizeof sql - o,
+					      " OR (kind >= '%s' AND kind < '%.*s/')", k, (int)(n - 1),
+					      k);
+	}
+	snprintf(sql + o, sizeof sql - o, ")");
+	return sql;
+}
+
 /* ---- alerts -------------------------------------------------------------- */
 
 enum sev { SEV_ALARM, SEV_WARNING, SEV_NOTICE };
@@ -650,6 +702,7 @@ static const char *const sev_names[] = {"alarm", "warning", "notice"};
 struct alert_item {
 	enum sev sev;
 	enum vault_reason code;
+	char code_s[48]; /* a ledgered alarm's code when no reason id ("" = code) */
 	char subject[VAULT_ID_SIZE + 16];
 	struct vault_date date;
 	int64_t days_left;
@@ -878,6 +931,52 @@ static int alerts_units_approvals(const struct vault_report_ctx *c, struct vault
 	return finish(st, rc);
 }
 
+/* Ledgered alarms (vault_alarm_kind) that no alert.acked entry names. */
+static int alerts_ledger(const struct vault_report_ctx *c, struct vault_date today,
+			 struct alerts *a)
+{
+	char sql[1536];
+	snprintf(sql, sizeof sql,
+		 "SELECT seq, ts_utc, kind, medium, ifnull(json_extract(payload,'$.code'),''), "
+		 "ifnull(json_extract(payload,'$.text'),''), ifnull(json_extract(payload,"
+		 "'$.tag'),'') FROM ledger WHERE %s AND seq NOT IN (SELECT "
+		 "json_extract(payload,'$.entry') FROM ledger WHERE kind = 'alert.acked') "
+		 "ORDER BY seq",
+		 vault_alarm_kinds_sql());
+	sqlite3_stmt *st;
+	int r = prepare(c->db, sql, &st);
+	if (r < 0)
+		return r;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = txt(st, 2), *sev = vault_alarm_kind(kind);
+		enum vault_reason code;
+		int known = *txt(st, 4) && vault_reason_from_id(txt(st, 4), &code) == 0;
+		const char *subject = *txt(st, 3) ? txt(st, 3) : *txt(st, 6) ? txt(st, 6) : kind;
+		struct vault_alert al = {0};
+		vault_tz_date(c->tz, sqlite3_column_int64(st, 1), &al.last);
+		al.days_left = vault_date_diff_days(today, al.last);
+		size_t before = a->n;
+		push(a, sev && !strcmp(sev, "warning") ? SEV_WARNING : SEV_ALARM,
+		     known ? code : VAULT_R_OK, subject, &al, c->lang, "%s #%lld", kind,
+		     (long long)sqlite3_column_int64(st, 0));
+		if (a->n > before && !known) {
+			struct alert_item *it = &a->v[a->n - 1];
+			snprintf(it->code_s, sizeof it->code_s, "%s", *txt(st, 4) ? txt(st, 4) : kind);
+			/* no reason text to start the detail with */
+			snprintf(it->detail, sizeof it->detail, "%s #%lld%s%s", kind,
+				 (long long)sqlite3_column_int64(st, 0), *txt(st, 5) ? ": " : "",
+				 txt(st, 5));
+		}
+	}
+	return finish(st, rc);
+}
+
+static const char *item_code(const struct alert_item *it)
+{
+	return it->code_s[0] ? it->code_s : vault_reason_id(it->code);
+}
+
 static int alert_cmp(const void *x, const void *y)
 {
 	const struct alert_item *a = x, *b = y;
@@ -891,7 +990,7 @@ static int alert_cmp(const void *x, const void *y)
 		if (r)
 			return r;
 	}
-	int r = strcmp(vault_reason_id(a->code), vault_reason_id(b->code));
+	int r = strcmp(item_code(a), item_code(b));
 	return r ? r : strcmp(a->subject, b->subject);
 }
 
@@ -905,6 +1004,8 @@ static int collect_alerts(const struct vault_report_ctx *c, struct alerts *a)
 		r = alerts_media(c, today, a);
 	if (r == 0)
 		r = alerts_units_approvals(c, today, a);
+	if (r == 0 && !c->computed_only)
+		r = alerts_ledger(c, today, a);
 	if (r == 0 && a->err)
 		r = a->err;
 	if (r == 0 && a->n)
@@ -916,7 +1017,7 @@ static cJSON *alert_json(const struct alert_item *it)
 {
 	cJSON *o = cJSON_CreateObject();
 	add_str(o, "severity", sev_names[it->sev]);
-	add_str(o, "code", vault_reason_id(it->code));
+	add_str(o, "code", item_code(it));
 	add_str(o, "subject", it->subject);
 	add_date(o, "date", it->date);
 	if (vault_date_is_set(&it->date))

@@ -168,3 +168,18 @@ void shelves_free(struct shelves *s)
 		vault_tagbus_free(s->bus[i]);
 	free(s);
 }
+
+int shelves_poll_counts(const struct shelves *s, const char *name, uint64_t *ok,
+			uint64_t *polls)
+{
+	for (int i = 0; s && i < s->n; i++) {
+		int k = vault_tagbus_shelf_index(s->bus[i], name);
+		struct vault_tagbus_stats st;
+		if (k >= 0 && vault_tagbus_stats(s->bus[i], (unsigned)k, &st) == 0) {
+			*ok = st.ok;
+			*polls = st.polls;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -8,6 +8,7 @@
 #ifndef VAULTD_SHELVES_H
 #define VAULTD_SHELVES_H
 #include <stddef.h>
+#include <stdint.h>
 struct vaultd;
 struct shelves;
 
@@ -18,4 +19,9 @@ int shelves_check(const struct vault_config *cfg, char *err, size_t errlen);
 /* Returns 0 or -errno; *err names the bus and what is wrong. */
 int shelves_start(struct vaultd *d, struct shelves **ret, char *err, size_t errlen);
 void shelves_free(struct shelves *s);
+/* Poll counters of the shelf named `name` (lock-free snapshot of the bus
+ * worker's counters): successful polls and all polls. An inventory sweep waits
+ * for fresh answers with these. Returns 0 or -ENOENT (no such shelf). */
+int shelves_poll_counts(const struct shelves *s, const char *name, uint64_t *ok,
+			uint64_t *polls);
 #endif

@@ -79,7 +79,7 @@ static void usage_main(FILE *f)
 		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n"
 		"  custody checkout|return|status ...  kiosk flows (see README)\n"
 		"  destroy start|handover|status ...   destruction at the shredder station\n"
-		"  inventory run|status             inventory reconciliation\n"
+		"  inventory run|status|report      inventory reconciliation (signed report)\n"
 		"  alert list|ack ...               early warnings ledgered by vaultd\n");
 	for (const struct vault_entity *e = vault_entities; e->table; e++)
 		fprintf(f, "  %-14s add|update ...   %s\n", e->noun, e->help);

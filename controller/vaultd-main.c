@@ -55,6 +55,7 @@ int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_s
 	if (ret_seq)
 		*ret_seq = seq;
 	mqtt_notify(d->mqtt); /* the ledger is the MQTT outbox */
+	warnings_notify(d->warnings, r);
 	return 0;
 }
 

@@ -118,6 +118,9 @@ int warnings_start(struct vaultd *d, struct warnings **ret);
 void warnings_free(struct warnings *x);
 int warnings_action_known(const char *action);
 vaultd_action_fn warnings_action;
+/* An entry was recorded: a registry change ("set") makes the warnings be
+ * computed again soon (a zero-delay timer). Accepts NULL. */
+void warnings_notify(struct warnings *w, const struct vault_record *r);
 /* controller/web.c: the HTTP service (kiosk and console) */
 int web_start(struct vaultd *d, struct web **ret, char *err, size_t errlen);
 void web_free(struct web *w);

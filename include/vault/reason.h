@@ -201,7 +201,25 @@
 	X(RETURN_WRONG_SHELF, "the returned medium was put on a shelf other than its home",     \
 	  "归还的介质放错了货架")                                                              \
 	X(RETURN_MISSING, "the returned medium never reached its home shelf",                   \
-	  "归还的介质未回到其所属货架")
+	  "归还的介质未回到其所属货架")  \
+	/* inventory */                                                                        \
+	X(INVENTORY_RUNNING, "an inventory sweep is already running", "盘点正在进行中")        \
+	X(INVENTORY_MISSING, "a medium expected on its shelf was not read on any shelf",       \
+	  "应在架上的介质未在任何架位读到")                                                  \
+	X(INVENTORY_MISPLACED, "a medium was read on another shelf than its home shelf",       \
+	  "介质在非所属架位上读到")                                                          \
+	X(INVENTORY_UNKNOWN_TAG, "a tag that no registered medium carries was read on a shelf", \
+	  "架上读到未登记介质的标签")                                                        \
+	X(INVENTORY_NOT_EXPECTED,                                                              \
+	  "a medium that is checked out, pending return or at destruction was read on a shelf", \
+	  "已借出、待归还或待销毁的介质在架上读到")                                          \
+	X(INVENTORY_GONE_SEEN, "a medium recorded as destroyed or handed over was read on a shelf", \
+	  "已登记为销毁或移交的介质在架上读到")                                              \
+	X(INVENTORY_FOUND, "a medium recorded as missing was read on a shelf again",           \
+	  "登记为缺失的介质重新在架上读到")                                                  \
+	/* warnings */                                                                         \
+	X(ALERT_NOT_OPEN, "no open alert or alarm has that ledger seq",                        \
+	  "没有该账目序号的未处理预警或告警")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,

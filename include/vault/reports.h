@@ -33,6 +33,7 @@ struct vault_report_ctx {
 	const struct vault_policy_config *policy; /* bands, training period, months */
 	const char *lang;			  /* "en" or "zh-CN" for alert text */
 	const char *vault_name;			  /* shown in report headers */
+	bool computed_only; /* alerts: leave out the ledgered alarms (vaultd's own use) */
 };
 
 enum vault_report_format {
@@ -76,6 +77,18 @@ int vault_report_ledger(const struct vault_report_ctx *ctx, enum vault_ledger_vi
  */
 int vault_report_alerts(const struct vault_report_ctx *ctx, enum vault_report_format fmt,
 			bool bom, FILE *out);
+
+/*
+ * THE list of ledger entry kinds that are alarms (one definition): the MQTT
+ * publisher sends them on the alarm topic too, `vaultctl alerts` and the
+ * `alert.list` action list them until an `alert.acked` entry names their seq
+ * (payload "entry"). Returns the severity ("alarm" or "warning"), or NULL when
+ * `kind` is no alarm. Modules that ledger a new alarm kind add it here.
+ */
+const char *vault_alarm_kind(const char *kind);
+/* An SQL condition on column `kind` true exactly for those kinds (uses the
+ * kind index), for `... WHERE <cond>`. Static storage. */
+const char *vault_alarm_kinds_sql(void);
 
 /*
  * The self-inspection report (TEXT = Markdown, or JSON): personnel, units, approvals,
