@@ -933,6 +933,9 @@ static void act_handover(struct destruction *x, const struct vault_caller *who,
 	cJSON_AddStringToObject(p, "operator", who->person);
 	cJSON_AddStringToObject(p, "medium", m.id);
 	cJSON_AddStringToObject(p, "tag", m.tag);
+	cJSON *med = vault_registry_get(d->db, "medium", m.id);
+	cJSON_AddStringToObject(p, "title", row_str(med, "title"));
+	cJSON_Delete(med);
 	cJSON_AddStringToObject(p, "classification",
 				vault_classification_name(m.classification));
 	cJSON_AddStringToObject(p, "ordered_by", o.requester_id);

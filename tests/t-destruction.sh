@@ -68,11 +68,11 @@ for i in 1 2 3 4 5 6 7 8 9; do
 		--classification secret --home-shelf SH-1
 done
 # Orders: requested by SV (Unix user nobody), approved by admin.
-for i in 1 2 3 4 6 7 8; do
+for i in 1 2 3 4 6 7 8 9; do
 	as_nobody "$VAULTCTL" destroy-order add --id O$i --medium M$i >/dev/null
 	V destroy-order approve --id O$i
 done
-is "seven destruction orders approved by someone other than their orderer" 7 \
+is "eight destruction orders approved by someone other than their orderer" 8 \
 	"$(vt_sql "SELECT count(*) FROM destruction_order WHERE state='approved' AND orderer='SV' AND approver='admin'")"
 
 # 1. The happy path.
@@ -185,6 +185,23 @@ is "the medium is back in-vault (read on a storage shelf), not destroyed" in-vau
 is "the order is not done" approved "$(state O4)"
 gpio "set shredder_motor 0" >/dev/null
 
+# 4b. A reader down during the quiet window proves nothing.
+T9=E20000000000000000000009
+fl=$(n_kind shelf.fault)
+sim "silence 1 on"
+ok "the storage shelf goes silent: shelf.fault" wait_more shelf.fault "$fl"
+V destroy start --order O9
+badge 04D10000000001; badge 04D10000000002
+wait_more destruction.witnessed 3
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+f=$(n_kind destruction.failed DESTRUCTION_READER_DOWN)
+sim "place 2 1 $T9"; sleep 0.3; sim "remove 2 $T9"
+ok "with a reader down, the quiet window ends in destruction.failed" \
+	wait_more destruction.failed "$f" DESTRUCTION_READER_DOWN
+is "the medium is missing (its last read was the throat, then nothing), not destroyed" missing "$(status M9)"
+gpio "set shredder_motor 0" >/dev/null
+sim "silence 1 off"
+
 # 5. A tag nobody started a destruction for.
 T5=E20000000000000000000005
 u=$(n_kind destruction.unexpected)
@@ -224,7 +241,7 @@ contains "its certificate prints from the ledger" "Facility:        City Shreddi
 T7=E20000000000000000000007
 V destroy start --order O7
 badge 04D10000000001; badge 04D10000000002
-wait_more destruction.witnessed 3
+wait_more destruction.witnessed 4
 gpio "set shredder_motor 1" >/dev/null; sleep 0.2
 s=$(n_kind destruction.shredded)
 sim "place 2 1 $T7"
