@@ -653,6 +653,9 @@ static const struct {
 	{"medium.unaccounted", "alarm"}, {"medium.off_path", "alarm"},
 	{"return.missing", "alarm"},
 	{"return.wrong_shelf", "warning"}, {"destruction.aborted", "alarm"},
+	{"destruction.failed", "alarm"},  {"destruction.interrupted", "alarm"},
+	{"destruction.no_motor", "alarm"}, {"destruction.one_witness", "alarm"},
+	{"destruction.unexpected", "alarm"}, {"destruction.witness_refused", "warning"},
 	{"inventory.missing", "alarm"},	 {"inventory.unexpected", "alarm"},
 	{"inventory.misplaced", "warning"},
 };

@@ -21,6 +21,7 @@
 #include "vault/badge.h"
 #include "vault/config.h"
 #include "vault/db.h"
+#include "vault/destruction.h"
 #include "vault/ledger.h"
 #include "vault/regload.h"
 #include "vault/reports.h"
@@ -78,7 +79,8 @@ static void usage_main(FILE *f)
 		"  pin set --id PERSON      set a person's PIN (read from stdin)\n"
 		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n"
 		"  custody checkout|return|status ...  kiosk flows (see README)\n"
-		"  destroy start|handover|status ...   destruction at the shredder station\n"
+		"  destroy start|abort|handover|status ...   destruction at the shredder station\n"
+		"  destroy certificate --order ORDER   a destruction certificate, from the ledger\n"
 		"  inventory run|status|report      inventory reconciliation (signed report)\n"
 		"  alert list|ack ...               early warnings ledgered by vaultd\n");
 	for (const struct vault_entity *e = vault_entities; e->table; e++)
@@ -1216,6 +1218,62 @@ static int cmd_medium_report(int argc, char **argv)
 	return report_close(&e, r, what);
 }
 
+/* destroy certificate --order ORDER [--format text|json]: the certificate read
+ * back from the ledger (offline, read-only; docs/destruction.md). */
+static int cmd_destroy_certificate(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{"order", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *order = NULL, *fmt = "text";
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("usage: vaultctl destroy certificate --order ORDER [--format text|json]\n"
+			       "The destruction (or handover) certificate of an order, from its "
+			       "ledger entry,\nwith the entry's seq and hash.\n%s",
+			       exit_codes);
+			return 0;
+		case 'o':
+			order = optarg;
+			break;
+		case 'f':
+			fmt = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !order || (strcmp(fmt, "text") && strcmp(fmt, "json")))
+		return die(EXIT_USAGE, "usage: vaultctl destroy certificate --order ORDER "
+				       "[--format text|json]");
+	sqlite3 *db;
+	int r = open_ro(&db);
+	if (r)
+		return r;
+	cJSON *cert;
+	r = vault_destruction_certificate(db, order, &cert);
+	vault_db_close(db);
+	if (r == -ENOENT)
+		return die(EXIT_REFUSED, "no confirmed destruction or handover of order %s", order);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "reading the ledger: %s", strerror(-r));
+	char *t = !strcmp(fmt, "json") ? cJSON_Print(cert) : vault_destruction_certificate_text(cert);
+	cJSON_Delete(cert);
+	if (!t)
+		return die(EXIT_SYSTEM, "out of memory");
+	fputs(t, stdout);
+	if (!strcmp(fmt, "json"))
+		putchar('\n');
+	free(t);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -1285,6 +1343,8 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "medium") && vargc > 1 &&
 	    (!strcmp(vargv[1], "list") || !strcmp(vargv[1], "show")))
 		return cmd_medium_report(vargc - 1, vargv + 1);
+	if (!strcmp(verb, "destroy") && vargc > 1 && !strcmp(vargv[1], "certificate"))
+		return cmd_destroy_certificate(vargc - 1, vargv + 1);
 	/* The workflow modules' verbs: NOUN VERB [--key value ...] -> "NOUN.VERB"
 	 * sent to vaultd as is (values are strings; lists are comma-separated);
 	 * the reply is printed as JSON. */

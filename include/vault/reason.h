@@ -219,7 +219,34 @@
 	  "登记为缺失的介质重新在架上读到")                                                  \
 	/* warnings */                                                                         \
 	X(ALERT_NOT_OPEN, "no open alert or alarm has that ledger seq",                        \
-	  "没有该账目序号的未处理预警或告警")
+	  "没有该账目序号的未处理预警或告警")  \
+	/* destruction (controller/destruction.c) */ \
+	X(DESTROY_STATION_BUSY, "the shredder station is busy with another destruction", \
+	  "销毁工位正在执行另一项销毁") \
+	X(DESTROY_ORDER_STATE, "the destruction order is not approved, or already done", \
+	  "销毁单未批准或已完成") \
+	X(DESTRUCTION_NO_MOTOR, "the shredder motor did not report running at the throat read", \
+	  "读到介质进入碎纸口时碎纸机电机未报告运行") \
+	X(DESTRUCTION_ONE_WITNESS, "the medium reached the throat with fewer than two witnesses", \
+	  "介质进入碎纸口时监销人不足两名") \
+	X(DESTRUCTION_READ_AGAIN, "the medium's tag was read again within the quiet window", \
+	  "静默期内再次读到介质标签") \
+	X(DESTRUCTION_STILL_READ, "the throat reader still reads the tag after the quiet window", \
+	  "静默期结束时碎纸口读卡器仍读到标签") \
+	X(DESTRUCTION_READER_DOWN, "a tag reader was down during the quiet window: nothing is proven", \
+	  "静默期内有标签读卡器故障，无法证明销毁") \
+	X(DESTRUCTION_UNEXPECTED, "a tag reached the shredder throat without a started destruction", \
+	  "未启动销毁的标签进入了碎纸口") \
+	X(DESTRUCTION_TIMEOUT, "the station's window ran out before the medium reached the throat", \
+	  "销毁工位等待超时，介质未进入碎纸口") \
+	X(DESTRUCTION_INTERRUPTED, "vaultd restarted during a destruction: it cannot be proven", \
+	  "销毁过程中控制器重启，无法证明销毁完成") \
+	X(DESTRUCTION_RESTART, "vaultd restarted before the medium reached the throat", \
+	  "介质进入碎纸口前控制器重启") \
+	X(DESTRUCTION_CANCELLED, "the operator ended the destruction before the throat read", \
+	  "操作员在介质进入碎纸口前终止了销毁") \
+	X(HANDOVER_NO_SECOND, "a handover needs a second person's badge at the shredder or kiosk", \
+	  "移交须有第二人在碎纸工位或自助终端刷卡")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,

@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: MIT
+# Destruction at the shredder station end to end: vaultd as a real process,
+# witnesses' badges read by libnfc + libfreefare from a PN532 emulator (the
+# shredder reader), a storage shelf and the throat reader served by shelf-sim
+# over Modbus TCP (libmodbus), the motor sensor through the GPIO sim. Happy
+# path with certificate, every alarm, handover, and a SIGKILL mid-destruction.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-door.sh"
+command -v socat >/dev/null || skip_all "socat is missing"
+[ "$(id -u)" = 0 ] || skip_all "a second Unix user (setpriv) is needed for separation of duties"
+command -v setpriv >/dev/null || skip_all "setpriv (util-linux) is missing"
+today=$(TZ=Asia/Shanghai date +%F)
+year=${today%%-*}
+SIM=$B/shelf-sim
+"$SIM" --tcp 0 --tcp-slaves 1:1,2:1 --control "$T/shelf.ctl" --scan-ms 10 --appear 1 --vanish 1 \
+	>"$T/sim.out" 2>"$T/sim.err" &
+SIMPID=$!
+trap 'vt_stop; emu_stop_all; kill $SIMPID 2>/dev/null; [ "${KEEP:-}" ] || rm -rf "$T"' EXIT
+for _ in $(seq 100); do grep -q '^ready$' "$T/sim.out" 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/^tcp_port=//p' "$T/sim.out")
+[ -n "$port" ] || { echo "not ok 1 - shelf-sim did not start"; exit 1; }
+vt_init "[reader]" "shredder = pn532_uart:$T/shredder-pty" \
+	"[bus.station]" "kind = tcp" "host = 127.0.0.1" "port = $port" \
+	"shelves = 1:SH-1, 2:shredder-throat" "response_timeout_ms = 100" "poll_interval_ms = 20" \
+	"[custody]" "throat = shredder-throat" "witness_window_s = 60" "quiet_window_s = 2" \
+	"motor_grace_ms = 500" "station_window_s = 1" "[gpio]" "debounce_ms = 5"
+emu_start shredder && emu_start enrol || { echo "not ok 1 - emulators"; exit 1; }
+ok "vaultd starts with the shredder reader, a shelf and the throat over Modbus TCP" vt_start
+for _ in $(seq 50); do [ -S "$T/gpio.sock" ] && break; sleep 0.05; done
+chmod 666 "$T/vaultd.sock" # the orderer connects as Unix user nobody
+
+V() { "$VAULTCTL" "$@" >/dev/null; }
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+sim() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$T/shelf.ctl" >/dev/null; }
+throat_ev() { # the latest throat read of TAG
+	vt_sql "SELECT ifnull(max(id),0) FROM sensor_event WHERE source='shredder-throat' AND kind='tag.arrived' AND instr(data,'$1')>0"
+}
+wait_throat() { # TAG, newer than id $2
+	for _ in $(seq 100); do [ "$(throat_ev "$1")" -gt "$2" ] && return 0; sleep 0.05; done
+	return 1
+}
+status() { vt_sql "SELECT status FROM medium WHERE id='$1'"; }
+state() { vt_sql "SELECT state FROM destruction_order WHERE id='$1'"; }
+pj() { vt_sql "SELECT json_extract(payload,'$2') FROM ledger WHERE kind='$1' ORDER BY seq DESC LIMIT 1"; }
+badge() { # UID at the shredder reader: presented, then taken off
+	present shredder "$1"; sleep 0.4; unpresent shredder
+}
+
+V unit add --id U1 --name "Survey Institute" --first-time no
+V cert add --id CERT-admin --person admin --issued "$((year - 1))-01-10"
+V training add --id TR-admin --person admin --date "$today"
+person() { # ID ROLE CERT_ISSUED
+	V person add --id "$1" --name "Person $1" --role "$2" --unit U1
+	[ -n "$3" ] && V cert add --id "CERT-$1" --person "$1" --issued "$3"
+	V training add --id "TR-$1" --person "$1" --date "$today"
+}
+person W1 custodian "$((year - 1))-01-10"
+person W2 custodian "$((year - 1))-01-10"
+person X1 custodian "$((year - 6))-01-10" # certificate expired
+person SV supervisor "$((year - 1))-01-10"
+V person update --id SV --unix-user nobody
+for p in W1:04D10000000001 W2:04D10000000002 X1:04D10000000003 SV:04D10000000004; do
+	enrol "${p%%:*}" "${p#*:}" || echo "# enrol ${p%%:*} failed: $(tail -1 "$T/enrol.log")"
+done
+is "four badges were personalised and registered" 4 "$(vt_sql "SELECT count(*) FROM badge")"
+for i in 1 2 3 4 5 6 7 8 9; do
+	V medium add --id M$i --tag E2000000000000000000000$i --title "Sheet $i" \
+		--classification secret --home-shelf SH-1
+done
+# Orders: requested by SV (Unix user nobody), approved by admin.
+for i in 1 2 3 4 6 7 8 9; do
+	as_nobody "$VAULTCTL" destroy-order add --id O$i --medium M$i >/dev/null
+	V destroy-order approve --id O$i
+done
+is "eight destruction orders approved by someone other than their orderer" 8 \
+	"$(vt_sql "SELECT count(*) FROM destruction_order WHERE state='approved' AND orderer='SV' AND approver='admin'")"
+
+# 1. The happy path.
+T1=E20000000000000000000001
+sim "place 1 1 $T1"
+for _ in $(seq 100); do [ "$(vt_sql "SELECT count(*) FROM sensor_event WHERE source='SH-1' AND instr(data,'$T1')>0")" -gt 0 ] && break; sleep 0.05; done
+out=$("$VAULTCTL" destroy start --order O1); rc=$?
+is "destroy start on an approved order is accepted" 0 "$rc"
+contains "the station is armed for witnesses" '"stage":"armed"' "$out"
+is "destruction.started is ledgered by the operator" admin "$(last_actors destruction.started)"
+is "the medium is now at-destruction (legitimately off its shelf)" at-destruction "$(status M1)"
+out=$("$VAULTCTL" destroy start --order O2); rc=$?
+is "a second destruction while the station is busy is refused" 1 "$rc"
+contains "with a named reason" DESTROY_STATION_BUSY "$out"
+badge 04D10000000001
+w=$(n_kind destruction.witnessed)
+badge 04D10000000002
+ok "two certified witnesses badging at the shredder: destruction.witnessed" wait_more destruction.witnessed "$w"
+is "the witnessed entry names both" "W1,W2" "$(last_actors destruction.witnessed)"
+wcites=$(vt_sql "SELECT cites FROM ledger WHERE kind='destruction.witnessed' ORDER BY seq DESC LIMIT 1")
+is "and cites both badge reads at the shredder reader" "shredder badge.arrived|shredder badge.arrived" \
+	"$(vt_sql "SELECT group_concat(source || ' ' || kind, '|') FROM sensor_event WHERE id IN (${wcites:-0})")"
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+s=$(n_kind destruction.shredded)
+sim "remove 1 $T1"; sim "place 2 1 $T1"
+ok "the throat read while the motor runs: destruction.shredded" wait_more destruction.shredded "$s"
+sim "remove 2 $T1"; sleep 0.2; gpio "set shredder_motor 0" >/dev/null
+c=$(n_kind destruction.confirmed)
+ok "no read during the quiet window: destruction.confirmed" wait_more destruction.confirmed "$c"
+tid=$(throat_ev "$T1")
+mid=$(vt_sql "SELECT max(id) FROM sensor_event WHERE source='gpio' AND kind='shredder_motor.1' AND id < $tid")
+ev() { vt_sql "SELECT count(*) FROM ledger l, json_each(l.payload,'$.evidence') e WHERE l.kind='destruction.confirmed' AND json_extract(l.payload,'$.order')='O1' AND json_extract(e.value,'$.sensor_event')=$1 AND json_extract(e.value,'$.source')='$2' AND json_extract(e.value,'$.kind')='$3'"; }
+is "the confirmation's evidence cites the throat read by sensor event id" 1 "$(ev "$tid" shredder-throat tag.arrived)"
+is "and the motor-running sensor event" 1 "$(ev "${mid:-0}" gpio shredder_motor.1)"
+ccites=$(vt_sql "SELECT cites FROM ledger WHERE kind='destruction.confirmed' ORDER BY seq DESC LIMIT 1")
+contains "the entry's cites column lists the throat read" ",$tid," ",$ccites,"
+contains "and the motor event" ",$mid," ",$ccites,"
+is "witnesses in the payload" '["W1","W2"]' "$(pj destruction.confirmed '$.witnesses')"
+is "the certificate number" DC-O1 "$(pj destruction.confirmed '$.certificate')"
+is "the operator" admin "$(pj destruction.confirmed '$.operator')"
+is "the classification" secret "$(pj destruction.confirmed '$.classification')"
+is "the medium is destroyed" destroyed "$(status M1)"
+is "the order is done" done "$(state O1)"
+seq=$(vt_sql "SELECT seq FROM ledger WHERE kind='destruction.confirmed' ORDER BY seq DESC LIMIT 1")
+hash=$(vt_sql "SELECT lower(hex(hash)) FROM ledger WHERE seq=$seq")
+cert=$("$VAULTCTL" destroy certificate --order O1)
+contains "the certificate prints the confirmed entry's seq" "seq $seq " "$cert"
+contains "and its hash" "Entry hash:      $hash" "$cert"
+contains "and the throat read as evidence" "#$tid" "$cert"
+contains "and the witnesses" "Witnesses:       W1, W2" "$cert"
+out=$("$VAULTCTL" destroy certificate --order O2); rc=$?
+is "no certificate for an order not destroyed (exit 1)" 1 "$rc"
+contains "the destruction ledger lists the certificate" "DC-O1" "$("$VAULTCTL" ledger destruction --format csv)"
+
+# 2. The motor never runs: alarm, not destroyed.
+T2=E20000000000000000000002
+V destroy start --order O2
+badge 04D10000000001; badge 04D10000000002
+wait_more destruction.witnessed 1
+a=$(n_kind destruction.no_motor)
+sim "place 2 1 $T2"
+ok "a throat read with the motor stopped: destruction.no_motor" wait_more destruction.no_motor "$a" DESTRUCTION_NO_MOTOR
+is "the medium is not destroyed: still at the shredder, where the throat reads it" at-destruction "$(status M2)"
+is "the order stays approved for another attempt" approved "$(state O2)"
+ok "a new attempt may start from there" V destroy start --order O2
+a=$(n_kind destruction.aborted DESTRUCTION_CANCELLED)
+ok "and the operator may end it before the throat read" V destroy abort --order O2
+is "destruction.aborted, medium back in-vault" "1 in-vault" \
+	"$(($(n_kind destruction.aborted DESTRUCTION_CANCELLED) - a)) $(status M2)"
+sim "remove 2 $T2"; sleep 0.2
+
+# 3. Witness rules and a single witness.
+T3=E20000000000000000000003
+V destroy start --order O3
+r=$(n_kind destruction.witness_refused SELF_WITNESS)
+badge 04D10000000004
+ok "the orderer (SV) cannot witness their own order" wait_more destruction.witness_refused "$r" SELF_WITNESS
+r=$(n_kind destruction.witness_refused CERT_EXPIRED)
+badge 04D10000000003
+ok "an expired certificate cannot witness" wait_more destruction.witness_refused "$r" CERT_EXPIRED
+badge 04D10000000001
+r=$(n_kind destruction.witness_refused WITNESS_SAME_PERSON)
+badge 04D10000000001
+ok "the same person twice is not two witnesses" wait_more destruction.witness_refused "$r" WITNESS_SAME_PERSON
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+a=$(n_kind destruction.one_witness)
+sim "place 2 1 $T3"
+ok "the throat read with one witness: destruction.one_witness" wait_more destruction.one_witness "$a" DESTRUCTION_ONE_WITNESS
+is "the alarm names the one witness" '["W1"]' "$(pj destruction.one_witness '$.witnesses')"
+contains "and cites the throat read" ",$(throat_ev "$T3")," \
+	",$(vt_sql "SELECT cites FROM ledger WHERE kind='destruction.one_witness' ORDER BY seq DESC LIMIT 1"),"
+is "the medium is not destroyed" at-destruction "$(status M3)"
+sim "remove 2 $T3"; gpio "set shredder_motor 0" >/dev/null; sleep 0.2
+
+# 4. The tag read again within the quiet window.
+T4=E20000000000000000000004
+sim "place 1 1 $T4"; sleep 0.3
+V destroy start --order O4
+badge 04D10000000001; badge 04D10000000002
+wait_more destruction.witnessed 2
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+s=$(n_kind destruction.shredded)
+sim "remove 1 $T4"; sim "place 2 1 $T4"
+wait_more destruction.shredded "$s"
+sim "remove 2 $T4"; sleep 0.2; f=$(n_kind destruction.failed)
+sim "place 1 1 $T4"
+ok "a read on the shelf during the quiet window: destruction.failed" wait_more destruction.failed "$f" DESTRUCTION_READ_AGAIN
+contains "naming where it was read" "SH-1" "$(pj destruction.failed '$.detail')"
+is "the medium is back in-vault (read on a storage shelf), not destroyed" in-vault "$(status M4)"
+is "the order is not done" approved "$(state O4)"
+gpio "set shredder_motor 0" >/dev/null
+
+# 4b. A reader down during the quiet window proves nothing.
+T9=E20000000000000000000009
+fl=$(n_kind shelf.fault)
+sim "silence 1 on"
+ok "the storage shelf goes silent: shelf.fault" wait_more shelf.fault "$fl"
+V destroy start --order O9
+badge 04D10000000001; badge 04D10000000002
+wait_more destruction.witnessed 3
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+f=$(n_kind destruction.failed DESTRUCTION_READER_DOWN)
+sim "place 2 1 $T9"; sleep 0.3; sim "remove 2 $T9"
+ok "with a reader down, the quiet window ends in destruction.failed" \
+	wait_more destruction.failed "$f" DESTRUCTION_READER_DOWN
+is "the medium is missing (its last read was the throat, then nothing), not destroyed" missing "$(status M9)"
+gpio "set shredder_motor 0" >/dev/null
+sim "silence 1 off"
+
+# 5. A tag nobody started a destruction for.
+T5=E20000000000000000000005
+u=$(n_kind destruction.unexpected)
+sim "place 2 1 $T5"
+ok "a registered medium at the throat with no order started: destruction.unexpected" \
+	wait_more destruction.unexpected "$u" DESTRUCTION_UNEXPECTED
+is "the alarm names the medium" M5 "$(vt_sql "SELECT medium FROM ledger WHERE kind='destruction.unexpected' ORDER BY seq DESC LIMIT 1")"
+is "whose status is unchanged" in-vault "$(status M5)"
+sim "remove 2 $T5"; sleep 0.2
+
+# 6. Handover to an outside facility.
+sleep 1.2 # no badge at the shredder reader within station_window_s
+out=$("$VAULTCTL" destroy handover --order O6 --facility "City Shredding Co." --certificate "CSC-2291"); rc=$?
+is "a handover without a second person is refused" 1 "$rc"
+contains "named HANDOVER_NO_SECOND" HANDOVER_NO_SECOND "$out"
+is "and ledgered" 1 "$(n_kind admin.refused HANDOVER_NO_SECOND)"
+present shredder 04D10000000004; sleep 0.4
+out=$("$VAULTCTL" destroy handover --order O6 --facility "City Shredding Co." --certificate "CSC-2291"); rc=$?
+is "the orderer cannot be the second person of a handover" 1 "$rc"
+contains "(SELF_WITNESS)" SELF_WITNESS "$out"
+unpresent shredder
+present shredder 04D10000000002; sleep 0.4
+out=$("$VAULTCTL" destroy handover --order O6 --facility "City Shredding Co." --certificate "CSC-2291"); rc=$?
+is "a handover with a second person's badge is recorded" 0 "$rc"
+unpresent shredder
+is "destruction.handover names the operator and the second person" "admin,W2" "$(last_actors destruction.handover)"
+is "with the facility" "City Shredding Co." "$(pj destruction.handover '$.facility')"
+is "and the facility's certificate" CSC-2291 "$(pj destruction.handover '$.certificate')"
+is "the medium is handed-over, the order done" "handed-over done" "$(status M6) $(state O6)"
+hcites=$(vt_sql "SELECT cites FROM ledger WHERE kind='destruction.handover'")
+is "the handover cites the second person's badge read" "shredder badge.arrived" \
+	"$(vt_sql "SELECT source || ' ' || kind FROM sensor_event WHERE id=${hcites:-0}")"
+contains "its certificate prints from the ledger" "Facility:        City Shredding Co." \
+	"$("$VAULTCTL" destroy certificate --order O6)"
+
+# 7. vaultd killed after destruction.shredded: interrupted on restart.
+T7=E20000000000000000000007
+V destroy start --order O7
+badge 04D10000000001; badge 04D10000000002
+wait_more destruction.witnessed 4
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+s=$(n_kind destruction.shredded)
+sim "place 2 1 $T7"
+wait_more destruction.shredded "$s"
+sim "remove 2 $T7"; sleep 0.1
+kill -9 "$VAULTD_PID"; wait "$VAULTD_PID" 2>/dev/null; VAULTD_PID=
+ok "vaultd restarts after SIGKILL" vt_start
+ok "the destruction under way ends as destruction.interrupted" wait_more destruction.interrupted 0 DESTRUCTION_INTERRUPTED
+is "the medium is missing (the quiet window was not proven), not destroyed" missing "$(status M7)"
+is "the order is not stuck: approved, not done" approved "$(state O7)"
+contains "the station is idle" '"stage":"idle"' "$("$VAULTCTL" destroy status)"
+
+# 8. vaultd killed before the throat read: aborted on restart.
+V destroy start --order O8
+kill -9 "$VAULTD_PID"; wait "$VAULTD_PID" 2>/dev/null; VAULTD_PID=
+a=$(n_kind destruction.aborted DESTRUCTION_RESTART)
+vt_start
+ok "a destruction started before a SIGKILL ends as destruction.aborted (restart)" \
+	wait_more destruction.aborted "$a" DESTRUCTION_RESTART
+is "the medium is back in-vault" in-vault "$(status M8)"
+vt_stop
+n=$(vt_sql "SELECT count(*) FROM (SELECT json_extract(payload,'$.order') o, kind, max(seq) FROM ledger WHERE kind IN ('destruction.started','destruction.witnessed','destruction.shredded','destruction.confirmed','destruction.aborted','destruction.failed','destruction.no_motor','destruction.one_witness','destruction.interrupted','destruction.handover') GROUP BY o) WHERE kind IN ('destruction.started','destruction.witnessed','destruction.shredded')")
+is "no destruction is left under way in the ledger" 0 "$n"
+ok "the ledger verifies" "$VAULTCTL" verify
+vt_done
