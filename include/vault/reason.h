@@ -189,7 +189,12 @@
 	  "内部错误，请求未执行")                                                            \
 	X(HTTP_HOST, "the request is addressed to another host name", "请求所指主机名不符") \
 	X(LEGACY_TOP_SECRET, "UID-only badges are refused while the vault holds top-secret media", \
-	  "库内存有绝密介质时拒绝仅UID的门禁卡")
+	  "库内存有绝密介质时拒绝仅UID的门禁卡")                                            \
+	/* web (controller/web.c): kiosk and console sign-in */                              \
+	X(WEB_NO_BADGE, "present your badge at this station's reader first",                  \
+	  "请先在本终端的读卡器上出示门禁卡")                                                \
+	X(WEB_BADGE_CHANGED, "another badge was presented meanwhile; sign in again",           \
+	  "期间出示了另一张门禁卡，请重新登录")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
