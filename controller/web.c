@@ -603,15 +603,37 @@ static const char *route_of(const char *action)
 	return action;
 }
 
+/* Per-medium results {medium, ok, code, ...}: the reason text in the
+ * session's language (error) and in English (error_en), from the code. */
+static void localise_results(cJSON *data, const char *lang)
+{
+	cJSON *x, *results = cJSON_GetObjectItemCaseSensitive(data, "results");
+	if (!cJSON_IsArray(results))
+		return;
+	cJSON_ArrayForEach(x, results)
+	{
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "code"));
+		enum vault_reason r;
+		if (!code || vault_reason_from_id(code, &r) < 0)
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(x, "error");
+		cJSON_DeleteItemFromObjectCaseSensitive(x, "error_en");
+		cJSON_AddStringToObject(x, "error", vault_reason_text(r, lang));
+		cJSON_AddStringToObject(x, "error_en", vault_reason_text(r, "en"));
+	}
+}
+
 /* An action's outcome -> the HTTP result (takes ar->data); ledgers refusals. */
 static void action_done(struct web *w, const struct vault_caller *c, const char *action,
-			struct action_result *ar, struct vault_http_result *res)
+			const char *lang, struct action_result *ar, struct vault_http_result *res)
 {
 	const char *kind = !strcmp(c->user, "web:kiosk") ? "kiosk" : "console";
 	res->reason = ar->reason;
 	snprintf(res->detail, sizeof res->detail, "%s", ar->detail);
 	res->data = ar->data;
 	ar->data = NULL;
+	if (res->data)
+		localise_results(res->data, lang);
 	if (ar->reason == VAULT_R_OK) {
 		if (ar->seq) {
 			if (!res->data)
@@ -665,7 +687,7 @@ static int op_action(void *ud, uint64_t call, const struct vault_http_principal 
 	cJSON_Delete(a);
 	if (ar.pending)
 		return VAULT_HTTP_PENDING; /* web_complete() answers */
-	action_done(w, &c, action ? action : name, &ar, res);
+	action_done(w, &c, action ? action : name, who->lang, &ar, res);
 	return VAULT_HTTP_DONE;
 }
 
@@ -679,7 +701,7 @@ void web_complete(struct vaultd *d, uint64_t client_id, const char *action,
 		return;
 	}
 	struct vault_http_result hr = {0};
-	action_done(w, who, action, res, &hr);
+	action_done(w, who, action, d->cfg.lang, res, &hr);
 	vault_http_complete(w->h, client_id & ~VAULTD_WEB_CLIENT, &hr);
 }
 
