@@ -46,7 +46,7 @@ static const char *const station_roles[ST__COUNT] = {"staff custodian supervisor
 struct web_lock {
 	char badge[32];
 	int failures;
-	int verifying; /* a PIN check for this badge is on the KDF thread */
+	int64_t verifying_us; /* since when a PIN check for this badge is on the KDF thread */
 	int64_t until_us;
 };
 
@@ -223,7 +223,7 @@ static struct web_lock *lock_of(struct web *w, const char *badge, int create)
 			return l;
 		if (!l->badge[0] && !free_slot)
 			free_slot = l;
-		if (l->badge[0] && !l->verifying && (!oldest || l->until_us < oldest->until_us))
+		if (l->badge[0] && !l->verifying_us && (!oldest || l->until_us < oldest->until_us))
 			oldest = l;
 	}
 	if (!create)
@@ -238,7 +238,8 @@ static struct web_lock *lock_of(struct web *w, const char *badge, int create)
 /* ---- sign-in ----------------------------------------------------------------- */
 
 struct login_job {
-	struct web *w;
+	struct web *w;		 /* touched only on the loop thread */
+	struct vault_loop *loop; /* the KDF thread posts here (w may be gone) */
 	uint64_t call;
 	int st;
 	char badge[32], person[VAULT_HTTP_PERSON_MAX];
@@ -272,7 +273,7 @@ static void login_finish(struct login_job *j)
 	struct vault_http_result res = {0};
 	const char *station = station_name[j->st];
 	struct web_lock *lo = lock_of(w, j->badge, 1);
-	lo->verifying = 0;
+	lo->verifying_us = 0;
 	if (j->result < 0) {
 		lo->failures++;
 		int locked = lo->failures >= d->cfg.pin_lockout_after;
@@ -372,6 +373,8 @@ static void login_checked(struct vault_loop *l, void *msg, int quitting)
 	free(j);
 }
 
+static void login_drop(void *arg);
+
 static void login_work(void *arg)
 {
 	struct login_job *j = arg;
@@ -383,7 +386,8 @@ static void login_work(void *arg)
 		j->result = -1;
 	sodium_memzero(j->pin, sizeof j->pin);
 	sodium_memzero(j->pepper, sizeof j->pepper);
-	vault_loop_post(j->w->d->loop, login_checked, j);
+	if (vault_loop_post(j->loop, login_checked, j) < 0)
+		login_drop(j); /* the browser gets no answer; its request times out */
 }
 
 static void login_drop(void *arg)
@@ -442,7 +446,9 @@ static int op_login(void *ud, uint64_t call, const char *kind, const cJSON *cred
 		login_refuse(w, st, b->person, b->badge, VAULT_R_PIN_LOCKED, 401, "", res);
 		return VAULT_HTTP_DONE;
 	}
-	if (lo->verifying) {
+	/* (a check lost on the way back, e.g. no memory to post it, stops
+	 * blocking the badge after a while) */
+	if (lo->verifying_us && now - lo->verifying_us < 30 * 1000000LL) {
 		set_res(res, VAULT_R_HTTP_BUSY, 503, "a PIN check for this badge is in progress");
 		return VAULT_HTTP_DONE;
 	}
@@ -450,6 +456,7 @@ static int op_login(void *ud, uint64_t call, const char *kind, const cJSON *cred
 	if (!j)
 		return -ENOMEM;
 	j->w = w;
+	j->loop = d->loop;
 	j->call = call;
 	j->st = st;
 	snprintf(j->badge, sizeof j->badge, "%s", b->badge);
@@ -475,7 +482,7 @@ static int op_login(void *ud, uint64_t call, const char *kind, const cJSON *cred
 		set_res(res, VAULT_R_HTTP_BUSY, 503, "cannot queue the PIN check");
 		return VAULT_HTTP_DONE;
 	}
-	lo->verifying = 1;
+	lo->verifying_us = now;
 	return VAULT_HTTP_PENDING;
 }
 

@@ -169,6 +169,7 @@ hostile "a POST without the CSRF token gets 403" "403 HTTP_CSRF" http.refused \
 	nocsrf POST /api/action/checkout '{"approval":"A1"}'
 hostile "a wrong CSRF token gets 403" "403 HTTP_CSRF" http.refused \
 	badcsrf POST /api/action/checkout '{"approval":"A1"}'
+is "  a refusal within a session names its person" S1 "$(last_actors http.refused)"
 hostile "a cross-site Origin gets 403" "403 HTTP_ORIGIN" http.refused \
 	http POST /api/action/checkout '{"approval":"A1"}' -H 'Origin: http://evil.example'
 hostile "a forged session cookie gets 401" "401 HTTP_NO_SESSION" http.refused \
@@ -201,6 +202,15 @@ is "a silent alarm.duress names C1 at the kiosk" "$((a + 1))|C1|1|kiosk" \
 n=$(n_kind session.end)
 is "logout" 200 "$(http POST /api/logout '{}')"
 is "ends the session (session.end logout)" "$((n + 1))|C1|logout" \
+	"$(n_kind session.end)|$(last_actors session.end)|$(last_field session.end '$.why')"
+# C1 again; then C1's badge is revoked: the session ends at the next request.
+login kiosk 2468
+is "C1 signs in again" 200 "$S"
+n=$(n_kind session.end)
+V badge revoke --id 04B10000000002
+is "after C1's badge is revoked, the next request is refused" "401 HTTP_SESSION_EXPIRED" \
+	"$(reply "$(http GET /api/pad "")")"
+is "and the session ends (session.end badge_revoked)" "$((n + 1))|C1|badge_revoked" \
 	"$(n_kind session.end)|$(last_actors session.end)|$(last_field session.end '$.why')"
 
 # 7. Person rules and lockout.
