@@ -40,8 +40,8 @@
 
 enum { ST_KIOSK, ST_CONSOLE, ST__COUNT };
 static const char *const station_name[ST__COUNT] = {"kiosk", "console"};
-static const char *const station_roles[ST__COUNT] = {"staff custodian supervisor admin",
-						     "supervisor admin"};
+/* Who may sign in where: rows of the role table (controller/actions.c). */
+static const char *const station_right[ST__COUNT] = {"web.kiosk", "web.console"};
 
 struct web_lock {
 	char badge[32];
@@ -110,18 +110,6 @@ static int station_of(const char *kind)
 	return -1;
 }
 
-static int word_in(const char *word, const char *list)
-{
-	size_t n = strlen(word);
-	for (const char *p = list; *p;) {
-		size_t l = strcspn(p, " ");
-		if (l == n && !strncmp(p, word, n))
-			return 1;
-		p += l + (p[l] == ' ');
-	}
-	return 0;
-}
-
 __attribute__((format(printf, 4, 5))) static void set_res(struct vault_http_result *res,
 							   enum vault_reason r, unsigned status,
 							   const char *fmt, ...)
@@ -150,14 +138,12 @@ static int budget_take(struct budget *b)
 	return 1;
 }
 
-/* Ledger a refusal "<kind>.refused"; `suppressed` (if any) says how many
- * earlier ones the budget left out. */
+/* Ledger a refusal "<kind>.refused" (subject to budget b if not NULL; the
+ * next one ledgered says how many the budget left out). */
 static void ledger_refusal(struct web *w, const char *kind, const char *actors,
 			   const char *action, enum vault_reason reason, const char *detail,
 			   struct budget *b)
 {
-	char k[64];
-	snprintf(k, sizeof k, "%s.refused", kind);
 	if (b && !budget_take(b)) {
 		if (b->suppressed == 1)
 			vault_log(LOG_WARNING, "http",
@@ -166,21 +152,17 @@ static void ledger_refusal(struct web *w, const char *kind, const char *actors,
 				  REFUSAL_BUDGET);
 		return;
 	}
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "action", action);
-	cJSON_AddStringToObject(p, "code", vault_reason_id(reason));
-	cJSON_AddStringToObject(p, "text", vault_reason_text(reason, "en"));
-	if (detail && *detail)
-		cJSON_AddStringToObject(p, "detail", detail);
+	char d[VAULT_HTTP_DETAIL_MAX + 64];
+	snprintf(d, sizeof d, "%s", detail ? detail : "");
 	if (b && b->suppressed) {
-		cJSON_AddNumberToObject(p, "suppressed", b->suppressed);
+		size_t n = strlen(d);
+		snprintf(d + n, sizeof d - n, "%s%u earlier refusals not ledgered (budget)",
+			 n ? "; " : "", b->suppressed);
 		b->suppressed = 0;
 	}
-	struct vault_record r = {.kind = k, .actors = actors, .payload = p};
-	vaultd_record(w->d, &r, NULL);
-	cJSON_Delete(p);
-	vault_log(LOG_NOTICE, "http", "%s %s by %s: %s%s%s", k, action, *actors ? actors : "-",
-		  vault_reason_id(reason), detail && *detail ? ": " : "", detail ? detail : "");
+	vaultd_record_refusal(w->d, kind, actors, action, reason, d, NULL);
+	vault_log(LOG_NOTICE, "http", "%s.refused %s by %s: %s%s%s", kind, action,
+		  *actors ? actors : "-", vault_reason_id(reason), *d ? ": " : "", d);
 }
 
 /* A calendar date in the site zone as YYYY-MM-DD. */
@@ -317,7 +299,7 @@ static void login_finish(struct login_job *j)
 		goto done;
 	}
 	const char *role = vault_role_name(a.person.role);
-	if (!word_in(role, station_roles[j->st])) {
+	if (!vaultd_role_allows(station_right[j->st], role)) {
 		char det[96];
 		snprintf(det, sizeof det, "a %s may not sign in at the %s", role, station);
 		login_refuse(w, j->st, j->person, j->badge, VAULT_R_ROLE_NOT_ALLOWED, 403, det, &res);
@@ -735,6 +717,17 @@ static int param_int(const cJSON *params, const char *name, long long def, long 
 	return 0;
 }
 
+/* A cached statement for a query, or NULL with res filled. */
+static sqlite3_stmt *query_stmt(struct web *w, const char *sql, const char *what,
+				struct vault_http_result *res)
+{
+	sqlite3_stmt *q;
+	if (vault_db_cached(w->d->db, sql, &q) == 0)
+		return q;
+	set_res(res, VAULT_R_DB_ERROR, 500, "%s query", what);
+	return NULL;
+}
+
 static const char *param_str(const cJSON *params, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
@@ -872,11 +865,9 @@ static int q_ledger(struct web *w, const cJSON *params, cJSON *out, struct vault
 		esc[o++] = *p;
 	}
 	esc[o] = 0;
-	sqlite3_stmt *q;
-	if (vault_db_cached(w->d->db, sql, &q) < 0) {
-		set_res(res, VAULT_R_DB_ERROR, 500, "ledger query");
+	sqlite3_stmt *q = query_stmt(w, sql, "ledger", res);
+	if (!q)
 		return -1;
-	}
 	sqlite3_bind_int64(q, 1, since < 0 ? 0 : since);
 	sqlite3_bind_text(q, 2, esc, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, limit);
@@ -898,18 +889,17 @@ static int q_alerts(struct web *w, const cJSON *params, cJSON *out, struct vault
 	long long limit;
 	if (param_int(params, "limit", 100, 1, LIMIT_MAX, &limit, res) < 0)
 		return -1;
-	sqlite3_stmt *q;
-	if (vault_db_cached(w->d->db,
-			    "SELECT r.seq, r.ts_utc, r.kind, r.actors, r.medium, r.approval, r.payload "
-			    "FROM ledger r WHERE r.kind='alert.raised' AND NOT EXISTS ("
-			    "SELECT 1 FROM ledger a WHERE a.kind='alert.acked' AND a.seq>r.seq AND "
-			    "CAST(coalesce(json_extract(a.payload,'$.alert'),"
-			    "json_extract(a.payload,'$.id')) AS INTEGER)=r.seq) "
-			    "ORDER BY r.seq DESC LIMIT ?",
-			    &q) < 0) {
-		set_res(res, VAULT_R_DB_ERROR, 500, "alert query");
+	sqlite3_stmt *q = query_stmt(
+		w,
+		"SELECT r.seq, r.ts_utc, r.kind, r.actors, r.medium, r.approval, r.payload "
+		"FROM ledger r WHERE r.kind='alert.raised' AND NOT EXISTS ("
+		"SELECT 1 FROM ledger a WHERE a.kind='alert.acked' AND a.seq>r.seq AND "
+		"CAST(coalesce(json_extract(a.payload,'$.alert'),"
+		"json_extract(a.payload,'$.id')) AS INTEGER)=r.seq) "
+		"ORDER BY r.seq DESC LIMIT ?",
+		"alert", res);
+	if (!q)
 		return -1;
-	}
 	sqlite3_bind_int64(q, 1, limit);
 	cJSON *arr = cJSON_AddArrayToObject(out, "alerts");
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -943,15 +933,13 @@ static int q_media(struct web *w, const cJSON *params, cJSON *out, struct vault_
 		set_res(res, VAULT_R_INVALID_VALUE, 400, "after: a medium id");
 		return -1;
 	}
-	sqlite3_stmt *q;
-	if (vault_db_cached(w->d->db,
-			    "SELECT id, tag, title, classification, status, borrower, due, "
-			    "home_shelf, coalesce(project,''), deadline, seq FROM medium "
-			    "WHERE (?1 IS NULL OR status=?1) AND id>?2 ORDER BY id LIMIT ?3",
-			    &q) < 0) {
-		set_res(res, VAULT_R_DB_ERROR, 500, "media query");
+	sqlite3_stmt *q = query_stmt(w,
+				     "SELECT id, tag, title, classification, status, borrower, due, "
+				     "home_shelf, coalesce(project,''), deadline, seq FROM medium "
+				     "WHERE (?1 IS NULL OR status=?1) AND id>?2 ORDER BY id LIMIT ?3",
+				     "media", res);
+	if (!q)
 		return -1;
-	}
 	if (status)
 		sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, after ? after : "", -1, SQLITE_STATIC);
