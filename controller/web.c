@@ -262,8 +262,8 @@ static void login_finish(struct login_job *j)
 		if (locked)
 			lo->until_us = vault_now_mono_us() +
 				       (int64_t)d->cfg.pin_lockout_seconds * 1000000;
-		login_refuse(w, j->st, j->person, j->badge, locked ? VAULT_R_PIN_LOCKED : VAULT_R_PIN_WRONG,
-			     401, "", &res);
+		login_refuse(w, j->st, j->person, j->badge,
+			     locked ? VAULT_R_PIN_LOCKED : VAULT_R_PIN_WRONG, 401, "", &res);
 		goto done;
 	}
 	lo->failures = 0;
@@ -302,7 +302,8 @@ static void login_finish(struct login_job *j)
 	if (!vaultd_role_allows(station_right[j->st], role)) {
 		char det[96];
 		snprintf(det, sizeof det, "a %s may not sign in at the %s", role, station);
-		login_refuse(w, j->st, j->person, j->badge, VAULT_R_ROLE_NOT_ALLOWED, 403, det, &res);
+		login_refuse(w, j->st, j->person, j->badge, VAULT_R_ROLE_NOT_ALLOWED, 403, det,
+			     &res);
 		goto done;
 	}
 	enum vault_reason pr = vault_policy_check_person(&a.actor, &d->pc, vaultd_today(d));
@@ -601,7 +602,8 @@ static void localise_results(cJSON *data, const char *lang)
 		return;
 	cJSON_ArrayForEach(x, results)
 	{
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "code"));
+		const char *code =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "code"));
 		enum vault_reason r;
 		if (!code || vault_reason_from_id(code, &r) < 0)
 			continue;
@@ -777,7 +779,8 @@ static void pad_tag(const struct vaultd_tag_place *p, void *ud)
 		return;
 	sqlite3_stmt *q;
 	if (vault_db_cached(c->w->d->db,
-			    "SELECT id, title, classification, status FROM medium WHERE upper(tag)=?",
+			    "SELECT id, title, classification, status FROM medium "
+			    "WHERE upper(tag)=?",
 			    &q) < 0)
 		return;
 	sqlite3_bind_text(q, 1, p->tag, -1, SQLITE_STATIC);
@@ -826,7 +829,8 @@ static void entry_row(struct web *w, sqlite3_stmt *q, cJSON *arr)
 	add_col(o, "actors", q, 3);
 	add_col(o, "medium", q, 4);
 	add_col(o, "approval", q, 5);
-	cJSON *p = cJSON_ParseWithLength(sqlite3_column_blob(q, 6), (size_t)sqlite3_column_bytes(q, 6));
+	cJSON *p = cJSON_ParseWithLength(sqlite3_column_blob(q, 6),
+					 (size_t)sqlite3_column_bytes(q, 6));
 	cJSON_AddItemToObject(o, "payload", p ? p : cJSON_CreateObject());
 	cJSON_AddItemToArray(arr, o);
 }
@@ -843,7 +847,8 @@ static int q_ledger(struct web *w, const cJSON *params, cJSON *out, struct vault
 			if (!((*k >= 'a' && *k <= 'z') || *k == '.' || *k == '_' || *k == '-'))
 				kind = NULL;
 		if (!kind || strlen(kind) > 48) {
-			set_res(res, VAULT_R_INVALID_VALUE, 400, "kind: a kind or a prefix like 'entry.'");
+			set_res(res, VAULT_R_INVALID_VALUE, 400,
+				"kind: a kind or a prefix like 'entry.'");
 			return -1;
 		}
 	}
@@ -907,7 +912,8 @@ static int q_alerts(struct web *w, const cJSON *params, cJSON *out, struct vault
 		/* The page's short form: id (the seq to acknowledge), code, text. */
 		cJSON *o = cJSON_GetArrayItem(arr, cJSON_GetArraySize(arr) - 1);
 		cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "payload");
-		cJSON_AddNumberToObject(o, "id", cJSON_GetNumberValue(cJSON_GetObjectItem(o, "seq")));
+		cJSON_AddNumberToObject(o, "id",
+					cJSON_GetNumberValue(cJSON_GetObjectItem(o, "seq")));
 		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(p, "code"));
 		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(p, "text"));
 		cJSON_AddStringToObject(o, "code", code ? code : "");
@@ -933,11 +939,12 @@ static int q_media(struct web *w, const cJSON *params, cJSON *out, struct vault_
 		set_res(res, VAULT_R_INVALID_VALUE, 400, "after: a medium id");
 		return -1;
 	}
-	sqlite3_stmt *q = query_stmt(w,
-				     "SELECT id, tag, title, classification, status, borrower, due, "
-				     "home_shelf, coalesce(project,''), deadline, seq FROM medium "
-				     "WHERE (?1 IS NULL OR status=?1) AND id>?2 ORDER BY id LIMIT ?3",
-				     "media", res);
+	sqlite3_stmt *q = query_stmt(
+		w,
+		"SELECT id, tag, title, classification, status, borrower, due, home_shelf, "
+		"coalesce(project,''), deadline, seq FROM medium "
+		"WHERE (?1 IS NULL OR status=?1) AND id>?2 ORDER BY id LIMIT ?3",
+		"media", res);
 	if (!q)
 		return -1;
 	if (status)
