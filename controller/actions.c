@@ -53,6 +53,9 @@ static const struct {
 	{"destroy.", "custodian supervisor admin"},
 	{"inventory.", "custodian supervisor admin"},
 	{"alert.", "supervisor admin"},
+	/* Sign-in at the web stations (controller/web.c); not actions. */
+	{"web.kiosk", "staff custodian supervisor admin"},
+	{"web.console", "supervisor admin"},
 };
 
 /* Actions owned by the workflow modules. */

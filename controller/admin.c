@@ -102,6 +102,10 @@ static struct client *find_client(struct admin_server *s, uint64_t id)
 void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
 		    const struct vault_caller *who, struct action_result *res)
 {
+	if (client_id & VAULTD_WEB_CLIENT) {
+		web_complete(d, client_id, action, who, res);
+		return;
+	}
 	if (res->reason != VAULT_R_OK)
 		vaultd_record_refusal(d, "admin", who->person, action, res->reason, res->detail,
 				      who);

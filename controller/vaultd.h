@@ -124,6 +124,12 @@ void warnings_notify(struct warnings *w, const struct vault_record *r);
 /* controller/web.c: the HTTP service (kiosk and console) */
 int web_start(struct vaultd *d, struct web **ret, char *err, size_t errlen);
 void web_free(struct web *w);
+/* Actions the web service dispatches carry client ids with this bit set; a
+ * module finishing one of them late through admin_complete() is routed to
+ * web_complete(), which answers the HTTP request. */
+#define VAULTD_WEB_CLIENT (1ULL << 62)
+void web_complete(struct vaultd *d, uint64_t client_id, const char *action,
+		  const struct vault_caller *who, struct action_result *res);
 
 /* controller/stations.c: identify a badge presentation like the door does
  * (key proof, active badge, key version, the legacy rule). hex and person are

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Supervisor console: password + second factor, ledger view, alerts. API contract:
-//   POST /api/login {kind:"console", lang, credentials:{user, password, otp}}
-//   GET  /api/ledger?since=N&limit=N -> {entries:[{seq, time, kind, actor, detail}]}
-//   GET  /api/alerts -> {alerts:[{id, time, kind, detail}]}
+// Supervisor console: badge at the console reader + PIN (supervisors and
+// admins), ledger view, alerts. API (docs/http.md):
+//   POST /api/login {kind:"console", lang, credentials:{pin}}
+//   GET  /api/ledger?since=N&limit=N&kind=P -> {tip, entries:[{seq, time, kind, actors, medium, approval, payload}]}
+//   GET  /api/alerts -> {alerts:[{id, time, code, detail, actors, medium, payload}]}
 //   POST /api/action/ack_alert {id}
+//   POST /api/action/checkpoint {} -> {checkpoint}
 "use strict";
 
 let timer = null;
@@ -35,7 +37,7 @@ async function loadAlerts(background) {
   ul.replaceChildren();
   if (!(a.alerts || []).length) ul.append(Vault.el("li", Vault.t("no_alerts")));
   for (const al of a.alerts || []) {
-    const li = Vault.el("li", `${al.time || ""}  ${al.kind || ""}  ${al.detail || ""} `);
+    const li = Vault.el("li", `${al.time || ""}  ${al.code || ""}  ${al.detail || ""}  ${al.medium || al.actors || ""} `);
     const b = Vault.el("button", Vault.t("ack"), "secondary");
     b.addEventListener("click", async () => {
       const r = await Vault.api("POST", "/api/action/ack_alert", { id: al.id });
@@ -56,9 +58,18 @@ async function loadLedger(background) {
   tb.replaceChildren();
   for (const e of l.entries || []) {
     const tr = Vault.el("tr");
-    for (const v of [e.seq, e.time, e.kind, e.actor, e.detail]) tr.append(Vault.el("td", v === undefined ? "" : String(v)));
+    for (const v of [e.seq, e.time, e.kind, e.actors, summary(e)]) tr.append(Vault.el("td", v === undefined ? "" : String(v)));
     tb.append(tr);
   }
+}
+
+// One line for an entry's payload: a refusal's code and detail, else the JSON.
+function summary(e) {
+  const p = e.payload || {};
+  const parts = [e.medium, e.approval, p.code, p.detail || p.text, p.why].filter((x) => x);
+  if (parts.length) return parts.join("  ");
+  const j = JSON.stringify(p);
+  return j.length > 160 ? j.slice(0, 157) + "..." : j;
 }
 
 async function refresh(background) {
@@ -69,18 +80,20 @@ async function refresh(background) {
 document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("loginform").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const f = (id) => document.getElementById(id);
-    const r = await Vault.api("POST", "/api/login", {
-      kind: "console", lang: Vault.lang,
-      credentials: { user: f("user").value, password: f("password").value, otp: f("otp").value },
-    });
-    f("password").value = "";
-    f("otp").value = "";
+    const pin = document.getElementById("pin");
+    const r = await Vault.api("POST", "/api/login", { kind: "console", lang: Vault.lang, credentials: { pin: pin.value } });
+    pin.value = "";
     if (!r.ok) return Vault.msg("login-msg", Vault.errorText(r));
     enter(r);
   });
   document.getElementById("logout").addEventListener("click", async () => { await Vault.logout(); leave(); });
   document.getElementById("load").addEventListener("click", () => loadLedger(false));
+  document.getElementById("checkpoint").addEventListener("click", async () => {
+    const r = await Vault.api("POST", "/api/action/checkpoint", {});
+    if (!r.ok) return Vault.msg("console-msg", Vault.errorText(r));
+    Vault.msg("console-msg", `${Vault.t("checkpoint_done")}: ${r.checkpoint}`, true);
+    loadLedger(false);
+  });
   const s = await Vault.session();
   if (s.ok && s.authenticated && s.kind === "console") enter(s);
 });

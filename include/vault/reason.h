@@ -246,7 +246,12 @@
 	X(DESTRUCTION_CANCELLED, "the operator ended the destruction before the throat read", \
 	  "操作员在介质进入碎纸口前终止了销毁") \
 	X(HANDOVER_NO_SECOND, "a handover needs a second person's badge at the shredder or kiosk", \
-	  "移交须有第二人在碎纸工位或自助终端刷卡")
+	  "移交须有第二人在碎纸工位或自助终端刷卡")  \
+	/* web (controller/web.c): kiosk and console sign-in */                              \
+	X(WEB_NO_BADGE, "present your badge at this station's reader first",                  \
+	  "请先在本终端的读卡器上出示门禁卡")                                                \
+	X(WEB_BADGE_CHANGED, "another badge was presented meanwhile; sign in again",           \
+	  "期间出示了另一张门禁卡，请重新登录")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
