@@ -123,16 +123,22 @@ is "with M1's register row and the unknown tag's code" "secret|in-vault|MEDIUM_U
 	"$(j '$.media[0].classification')|$(j '$.media[0].status')|$(j '$.unknown[0].code')|$(j '$.pad_state')"
 is "queries write nothing" "$n" "$(vt_count)"
 
-# 4. Actions reach vaultd (the custody module answers, or says it has no such action yet).
+# 4. Checkout at the kiosk: the custody module decides per medium.
 n=$(vt_count)
 s=$(http POST /api/action/checkout '{"approval":"A1","media":["M1"]}')
 code=$(j '$.code')
-if [ "$(j '$.ok')" = 1 ]; then
-	ok "checkout answers per medium" test -n "$(j '$.results[0].medium')"
+if [ -n "$have_active" ]; then
+	is "S1 checks out M1 from the pad under A1" "1|M1" "$(j '$.results[0].ok')|$(j '$.results[0].medium')"
+	is "checkout.confirmed is ledgered for S1 under A1" "M1|A1|S1" \
+		"$(vt_sql "SELECT medium||'|'||approval||'|'||actors FROM ledger WHERE kind='checkout.confirmed'")"
+	padev=$(vt_sql "SELECT max(id) FROM sensor_event WHERE source='kiosk-pad' AND kind='tag.arrived' AND instr(data,'E20000000000000000000001')>0")
+	is "citing the pad read" "$padev" \
+		"$(vt_sql "SELECT json_extract(payload,'\$.pad_read') FROM ledger WHERE kind='checkout.confirmed'")"
+	M1_STATUS=checked-out
 else
-	is "checkout is refused with a named, ledgered code" "$code" "$(last_field kiosk.action.refused '$.code')"
-	is "naming the route and S1" "checkout|S1" \
-		"$(last_field kiosk.action.refused '$.action')|$(last_actors kiosk.action.refused)"
+	is "without an active approval the checkout is refused with a named, ledgered code" "$code" \
+		"$(last_field kiosk.action.refused '$.code')"
+	M1_STATUS=in-vault
 fi
 contains "the checkout reply is JSON with a status" "$s" "200 400 403 404 409"
 
@@ -251,9 +257,11 @@ http GET "/api/ledger?since=1&kind=session.&limit=500" "" >/dev/null
 is "a kind prefix filters the ledger" \
 	"$(vt_sql "SELECT group_concat(seq) FROM (SELECT seq FROM ledger WHERE kind LIKE 'session.%' ORDER BY seq)")" \
 	"$(jall '$.entries' '$.seq')"
-is "the media register query" "200 M1 in-vault" \
+is "the media register query" "200 M1 $M1_STATUS" \
 	"$(http GET '/api/media?limit=10' "") $(j '$.media[0].id') $(j '$.media[0].status')"
-is "the alert list answers (no alerts raised)" "200 []" "$(http GET /api/alerts "") $(j '$.alerts')"
+http GET /api/alerts "" >/dev/null
+contains "the alert list has the ledgered early warnings (X1's expired certificate)" \
+	'"code":"CERT_EXPIRED","detail":"the certificate has expired' "$(j '$.alerts')"
 n=$(vt_count)
 is "a supervisor checkpoints the ledger from the console" 200 "$(http POST /api/action/checkpoint '{}')"
 is "the checkpoint covers the tip" "$(vt_sql "SELECT max(seq) FROM checkpoint")" "$(j '$.checkpoint')"
