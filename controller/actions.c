@@ -143,7 +143,7 @@ static int row_exists(struct vaultd *d, const char *table, const char *id)
 }
 
 /* Append {"t","k","row"} to a set list (takes ownership of row). */
-static void set_add(cJSON *set, const char *table, const char *id, cJSON *row)
+void vaultd_set_add(cJSON *set, const char *table, const char *id, cJSON *row)
 {
 	cJSON *ch = cJSON_CreateObject();
 	cJSON_AddStringToObject(ch, "t", table);
@@ -170,7 +170,7 @@ static void record_set(struct vaultd *d, const struct vault_caller *who, const c
 		       const char *approval, struct action_result *res)
 {
 	cJSON *payload = cJSON_CreateObject();
-	set_add(cJSON_AddArrayToObject(payload, "set"), table, id, row);
+	vaultd_set_add(cJSON_AddArrayToObject(payload, "set"), table, id, row);
 	record_payload(d, who, kind, payload, medium, approval, res);
 }
 
@@ -683,7 +683,7 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 	cJSON_AddStringToObject(payload, "parents", parents);
 	cJSON_AddStringToObject(payload, "classification", vault_classification_name(c));
 	cJSON *set = cJSON_AddArrayToObject(payload, "set");
-	set_add(set, "medium", id, row);
+	vaultd_set_add(set, "medium", id, row);
 	for (size_t i = 0; i < np; i++) {
 		char lid[160];
 		snprintf(lid, sizeof lid, "%.64s<%.64s", id, pm[i].id);
@@ -691,7 +691,7 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 		cJSON_AddStringToObject(l, "child", id);
 		cJSON_AddStringToObject(l, "parent", pm[i].id);
 		cJSON_AddStringToObject(l, "kind", kind);
-		set_add(set, "lineage", lid, l);
+		vaultd_set_add(set, "lineage", lid, l);
 	}
 	res->data = cJSON_CreateObject();
 	cJSON_AddStringToObject(res->data, "classification", vault_classification_name(c));
@@ -836,7 +836,7 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 		cJSON *payload = cJSON_CreateObject();
 		cJSON_AddStringToObject(payload, "deadline", dl);
 		cJSON *set = cJSON_AddArrayToObject(payload, "set");
-		set_add(set, "project", id, row);
+		vaultd_set_add(set, "project", id, row);
 		sqlite3_stmt *st;
 		sqlite3_prepare_v2(d->db, "SELECT id FROM medium WHERE project=? AND status NOT IN "
 					  "('destroyed','handed-over') ORDER BY id",
@@ -849,7 +849,7 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 			if (!m)
 				continue;
 			set_str(m, "deadline", dl);
-			set_add(set, "medium", mid, m);
+			vaultd_set_add(set, "medium", mid, m);
 			n++;
 		}
 		sqlite3_finalize(st);

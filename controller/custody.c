@@ -124,11 +124,7 @@ static void set_row(cJSON *payload, const char *table, const char *id, cJSON *ro
 	cJSON *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
 	if (!set)
 		set = cJSON_AddArrayToObject(payload, "set");
-	cJSON *ch = cJSON_CreateObject();
-	cJSON_AddStringToObject(ch, "t", table);
-	cJSON_AddStringToObject(ch, "k", id);
-	cJSON_AddItemToObject(ch, "row", row);
-	cJSON_AddItemToArray(set, ch);
+	vaultd_set_add(set, table, id, row);
 }
 
 /* The medium's registry row with some fields replaced; NULL if unknown. */

@@ -84,16 +84,6 @@ refuse(struct action_result *res, enum vault_reason r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append a registry row change to a set list (takes row). */
-static void set_row(cJSON *set, const char *table, const char *id, cJSON *row)
-{
-	cJSON *ch = cJSON_CreateObject();
-	cJSON_AddStringToObject(ch, "t", table);
-	cJSON_AddStringToObject(ch, "k", id);
-	cJSON_AddItemToObject(ch, "row", row);
-	cJSON_AddItemToArray(set, ch);
-}
-
 /* The row of table/id with one text field changed, onto the set list.
  * Nothing if the row is missing or already has that value. */
 static void set_field(struct vaultd *d, cJSON *payload, const char *table, const char *id,
@@ -110,7 +100,7 @@ static void set_field(struct vaultd *d, cJSON *payload, const char *table, const
 	cJSON *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
 	if (!set)
 		set = cJSON_AddArrayToObject(payload, "set");
-	set_row(set, table, id, row);
+	vaultd_set_add(set, table, id, row);
 }
 
 /* Record an entry (takes payload). */

@@ -393,7 +393,8 @@ static void admit(struct door *door, const char *person, int duress)
 }
 
 struct pin_check {
-	struct door *door;
+	struct door *door;	 /* read on the loop thread only */
+	struct vault_loop *loop; /* the worker posts here (the door may be gone) */
 	uint64_t gen;
 	char person[ID], badge[32];
 	char pin[16];
@@ -441,7 +442,7 @@ static void pin_work(void *arg)
 		c->result = -1;
 	c->kdf_us = vault_now_mono_us() - t0;
 	sodium_memzero(c->pin, sizeof c->pin);
-	vault_loop_post(c->door->d->loop, pin_checked, c);
+	vault_loop_post(c->loop, pin_checked, c);
 }
 
 static void pin_drop(void *arg)
@@ -460,6 +461,7 @@ static void on_pin(struct door *door, const char *pin)
 	if (!c)
 		return;
 	c->door = door;
+	c->loop = door->d->loop;
 	c->gen = door->gen;
 	snprintf(c->person, sizeof c->person, "%s", door->p_person);
 	snprintf(c->badge, sizeof c->badge, "%s", door->p_badge);

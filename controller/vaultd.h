@@ -79,6 +79,9 @@ struct action_result {
 };
 
 /* controller/actions.c */
+/* Append {"t": table, "k": id, "row": row} to an entry's "set" list (takes
+ * row): the registry change the entry carries. */
+void vaultd_set_add(cJSON *set, const char *table, const char *id, cJSON *row);
 void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const char *action,
 		     const cJSON *args, struct action_result *res, uint64_t client_id);
 int vaultd_action_known(const char *action);
