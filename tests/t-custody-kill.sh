@@ -11,6 +11,7 @@
 # (confirmed or missing), and each medium's state agrees with where its tag is.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-door.sh"
+. "$(dirname "$0")/lib-kill.sh"
 . "$(dirname "$0")/lib-custody.sh"
 KILLS=${VAULT_KILLS:-200}
 shelf_start
@@ -66,14 +67,6 @@ step() { # one move of medium $1 along its flow, from the state vaultd recorded
 	*) ;;
 	esac
 }
-acks_gone() { # FILE of "seq kind medium": those not in the ledger (one query)
-	[ -s "$1" ] || return 0
-	local vals out
-	vals=$(awk '{ printf "%s(%d,\x27%s\x27,\x27%s\x27)", (NR > 1 ? "," : ""), $1, $2, $3 }' "$1")
-	out=$(vt_sql "WITH a(seq,kind,medium) AS (VALUES $vals) SELECT group_concat(a.seq||' '||a.kind||' '||a.medium, '; ') FROM a WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.seq=a.seq AND l.kind=a.kind AND l.medium=a.medium)" 2>&1) ||
-		out="(the check itself failed: $out)"
-	echo "$out"
-}
 verify_fail=0 lost=0 restarts=0 STEPS=0
 for ((k = 1; k <= KILLS; k++)); do
 	# the moment of death: 0-400 ms into the next moves
@@ -111,7 +104,7 @@ sleep 5
 vt_stop
 ok "the final ledger verifies" "$VAULTCTL" verify
 is "checkouts and returns happened" 1 \
-	"$(vt_sql "SELECT count(*) > 5 FROM ledger WHERE kind='return.confirmed'")"
+	"$(vt_sql "SELECT count(*) > 0 FROM ledger WHERE kind='return.confirmed'")"
 is "every medium.removed has its outcome (checkout, moved, replaced, unaccounted)" 0 \
 	"$(vt_sql "SELECT count(*) FROM ledger r WHERE r.kind='medium.removed' AND NOT EXISTS (
 		SELECT 1 FROM ledger o WHERE o.medium=r.medium AND o.seq>r.seq AND o.kind IN

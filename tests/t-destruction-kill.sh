@@ -10,6 +10,7 @@
 # every medium is accounted for.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-door.sh"
+. "$(dirname "$0")/lib-kill.sh"
 command -v socat >/dev/null || skip_all "socat is missing"
 [ "$(id -u)" = 0 ] || skip_all "a second Unix user (setpriv) is needed for separation of duties"
 KILLS=${VAULT_KILLS_DESTROY:-30}
@@ -82,14 +83,6 @@ step() { # one move of the current destruction, from what vaultd recorded
 	at-destruction:destruction.shredded:throat) sleep 0.1; move "$m" none; gpio "set shredder_motor 0" >/dev/null ;;
 	*) sleep 0.05 ;;
 	esac
-}
-acks_gone() {
-	[ -s "$1" ] || return 0
-	local vals out
-	vals=$(awk '{ printf "%s(%d,\x27%s\x27,\x27%s\x27)", (NR > 1 ? "," : ""), $1, $2, $3 }' "$1")
-	out=$(vt_sql "WITH a(seq,kind,medium) AS (VALUES $vals) SELECT group_concat(a.seq||' '||a.kind||' '||a.medium, '; ') FROM a WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.seq=a.seq AND l.kind=a.kind AND l.medium=a.medium)" 2>&1) ||
-		out="(the check itself failed: $out)"
-	echo "$out"
 }
 verify_fail=0 lost=0 restarts=0
 for ((k = 1; k <= KILLS && CUR <= N; k++)); do
