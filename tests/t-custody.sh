@@ -57,11 +57,20 @@ out=$(as nobody custody checkout --approval AP1 --media M3)
 contains "a medium not on the pad is refused" '"code":"NOT_ON_PAD"' "$out"
 out=$(as daemon custody checkout --approval AP1)
 contains "C1 cannot use S1's approval" '"code":"APPROVAL_OTHER_PERSON"' "$out"
+V unit suspend --id U1 --reason "failed to rectify"
+out=$(as nobody custody checkout --approval AP1 --media M2)
+contains "a suspended unit's staff get nothing" '"code":"UNIT_SUSPENDED"' "$out"
+V unit reinstate --id U1
 # M2 goes back to its shelf within the window: no alarm.
 take 10 "$T2"; put_wait 1 SH-1 "$T2"
 ok "put back on its shelf in time: medium.replaced closes the removal" wait_more medium.replaced 0
 is "with no alarm" 0 "$(n_kind medium.unaccounted)"
 
+out=$(as nobody custody checkout --approval AP1)
+contains "nothing registered on the pad: PAD_EMPTY" '"code":"PAD_EMPTY"' "$out"
+is "every refusal was ledgered with its code" \
+	"APPROVAL_MAX_OUT NOT_ON_PAD APPROVAL_OTHER_PERSON UNIT_SUSPENDED PAD_EMPTY" \
+	"$(vt_sql "SELECT group_concat(json_extract(payload,'\$.code'),' ') FROM (SELECT payload FROM ledger WHERE kind='checkout.refused' ORDER BY seq)")"
 # 4. Moved to another shelf.
 m=$(n_kind medium.moved)
 take 2 "$T3"; sleep 0.3; put 1 "$T3"
