@@ -34,6 +34,13 @@ struct door {
 	int pending, verifying;
 	char p_badge[32], p_person[ID];
 	uint64_t p_timer;
+	/* The policy inputs of that person, loaded while the PIN is typed so that
+	 * the decision after the PIN pays no registry reads; valid while
+	 * d->registry_gen == p_regen. */
+	int p_loaded;
+	uint64_t p_regen;
+	struct vault_actor_rec p_who;
+	struct vault_schedule_rec p_sched;
 
 	/* Two-person rule: the first custodian, waiting for a second. */
 	char first[ID];
@@ -323,19 +330,37 @@ static void first_timeout(struct vault_loop *l, uint64_t id, void *ud)
 }
 
 /* PIN verified for door->p_person: apply the policy and the two-person rule. */
+static int prefetch(struct door *door, const char *person)
+{
+	struct vaultd *d = door->d;
+	door->p_loaded = 0;
+	if (vault_load_actor(d->db, person, &door->p_who) < 0 ||
+	    vault_load_schedule(d->db, &door->p_sched) < 0)
+		return -EIO;
+	door->p_loaded = 1;
+	door->p_regen = d->registry_gen;
+	return 0;
+}
+
+static int prefetched(const struct door *door, const char *person)
+{
+	return door->p_loaded && door->p_regen == door->d->registry_gen &&
+	       !strcmp(door->p_who.person.id, person);
+}
+
 static void admit(struct door *door, const char *person, int duress)
 {
 	struct vaultd *d = door->d;
-	struct vault_actor_rec who, esc;
-	struct vault_schedule_rec sched;
+	struct vault_actor_rec esc;
 	struct vault_localtime now;
 	vaultd_localtime(d, &now);
-	if (vault_load_actor(d->db, person, &who) < 0 || vault_load_schedule(d->db, &sched) < 0) {
+	if (!prefetched(door, person) && prefetch(door, person) < 0) {
 		refuse(door, "entry.refused", person, NULL, "door", VAULT_R_DB_ERROR);
 		return;
 	}
+	const struct vault_actor_rec *who = &door->p_who;
 	const struct vault_actor *escort = NULL;
-	if (who.person.role == VAULT_ROLE_VISITOR) {
+	if (who->person.role == VAULT_ROLE_VISITOR) {
 		/* The escort: a custodian waiting at the door, or one inside. */
 		const char *e = door->first[0] ? door->first : NULL;
 		for (int i = 0; !e && i < door->nocc; i++)
@@ -344,12 +369,12 @@ static void admit(struct door *door, const char *person, int duress)
 		if (e && vault_load_actor(d->db, e, &esc) == 0)
 			escort = &esc.actor;
 	}
-	enum vault_reason r = vault_policy_may_enter(&who.actor, escort, &sched.s, &d->pc, &now);
+	enum vault_reason r = vault_policy_may_enter(&who->actor, escort, &door->p_sched.s, &d->pc, &now);
 	if (r != VAULT_R_OK) {
 		refuse(door, "entry.refused", person, NULL, "door", r);
 		return;
 	}
-	if (who.person.role == VAULT_ROLE_VISITOR) {
+	if (who->person.role == VAULT_ROLE_VISITOR) {
 		/* Escorted: enters with the escort's pair or alone after them, but
 		 * never counts as the second person. */
 		if (door->first[0]) {
@@ -364,7 +389,7 @@ static void admit(struct door *door, const char *person, int duress)
 		grant(door, person, NULL, duress);
 		return;
 	}
-	if (who.person.role != VAULT_ROLE_CUSTODIAN) {
+	if (who->person.role != VAULT_ROLE_CUSTODIAN) {
 		refuse(door, "entry.refused", person, NULL, "door", VAULT_R_TWO_PERSON_ROLE);
 		return;
 	}
@@ -559,6 +584,7 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 	door->verifying = 0;
 	snprintf(door->p_badge, sizeof door->p_badge, "%s", hex);
 	snprintf(door->p_person, sizeof door->p_person, "%s", person);
+	prefetch(door, person); /* a failure is retried at the decision */
 	vault_loop_timer_in(door->d->loop, (int64_t)door->d->cfg.pin_timeout_s * 1000000,
 			    pin_timeout, door, &door->p_timer);
 }

@@ -54,6 +54,8 @@ int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_s
 	}
 	if (ret_seq)
 		*ret_seq = seq;
+	if (r->payload && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->payload, "set")) > 0)
+		d->registry_gen++;
 	mqtt_notify(d->mqtt); /* the ledger is the MQTT outbox */
 	warnings_notify(d->warnings, r);
 	return 0;
@@ -64,17 +66,17 @@ int64_t vaultd_sensor_event(struct vaultd *d, const char *source, const char *ki
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_ERROR;
-	if (sqlite3_prepare_v2(d->db,
-			       "INSERT INTO sensor_event(ts_utc,ts_mono,source,kind,data) "
-			       "VALUES(?,?,?,?,?)",
-			       -1, &st, NULL) == SQLITE_OK) {
+	if (vault_db_cached(d->db,
+			    "INSERT INTO sensor_event(ts_utc,ts_mono,source,kind,data) "
+			    "VALUES(?,?,?,?,?)",
+			    &st) == 0) {
 		sqlite3_bind_int64(st, 1, vault_now_utc_us());
 		sqlite3_bind_int64(st, 2, vault_now_mono_us());
 		sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, data ? data : "", -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		vault_db_done(st);
 	}
 	if (rc != SQLITE_DONE) {
 		vault_log(LOG_ERR, "sensors", "sensor event %s/%s not stored: %s", source, kind,

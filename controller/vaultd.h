@@ -56,6 +56,10 @@ struct vaultd {
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;
+	/* Bumped whenever a recorded entry changes the registry (has a "set"
+	 * list): data loaded from the registry at generation g is current while
+	 * registry_gen == g. */
+	uint64_t registry_gen;
 	int64_t last_checkpoint_seq;
 };
 

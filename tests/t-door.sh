@@ -149,6 +149,15 @@ unpresent door
 ok "the admin records the check of the closed vault" "$VAULTCTL" vault check --note "sealed, 3 shelves counted"
 is "the open/close sheet has opened, closed and checked entries" "vault.checked|vault.closed|vault.opened" \
 	"$(vt_sql "SELECT group_concat(kind, '|') FROM (SELECT DISTINCT kind FROM ledger WHERE kind LIKE 'vault.%' AND kind <> 'vaultd.start' ORDER BY kind)")"
+# 8. A registry change while the PIN is typed counts: the decision never uses
+# stale policy inputs (they are loaded at the badge, reloaded if the registry moved).
+g=$(n_kind entry.granted)
+present door 04A10000000004; sleep 0.3
+V training add --id TR-X2-new --person X2 --date "$today"
+type_keys "2222#"
+ok "X2's training recorded between badge and PIN: granted" wait_more entry.granted "$g"
+is "the grant names X2" X2 "$(last_actors entry.granted)"
+unpresent door
 vt_stop
 ok "the database verifies after the door scenario" "$VAULTCTL" verify
 vt_done
