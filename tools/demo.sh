@@ -14,6 +14,8 @@ set -eu
 B=${B:-build}
 B=$(cd "$B" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+# Dates relative to today (site time), so that the demo never ages out.
+today=$(TZ=Asia/Shanghai date +%F); year=${today%%-*}
 D=$(mktemp -d /tmp/vault-demo.XXXXXX)
 chmod 755 "$D"
 VAULTD_PID=
@@ -128,11 +130,11 @@ ctl person add --id C1 --name "Li Wei" --role custodian --unit U-SURVEY
 ctl person add --id C2 --name "Chen Jing" --role custodian --unit U-SURVEY
 ctl person add --id S1 --name "Zhang Min" --role staff --unit U-NEW --unix-user nobody
 ctl person add --id SV --name "Wang Fang" --role supervisor --unit U-SURVEY
-ctl cert add --id CERT-001 --person C1 --issued 2024-03-01
-ctl training add --id T-001 --person C1 --date 2026-06-15 --kind annual
+ctl cert add --id CERT-001 --person C1 --issued "$((year - 2))-03-01"
+ctl training add --id T-001 --person C1 --date "$today" --kind annual
 ctl badge add --id 04A1B2C3D4E5F6 --person C1
 echo 482913 | run vaultctl pin set --id C1
-ctl project add --id PR-COAST --name "Coastline revision" --unit U-NEW --start 2026-01-01 --end 2026-12-31
+ctl project add --id PR-COAST --name "Coastline revision" --unit U-NEW --start "$year-01-01" --end "$year-12-31"
 ctl medium register --id M-0001 --tag E2000017221101441890A001 --title "Coast sheet 1:50000 (HDD)" \
 	--dataset coast-50k --category nav-map --classification secret --home-shelf SH-1 --project PR-COAST
 ctl medium register --id M-0002 --tag E2000017221101441890A002 --title "Coast control points 2019 (DVD)" \
@@ -152,8 +154,8 @@ if [ "$ROOT" ]; then
 chmod 666 "$D/vaultd.sock"
 echo "(Zhang Min, staff, is Unix user nobody: she requests the approval herself)"
 as_s1 approval add --id AP-1 --unit U-NEW --person S1 --purpose "revision of coastline sheets" \
-	--scope dataset:coast-50k --project PR-COAST --valid-from 2026-01-01 --valid-to 2026-12-31 \
-	--authority-ref "NMA-2026-117"
+	--scope dataset:coast-50k --project PR-COAST --valid-from "$year-01-01" --valid-to "$year-12-31" \
+	--authority-ref "NMA-$year-117"
 ctl approval approve --id AP-1
 echo "(a first-time unit: the approval waits for an on-site verification)"
 ctl log --kind registry.approval
@@ -164,10 +166,9 @@ fi
 step "Refusals are named and ledgered"
 ctl unit suspend --id U-NEW || true
 ctl badge add --id 04FFFFFFFFFFFF --person A0 || true
-ctl project add --id BAD --name X --start 2026-02-30 --end 2026-03-01 || true
+ctl project add --id BAD --name X --start "$year-02-30" --end "$year-03-01" || true
 
 step "The vault's people: certificates, training, PINs, schedules; badges issued on the enrolment reader"
-today=$(TZ=Asia/Shanghai date +%F); year=${today%%-*}
 ctl schedule add --id W-CUST --role custodian --days 1-7 --start 00:00 --end 24:00
 ctl cert add --id CERT-002 --person C2 --issued "$((year - 1))-05-01"
 ctl training add --id T-002 --person C2 --date "$today" --kind annual
