@@ -194,10 +194,11 @@ step "The door scenario, played by vault-sim (tools/scenarios/demo-door.vsim.in)
 sed -f "$D/keys.sed" "$SRC/tools/scenarios/demo-door.vsim.in" >"$D/demo-door.vsim"
 sqlite3 -readonly "$D/vault.db" 'SELECT max(seq) FROM ledger' >"$D/last"
 show_new() { # the ledger as it grows (the entries of the section that just ended)
-	local last; sleep "${1:-0}"; last=$(cat "$D/last")
+	local last now; sleep "${1:-0}"; last=$(cat "$D/last")
+	now=$(sqlite3 -readonly "$D/vault.db" 'SELECT max(seq) FROM ledger')
 	sqlite3 -readonly -separator '  ' "$D/vault.db" "SELECT printf('%5d', seq), kind, actors,
-		substr(CAST(payload AS TEXT), 1, 70) FROM ledger WHERE seq > $last ORDER BY seq"
-	sqlite3 -readonly "$D/vault.db" 'SELECT max(seq) FROM ledger' >"$D/last"
+		substr(CAST(payload AS TEXT), 1, 70) FROM ledger WHERE seq > $last AND seq <= $now ORDER BY seq"
+	echo "$now" >"$D/last"
 }
 "$B/vault-sim" --target door="$D/door.ctl" --target exit="$D/exit.ctl" \
 	--target gpio="$D/gpio.sock" --target shelves="$D/shelf.ctl" "$D/demo-door.vsim" |
