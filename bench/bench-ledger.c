@@ -3,10 +3,15 @@
  * Ledger append latency vs one bare durable SQLite commit (WAL,
  * synchronous=FULL), measured in the same run on the same disk.
  * Prints p50/p99 of each and their ratios.
+ *
+ * bench-ledger [RUNS [GAP_MS]]: with GAP_MS, each commit and each append
+ * follows GAP_MS of idle time (as a door decision follows seconds of idle time),
+ * instead of a hot loop.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../tests/lib-vault.h"
 #include "vault/db.h"
@@ -27,10 +32,23 @@ static void stats(int64_t *v, int n, double *p50, double *p99)
 	*p99 = (double)v[n * 99 / 100] / 1000.0;
 }
 
-int main(void)
+static void idle_ms(int ms)
+{
+	if (ms <= 0)
+		return;
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
 {
 	char *dir = tv_tmpdir(), path[512] = "";
 	static int64_t bare[RUNS], led[RUNS];
+	int runs = argc > 1 ? atoi(argv[1]) : RUNS, gap = argc > 2 ? atoi(argv[2]) : 0;
+	if (runs < 10 || runs > RUNS || gap < 0 || gap > 10000) {
+		fprintf(stderr, "usage: bench-ledger [RUNS (10..%d) [GAP_MS (0..10000)]]\n", RUNS);
+		return 2;
+	}
 
 	snprintf(path, sizeof path, "%s/bare.db", dir);
 	sqlite3 *bdb, *db;
@@ -52,7 +70,8 @@ int main(void)
 	cJSON_AddStringToObject(p, "badge", "04a1b2c3d4e5f6");
 	cJSON_AddStringToObject(p, "decision", "allow");
 	/* Interleaved, so both see the same disk and cache conditions. */
-	for (int i = 0; i < RUNS; i++) {
+	for (int i = 0; i < runs; i++) {
+		idle_ms(gap);
 		int64_t t0 = vault_now_mono_us();
 		vault_db_begin(bdb);
 		sqlite3_bind_blob(st, 1, path, 200, SQLITE_STATIC);
@@ -62,6 +81,7 @@ int main(void)
 		bare[i] = (vault_now_mono_us() - t0) * 1000;
 		struct vault_record r = {.kind = "entry.granted", .actors = "P1", .cites = "17,18",
 					 .payload = p};
+		idle_ms(gap);
 		t0 = vault_now_mono_us();
 		vault_ledger_record(l, &r, NULL, NULL, NULL);
 		led[i] = (vault_now_mono_us() - t0) * 1000;
@@ -75,10 +95,12 @@ int main(void)
 	free(dir);
 
 	double b50, b99, l50, l99;
-	stats(bare, RUNS, &b50, &b99);
-	stats(led, RUNS, &l50, &l99);
-	printf("| measurement (%d runs each, same run) | p50 µs | p99 µs |\n|---|---|---|\n", RUNS);
-	printf("| bare durable SQLite commit (WAL, FULL) | %.0f | %.0f |\n", b50, b99);
+	stats(bare, runs, &b50, &b99);
+	stats(led, runs, &l50, &l99);
+	printf("| measurement (%d runs each, same run%s) | p50 µs | p99 µs |\n|---|---|---|\n", runs,
+	       gap ? ", each after idle time" : "");
+	printf("| bare durable SQLite commit (WAL, FULL)%s | %.0f | %.0f |\n",
+	       gap ? " after idle time" : "", b50, b99);
 	printf("| ledger append (hash chain + registry + checkpoint every 100) | %.0f | %.0f |\n",
 	       l50, l99);
 	printf("| ratio ledger / bare | %.2f | %.2f |\n", l50 / b50, l99 / b99);
