@@ -317,11 +317,8 @@ static void alarm(struct inventory *x, const char *kind, enum vault_reason code,
 		if (row) {
 			cJSON_ReplaceItemInObjectCaseSensitive(row, "status",
 							       cJSON_CreateString(new_status));
-			cJSON *ch = cJSON_CreateObject();
-			cJSON_AddStringToObject(ch, "t", "medium");
-			cJSON_AddStringToObject(ch, "k", med->valuestring);
-			cJSON_AddItemToObject(ch, "row", row);
-			cJSON_AddItemToArray(cJSON_AddArrayToObject(p, "set"), ch);
+			vaultd_set_add(cJSON_AddArrayToObject(p, "set"), "medium", med->valuestring,
+				       row);
 		}
 	}
 	char cites[24] = "";
