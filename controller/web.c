@@ -888,7 +888,7 @@ static int q_ledger(struct web *w, const cJSON *params, cJSON *out, struct vault
 }
 
 /* Alerts: alert.raised entries that no later alert.acked names (payload
- * "alert" or "id": the raised entry's seq). */
+ * "entry", as alert.ack writes it, or "alert"/"id": the raised entry's seq). */
 static int q_alerts(struct web *w, const cJSON *params, cJSON *out, struct vault_http_result *res)
 {
 	long long limit;
@@ -899,7 +899,7 @@ static int q_alerts(struct web *w, const cJSON *params, cJSON *out, struct vault
 		"SELECT r.seq, r.ts_utc, r.kind, r.actors, r.medium, r.approval, r.payload "
 		"FROM ledger r WHERE r.kind='alert.raised' AND NOT EXISTS ("
 		"SELECT 1 FROM ledger a WHERE a.kind='alert.acked' AND a.seq>r.seq AND "
-		"CAST(coalesce(json_extract(a.payload,'$.alert'),"
+		"CAST(coalesce(json_extract(a.payload,'$.entry'),json_extract(a.payload,'$.alert'),"
 		"json_extract(a.payload,'$.id')) AS INTEGER)=r.seq) "
 		"ORDER BY r.seq DESC LIMIT ?",
 		"alert", res);
