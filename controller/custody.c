@@ -70,12 +70,6 @@ struct custody {
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int is_storage(const struct vaultd *d, const char *shelf)
-{
-	return shelf && *shelf && strcmp(shelf, d->cfg.custody_pad) != 0 &&
-	       strcmp(shelf, d->cfg.custody_throat) != 0;
-}
-
 static struct track *track_find(struct custody *c, enum track_kind k, const char *medium)
 {
 	for (int i = 0; i < c->n; i++)
@@ -178,7 +172,7 @@ static void removal_expired(struct custody *c, struct track *t)
 	struct vault_medium m;
 	const struct vaultd_tag_place *p = vaultd_tag_where(d, t->tag);
 	if (vault_load_medium(d->db, t->medium, &m) < 0 || m.status != VAULT_MEDIUM_IN_VAULT ||
-	    (p && is_storage(d, p->where)))
+	    (p && vaultd_is_storage(d, p->where)))
 		return; /* checked out, taken to the shredder, or on a shelf again */
 	char cites[48];
 	cite_list(cites, sizeof cites, t->sensor_id, p ? p->sensor_id : 0);
@@ -369,7 +363,7 @@ static void on_event(struct vaultd *d, const struct vaultd_event *ev, void *ud)
 	struct custody *c = ud;
 	if (ev->kind != VEV_TAG_ARRIVED && ev->kind != VEV_TAG_DEPARTED)
 		return;
-	if (!is_storage(d, ev->source))
+	if (!vaultd_is_storage(d, ev->source))
 		return; /* the pad is read by the actions; the throat by destruction */
 	struct vault_medium m;
 	if (vault_load_medium_by_tag(d->db, ev->tag, &m) < 0)
@@ -809,7 +803,7 @@ static void settle(struct vault_loop *l, uint64_t id, void *ud)
 		if (vault_load_medium(d->db, mid, &m) < 0 || track_find(c, T_REMOVAL, mid))
 			continue;
 		const struct vaultd_tag_place *p = vaultd_tag_where(d, m.tag);
-		if (p && is_storage(d, p->where))
+		if (p && vaultd_is_storage(d, p->where))
 			continue;
 		removal_start(c, &m, home, p ? p->sensor_id : 0, "not on any shelf after a start");
 	}

@@ -213,6 +213,12 @@ void vaultd_tags_each(const struct vaultd *d, const char *shelf,
 			fn(&w->tags[i], ud);
 }
 
+int vaultd_is_storage(const struct vaultd *d, const char *shelf)
+{
+	return shelf && *shelf && strcmp(shelf, d->cfg.custody_pad) != 0 &&
+	       strcmp(shelf, d->cfg.custody_throat) != 0;
+}
+
 size_t vaultd_shelves(const struct vaultd *d, const struct vaultd_shelf **ret)
 {
 	*ret = d->world->shelves;

@@ -81,6 +81,8 @@ struct vaultd_shelf {
 };
 /* Every configured shelf (from [bus.*]), in configuration order. */
 size_t vaultd_shelves(const struct vaultd *d, const struct vaultd_shelf **ret);
+/* A storage shelf: named, and neither the kiosk pad nor the shredder throat. */
+int vaultd_is_storage(const struct vaultd *d, const char *shelf);
 
 /* The badge last presented at a station, if it is still there or left at
  * most `within_s` ago; NULL otherwise. */

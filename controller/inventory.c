@@ -75,11 +75,6 @@ static void iso_utc(int64_t us, char *buf, size_t size)
 	snprintf(buf, size, "%s.%06dZ", base, (int)(us % 1000000));
 }
 
-static int is_storage(const struct vaultd *d, const char *shelf)
-{
-	return strcmp(shelf, d->cfg.custody_pad) != 0 && strcmp(shelf, d->cfg.custody_throat) != 0;
-}
-
 static const struct vaultd_shelf *world_shelf(const struct vaultd *d, const char *name)
 {
 	const struct vaultd_shelf *s;
@@ -185,7 +180,7 @@ static void on_place(const struct vaultd_tag_place *p, void *ud)
 {
 	struct sweep *s = ud;
 	struct vaultd *d = s->x->d;
-	if (!p->where[0] || !is_storage(d, p->where))
+	if (!vaultd_is_storage(d, p->where))
 		return;
 	int read = shelf_read(s->x, p->where);
 	struct med *m = med_by_tag(s, p->tag);
@@ -577,7 +572,7 @@ static int start_run(struct inventory *x, const char *trigger)
 		return -ENOMEM;
 	x->nsh = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!is_storage(d, ws[i].name))
+		if (!vaultd_is_storage(d, ws[i].name))
 			continue;
 		struct inv_shelf *s = &x->sh[x->nsh++];
 		snprintf(s->name, sizeof s->name, "%s", ws[i].name);
@@ -622,7 +617,7 @@ static void schedule_next(struct inventory *x)
 	const struct vaultd_shelf *ws;
 	size_t n = vaultd_shelves(d, &ws), storage = 0;
 	for (size_t i = 0; i < n; i++)
-		storage += is_storage(d, ws[i].name);
+		storage += vaultd_is_storage(d, ws[i].name);
 	if (!storage)
 		return; /* nothing to sweep */
 	int64_t due = last_reconciled_utc(d) + (int64_t)d->cfg.inventory_every_h * 3600 * 1000000;
