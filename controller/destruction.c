@@ -172,12 +172,6 @@ static int same_tag(const char *a, const char *b)
 	return a && b && *a && !strcasecmp(a, b);
 }
 
-static int storage_shelf(const struct vaultd *d, const char *shelf)
-{
-	return *shelf && strcmp(shelf, d->cfg.custody_throat) &&
-	       strcmp(shelf, d->cfg.custody_pad);
-}
-
 /* What the sensors last said about the tag: read in the throat ->
  * at-destruction (still at the shredder); on a storage shelf -> in-vault;
  * anywhere else or nowhere -> missing. */
@@ -187,7 +181,7 @@ static const char *status_by_sensors(const struct destruction *x, char where[VAU
 	snprintf(where, VAULTD_PLACE_MAX, "%s", p ? p->where : "");
 	if (p && !strcmp(p->where, x->d->cfg.custody_throat))
 		return "at-destruction";
-	if (p && storage_shelf(x->d, p->where))
+	if (p && vaultd_is_storage(x->d, p->where))
 		return "in-vault";
 	return "missing";
 }
