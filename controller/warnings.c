@@ -217,9 +217,7 @@ void warnings_notify(struct warnings *w, const struct vault_record *r)
 	if (!w || w->timer || !r->kind || !strncmp(r->kind, "alert.", 6) || !r->payload ||
 	    !cJSON_GetObjectItemCaseSensitive(r->payload, "set"))
 		return;
-	/* One computation per burst of registry changes, a second after the
-	 * first: it runs on the loop, and a door decision should rarely meet it. */
-	vault_loop_timer_in(w->d->loop, 1000000, on_timer, w, &w->timer);
+	vault_loop_timer_in(w->d->loop, 0, on_timer, w, &w->timer);
 }
 
 static void on_event(struct vaultd *d, const struct vaultd_event *ev, void *ud)
