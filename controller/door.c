@@ -908,6 +908,11 @@ void door_free(struct door *door)
 	door_lock_safe(door->d);
 	vault_badge_reader_stop(door->rd_door);
 	vault_badge_reader_stop(door->rd_exit);
+	/* No timer may fire into a freed door (the loop may outlive it). */
+	const uint64_t timers[] = {door->p_timer, door->first_timer, door->unlock_timer,
+				   door->held_timer, door->exit_timer};
+	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++)
+		vault_loop_timer_cancel(door->d->loop, timers[i]);
 	if (the_door == door)
 		the_door = NULL;
 	free(door);
