@@ -466,13 +466,60 @@ static cJSON *result_item(cJSON *results, const char *medium, enum vault_reason 
 	return o;
 }
 
-static void refused_one(struct custody *c, const struct vault_caller *who, const char *kind,
-			const char *medium, enum vault_reason r, cJSON *results)
+/* One action over several media: per-medium results, the first refusal. */
+struct batch {
+	struct custody *c;
+	const struct vault_caller *who;
+	const char *kind; /* "checkout" or "return": the refusal entries' kind */
+	cJSON *results;
+	int ok;
+	enum vault_reason first;
+};
+
+/* The media the action is about, or the action's refusal (ledgered). */
+static int batch_start(struct batch *b, struct custody *c, const struct vault_caller *who,
+		       const char *kind, const char *action, const cJSON *args, struct want *w,
+		       struct action_result *res)
 {
-	char detail[96];
-	snprintf(detail, sizeof detail, "medium %s", medium);
-	vaultd_record_refusal(c->d, kind, who->person, kind, r, detail, who);
-	result_item(results, medium, r, c->d->cfg.lang);
+	*b = (struct batch){.c = c, .who = who, .kind = kind, .first = VAULT_R_OK};
+	if (wanted(c->d, args, w, res) < 0) {
+		vaultd_record_refusal(c->d, kind, who->person, action, res->reason, res->detail,
+				      who);
+		return -1;
+	}
+	b->results = cJSON_CreateArray();
+	return 0;
+}
+
+/* A medium refused (r) or not written (DB_ERROR, not ledgered again). */
+static void batch_fail(struct batch *b, const char *medium, enum vault_reason r)
+{
+	if (b->first == VAULT_R_OK)
+		b->first = r;
+	if (r != VAULT_R_DB_ERROR) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "medium %s", medium);
+		vaultd_record_refusal(b->c->d, b->kind, b->who->person, b->kind, r, detail, b->who);
+	}
+	result_item(b->results, medium, r, b->c->d->cfg.lang);
+}
+
+static cJSON *batch_ok(struct batch *b, const char *medium, int64_t seq)
+{
+	b->ok++;
+	cJSON *o = result_item(b->results, medium, VAULT_R_OK, b->c->d->cfg.lang);
+	cJSON_AddNumberToObject(o, "seq", (double)seq);
+	return o;
+}
+
+static void batch_finish(struct batch *b, struct action_result *res, const char *none)
+{
+	res->data = cJSON_CreateObject();
+	cJSON_AddItemToObject(res->data, "results", b->results);
+	if (!b->ok) {
+		res->reason = b->first;
+		snprintf(res->detail, sizeof res->detail, "%s", none);
+	}
 }
 
 static void do_checkout(struct custody *c, const struct vault_caller *who, const cJSON *args,
@@ -486,20 +533,15 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 		return;
 	}
 	struct want w;
-	if (wanted(d, args, &w, res) < 0) {
-		vaultd_record_refusal(d, "checkout", who->person, "custody.checkout", res->reason,
-				      res->detail, who);
+	struct batch b;
+	if (batch_start(&b, c, who, "checkout", "custody.checkout", args, &w, res) < 0)
 		return;
-	}
 	struct vault_actor_rec actor;
 	struct vault_approval_rec apr;
 	int have_actor = vault_load_actor(d->db, who->person, &actor) == 0;
 	int have_ap = vault_load_approval(d->db, ap->valuestring, &apr) == 0;
 	struct vault_localtime now;
 	vaultd_localtime(d, &now);
-	cJSON *results = cJSON_CreateArray();
-	int ok = 0;
-	enum vault_reason first = VAULT_R_OK;
 	for (int i = 0; i < w.n; i++) {
 		struct vault_medium m;
 		enum vault_reason r = VAULT_R_OK;
@@ -525,9 +567,7 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 			r = vault_policy_may_check_out(&rq, &d->pc, &now, &due);
 		}
 		if (r != VAULT_R_OK) {
-			if (first == VAULT_R_OK)
-				first = r;
-			refused_one(c, who, "checkout", w.ids[i], r, results);
+			batch_fail(&b, w.ids[i], r);
 			continue;
 		}
 		char dues[16] = "";
@@ -551,24 +591,14 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 			set_row(pl, "medium", m.id, row);
 		int64_t seq = entry(c, "checkout.confirmed", who->person, m.id, apr.a.id, cites, pl);
 		if (!seq) {
-			if (first == VAULT_R_OK)
-				first = VAULT_R_DB_ERROR;
-			result_item(results, m.id, VAULT_R_DB_ERROR, d->cfg.lang);
+			batch_fail(&b, m.id, VAULT_R_DB_ERROR);
 			continue;
 		}
 		if (t)
 			track_drop(c, t);
-		cJSON *o = result_item(results, m.id, VAULT_R_OK, d->cfg.lang);
-		cJSON_AddStringToObject(o, "due", dues);
-		cJSON_AddNumberToObject(o, "seq", (double)seq);
-		ok++;
+		cJSON_AddStringToObject(batch_ok(&b, m.id, seq), "due", dues);
 	}
-	res->data = cJSON_CreateObject();
-	cJSON_AddItemToObject(res->data, "results", results);
-	if (!ok) {
-		res->reason = first;
-		snprintf(res->detail, sizeof res->detail, "no medium was checked out");
-	}
+	batch_finish(&b, res, "no medium was checked out");
 }
 
 static void return_arm(struct custody *c, const struct vault_medium *m, const char *home,
@@ -589,18 +619,13 @@ static void do_return(struct custody *c, const struct vault_caller *who, const c
 {
 	struct vaultd *d = c->d;
 	struct want w;
-	if (wanted(d, args, &w, res) < 0) {
-		vaultd_record_refusal(d, "return", who->person, "custody.return", res->reason,
-				      res->detail, who);
+	struct batch b;
+	if (batch_start(&b, c, who, "return", "custody.return", args, &w, res) < 0)
 		return;
-	}
 	struct vault_actor_rec actor;
 	int have_actor = vault_load_actor(d->db, who->person, &actor) == 0;
 	struct vault_localtime now;
 	vaultd_localtime(d, &now);
-	cJSON *results = cJSON_CreateArray();
-	int ok = 0;
-	enum vault_reason first = VAULT_R_OK;
 	for (int i = 0; i < w.n; i++) {
 		struct vault_medium m;
 		enum vault_reason r = VAULT_R_OK;
@@ -620,9 +645,7 @@ static void do_return(struct custody *c, const struct vault_caller *who, const c
 		if (r == VAULT_R_OK && !(pad = on_pad(d, &m)))
 			r = VAULT_R_NOT_ON_PAD;
 		if (r != VAULT_R_OK) {
-			if (first == VAULT_R_OK)
-				first = r;
-			refused_one(c, who, "return", w.ids[i], r, results);
+			batch_fail(&b, w.ids[i], r);
 			continue;
 		}
 		cJSON *row = medium_row(d, m.id, "pending-return", NULL, NULL, NULL);
@@ -644,23 +667,13 @@ static void do_return(struct custody *c, const struct vault_caller *who, const c
 			set_row(pl, "medium", m.id, row);
 		int64_t seq = entry(c, "return.pending", actors, m.id, m.approval_id, cites, pl);
 		if (!seq) {
-			if (first == VAULT_R_OK)
-				first = VAULT_R_DB_ERROR;
-			result_item(results, m.id, VAULT_R_DB_ERROR, d->cfg.lang);
+			batch_fail(&b, m.id, VAULT_R_DB_ERROR);
 			continue;
 		}
 		return_arm(c, &m, home, pad, seq, (int64_t)d->cfg.return_window_s * 1000000);
-		cJSON *o = result_item(results, m.id, VAULT_R_OK, d->cfg.lang);
-		cJSON_AddStringToObject(o, "home_shelf", home);
-		cJSON_AddNumberToObject(o, "seq", (double)seq);
-		ok++;
+		cJSON_AddStringToObject(batch_ok(&b, m.id, seq), "home_shelf", home);
 	}
-	res->data = cJSON_CreateObject();
-	cJSON_AddItemToObject(res->data, "results", results);
-	if (!ok) {
-		res->reason = first;
-		snprintf(res->detail, sizeof res->detail, "no medium was returned");
-	}
+	batch_finish(&b, res, "no medium was returned");
 }
 
 static void do_status(struct custody *c, struct action_result *res)
