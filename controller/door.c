@@ -13,6 +13,7 @@
 #include "vault/regload.h"
 #include "vault/util.h"
 #include "vaultd.h"
+#include "walckpt.h"
 
 #define MAX_OCC 32
 #define MAX_LOCKOUT 64
@@ -70,7 +71,7 @@ struct door {
 	/* Decision latency: PIN verified (result on the loop) -> lock driven,
 	 * with the durable ledger commit in between; and the PIN KDF alone. */
 	int64_t t_decide;
-	int64_t decision_us[STATS_MAX], kdf_us[STATS_MAX];
+	int64_t decision_us[STATS_MAX], kdf_us[STATS_MAX], ledger_us[STATS_MAX];
 	unsigned ndecision, nkdf;
 };
 
@@ -254,6 +255,7 @@ static void pin_timeout(struct vault_loop *l, uint64_t id, void *ud)
 	snprintf(badge, sizeof badge, "%s", door->p_badge);
 	end_pending(door);
 	refuse(door, "entry.refused", person, badge, "door", VAULT_R_PIN_TIMEOUT);
+	walckpt_hold(door->d->walckpt, 0);
 }
 
 static void unlock_timeout(struct vault_loop *l, uint64_t id, void *ud);
@@ -276,8 +278,10 @@ static void grant(struct door *door, const char *a, const char *b, int duress)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "unlock_s", door->d->cfg.unlock_s);
 	cJSON_AddBoolToObject(p, "two_person", b != NULL);
-	int64_t seq;
-	if (record(door, "entry.granted", actors, p, NULL, &seq) < 0) {
+	int64_t seq, t0 = vault_now_mono_us();
+	int e = record(door, "entry.granted", actors, p, NULL, &seq);
+	int64_t ledger_us = vault_now_mono_us() - t0;
+	if (e < 0) {
 		vault_log(LOG_ERR, "door", "grant for %s not recorded: door stays locked", actors);
 		signal_result(door, 0);
 		return;
@@ -292,6 +296,7 @@ static void grant(struct door *door, const char *a, const char *b, int duress)
 	door->unlocked = 1;
 	set_line(door, VAULT_GPIO_LOCK, 1);
 	if (door->t_decide) {
+		door->ledger_us[door->ndecision % STATS_MAX] = ledger_us;
 		door->decision_us[door->ndecision++ % STATS_MAX] = vault_now_mono_us() - door->t_decide;
 		door->t_decide = 0;
 	}
@@ -450,6 +455,7 @@ static void pin_checked(struct vault_loop *l, void *msg, int quitting)
 			lo->failures = 0;
 			admit(door, c->person, c->result == 1);
 		}
+		walckpt_hold(door->d->walckpt, 0);
 	}
 	sodium_memzero(c, sizeof *c);
 	free(c);
@@ -510,6 +516,7 @@ static void on_pin(struct door *door, const char *pin)
 		end_pending(door);
 		refuse(door, "entry.refused", door->p_person, door->p_badge, "door",
 		       VAULT_R_DB_ERROR);
+		walckpt_hold(door->d->walckpt, 0);
 	}
 }
 
@@ -582,6 +589,9 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 	}
 	door->pending = 1;
 	door->verifying = 0;
+	/* No WAL checkpoint competes with this decision's commit for the disk;
+	 * released when the presentation ends (the deadline covers the rest). */
+	walckpt_hold(door->d->walckpt, (unsigned)door->d->cfg.pin_timeout_s * 1000 + 1000);
 	snprintf(door->p_badge, sizeof door->p_badge, "%s", hex);
 	snprintf(door->p_person, sizeof door->p_person, "%s", person);
 	prefetch(door, person); /* a failure is retried at the decision */
@@ -927,6 +937,9 @@ cJSON *door_stats(const struct door *door)
 	unsigned n = door->ndecision < STATS_MAX ? door->ndecision : STATS_MAX;
 	for (unsigned i = 0; i < n; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)door->decision_us[i]));
+	cJSON *g = cJSON_AddArrayToObject(o, "ledger_us");
+	for (unsigned i = 0; i < n; i++)
+		cJSON_AddItemToArray(g, cJSON_CreateNumber((double)door->ledger_us[i]));
 	cJSON *k = cJSON_AddArrayToObject(o, "kdf_us");
 	n = door->nkdf < STATS_MAX ? door->nkdf : STATS_MAX;
 	for (unsigned i = 0; i < n; i++)

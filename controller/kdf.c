@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include "vault/util.h"
 
 struct job {
 	void (*work)(void *arg);
@@ -39,7 +42,8 @@ static void *run(void *arg)
 {
 	struct kdf *k = arg;
 	/* The KDF must never compete with the loop for a core. */
-	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 19) < 0)
+		vault_log(LOG_WARNING, "kdf", "KDF thread priority not lowered: %s", strerror(errno));
 	pthread_mutex_lock(&k->mu);
 	for (;;) {
 		struct job *j;

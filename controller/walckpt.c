@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ struct walckpt {
 	int quit;
 	int wanted; /* the writer's WAL passed the threshold */
 	int pages;
+	int asked_at; /* the WAL's size in frames at the last request */
+	int64_t hold_until; /* monotonic µs: no checkpoint starts before this */
 	sqlite3 *db;
 	unsigned interval_ms;
 };
@@ -40,7 +43,9 @@ static void *run(void *arg)
 {
 	struct walckpt *w = arg;
 	/* Lowest priority: it must never compete with the loop for a core. */
-	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 19) < 0)
+		vault_log(LOG_WARNING, "walckpt", "checkpoint thread priority not lowered: %s",
+			  strerror(errno));
 	pthread_mutex_lock(&w->mu);
 	while (!w->quit) {
 		struct timespec ts;
@@ -54,6 +59,15 @@ static void *run(void *arg)
 		while (!w->quit && !w->wanted &&
 		       pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0)
 			;
+		/* Held while a door decision is being prepared; the hold has a
+		 * deadline, so it cannot keep the WAL growing. */
+		while (!w->quit && w->hold_until > vault_now_mono_us()) {
+			int64_t until = w->hold_until - vault_now_mono_us() +
+					vault_now_utc_us(); /* CLOCK_REALTIME for the cond */
+			struct timespec hs = {.tv_sec = until / 1000000,
+					      .tv_nsec = (long)(until % 1000000) * 1000};
+			pthread_cond_timedwait(&w->cv, &w->mu, &hs);
+		}
 		if (w->quit)
 			break;
 		w->wanted = 0;
@@ -94,7 +108,15 @@ int walckpt_start(const char *path, unsigned interval_ms, struct walckpt **ret)
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
 {
 	struct walckpt *w = ud;
-	if (pages >= w->pages) {
+	/* Ask once per `pages` new frames. While a reader (an export) holds an old
+	 * snapshot the WAL cannot restart and stays above the threshold; asking
+	 * after every commit would then put a database-file fsync beside each of
+	 * the writer's own. A smaller WAL than at the last request means it
+	 * restarted. */
+	if (pages < w->asked_at)
+		w->asked_at = 0;
+	if (pages - w->asked_at >= w->pages) {
+		w->asked_at = pages;
 		pthread_mutex_lock(&w->mu);
 		w->wanted = 1;
 		pthread_cond_signal(&w->cv);
@@ -109,6 +131,16 @@ void walckpt_attach(struct walckpt *w, sqlite3 *writer, int pages)
 		w->pages = pages;
 	sqlite3_wal_autocheckpoint(writer, 0);
 	sqlite3_wal_hook(writer, wal_hook, w);
+}
+
+void walckpt_hold(struct walckpt *w, unsigned ms)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->hold_until = ms ? vault_now_mono_us() + (int64_t)ms * 1000 : 0;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 }
 
 void walckpt_stop(struct walckpt *w)

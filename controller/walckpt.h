@@ -10,6 +10,12 @@ int walckpt_start(const char *path, unsigned interval_ms, struct walckpt **ret);
  * thread; detach (sqlite3_wal_hook(writer, NULL, NULL)) before walckpt_stop. */
 #include <sqlite3.h>
 void walckpt_attach(struct walckpt *w, sqlite3 *writer, int pages);
+/* Start no checkpoint for the next `ms` milliseconds (0: release now). The door
+ * holds checkpoints from a badge until its decision is committed, so the
+ * decision's fdatasync never shares the disk with a checkpoint's writes and
+ * fsync (a checkpoint already running when the badge is read ends long before
+ * the PIN is typed). Accepts NULL. Any thread. */
+void walckpt_hold(struct walckpt *w, unsigned ms);
 /* Accepts NULL. Joins the thread. */
 void walckpt_stop(struct walckpt *w);
 #endif
