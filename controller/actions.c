@@ -143,13 +143,21 @@ static int row_exists(struct vaultd *d, const char *table, const char *id)
 }
 
 /* Append {"t","k","row"} to a set list (takes ownership of row). */
-void vaultd_set_add(cJSON *set, const char *table, const char *id, cJSON *row)
+void vaultd_set_add(cJSON *payload, const char *table, const char *id, cJSON *row)
 {
+	cJSON *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
+	if (!set)
+		set = cJSON_AddArrayToObject(payload, "set");
 	cJSON *ch = cJSON_CreateObject();
 	cJSON_AddStringToObject(ch, "t", table);
 	cJSON_AddStringToObject(ch, "k", id);
 	cJSON_AddItemToObject(ch, "row", row);
 	cJSON_AddItemToArray(set, ch);
+}
+
+int vaultd_has_set(const cJSON *payload)
+{
+	return payload && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(payload, "set")) > 0;
 }
 
 /* Record one entry whose payload (taken) lists its rows in "set"; fills res. */
@@ -170,7 +178,7 @@ static void record_set(struct vaultd *d, const struct vault_caller *who, const c
 		       const char *approval, struct action_result *res)
 {
 	cJSON *payload = cJSON_CreateObject();
-	vaultd_set_add(cJSON_AddArrayToObject(payload, "set"), table, id, row);
+	vaultd_set_add(payload, table, id, row);
 	record_payload(d, who, kind, payload, medium, approval, res);
 }
 
@@ -682,8 +690,7 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 	cJSON_AddStringToObject(payload, "kind", kind);
 	cJSON_AddStringToObject(payload, "parents", parents);
 	cJSON_AddStringToObject(payload, "classification", vault_classification_name(c));
-	cJSON *set = cJSON_AddArrayToObject(payload, "set");
-	vaultd_set_add(set, "medium", id, row);
+	vaultd_set_add(payload, "medium", id, row);
 	for (size_t i = 0; i < np; i++) {
 		char lid[160];
 		snprintf(lid, sizeof lid, "%.64s<%.64s", id, pm[i].id);
@@ -691,7 +698,7 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 		cJSON_AddStringToObject(l, "child", id);
 		cJSON_AddStringToObject(l, "parent", pm[i].id);
 		cJSON_AddStringToObject(l, "kind", kind);
-		vaultd_set_add(set, "lineage", lid, l);
+		vaultd_set_add(payload, "lineage", lid, l);
 	}
 	res->data = cJSON_CreateObject();
 	cJSON_AddStringToObject(res->data, "classification", vault_classification_name(c));
@@ -835,8 +842,7 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 		}
 		cJSON *payload = cJSON_CreateObject();
 		cJSON_AddStringToObject(payload, "deadline", dl);
-		cJSON *set = cJSON_AddArrayToObject(payload, "set");
-		vaultd_set_add(set, "project", id, row);
+		vaultd_set_add(payload, "project", id, row);
 		sqlite3_stmt *st;
 		sqlite3_prepare_v2(d->db, "SELECT id FROM medium WHERE project=? AND status NOT IN "
 					  "('destroyed','handed-over') ORDER BY id",
@@ -849,7 +855,7 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 			if (!m)
 				continue;
 			set_str(m, "deadline", dl);
-			vaultd_set_add(set, "medium", mid, m);
+			vaultd_set_add(payload, "medium", mid, m);
 			n++;
 		}
 		sqlite3_finalize(st);

@@ -113,14 +113,6 @@ static struct track *track_new(struct custody *c, enum track_kind k, const char 
 	return t;
 }
 
-static void set_row(cJSON *payload, const char *table, const char *id, cJSON *row)
-{
-	cJSON *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
-	if (!set)
-		set = cJSON_AddArrayToObject(payload, "set");
-	vaultd_set_add(set, table, id, row);
-}
-
 /* The medium's registry row with some fields replaced; NULL if unknown. */
 static cJSON *medium_row(struct vaultd *d, const char *id, const char *status,
 			 const char *borrower, const char *approval, const char *due)
@@ -184,7 +176,7 @@ static void removal_expired(struct custody *c, struct track *t)
 	cJSON_AddNumberToObject(pl, "window_s", d->cfg.removal_window_s);
 	cJSON *row = medium_row(d, t->medium, "missing", NULL, NULL, NULL);
 	if (row)
-		set_row(pl, "medium", t->medium, row);
+		vaultd_set_add(pl, "medium", t->medium, row);
 	entry(c, "medium.unaccounted", t->occupants, t->medium, NULL, cites, pl);
 	vault_log(LOG_WARNING, "custody", "medium %s left %s and is unaccounted for (occupants: %s)",
 		  t->medium, t->shelf, t->occupants[0] ? t->occupants : "none");
@@ -312,7 +304,7 @@ static void arrived_on_shelf(struct custody *c, const struct vaultd_event *ev,
 		cJSON_AddStringToObject(pl, "shelf", ev->source);
 		cJSON *row = medium_row(d, m->id, "in-vault", NULL, NULL, NULL);
 		if (row)
-			set_row(pl, "medium", m->id, row);
+			vaultd_set_add(pl, "medium", m->id, row);
 		entry(c, "medium.found", "", m->id, NULL, cites, pl);
 		break;
 	}
@@ -342,7 +334,7 @@ static void arrived_on_shelf(struct custody *c, const struct vaultd_event *ev,
 			cJSON_AddNumberToObject(pl, "pending_seq", (double)t->seq);
 		row = medium_row(d, m->id, "in-vault", "", "", "");
 		if (row)
-			set_row(pl, "medium", m->id, row);
+			vaultd_set_add(pl, "medium", m->id, row);
 		entry(c, "return.confirmed", m->borrower_id, m->id, m->approval_id, cites, pl);
 		if (t)
 			track_drop(c, t);
@@ -588,7 +580,7 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 			cJSON_AddStringToObject(pl, "from_shelf", t->shelf);
 		cJSON *row = medium_row(d, m.id, "checked-out", who->person, apr.a.id, dues);
 		if (row)
-			set_row(pl, "medium", m.id, row);
+			vaultd_set_add(pl, "medium", m.id, row);
 		int64_t seq = entry(c, "checkout.confirmed", who->person, m.id, apr.a.id, cites, pl);
 		if (!seq) {
 			batch_fail(&b, m.id, VAULT_R_DB_ERROR);
@@ -664,7 +656,7 @@ static void do_return(struct custody *c, const struct vault_caller *who, const c
 		cJSON_AddNumberToObject(pl, "pad_read", (double)(pad > 0 ? pad : 0));
 		cJSON_AddNumberToObject(pl, "window_s", d->cfg.return_window_s);
 		if (row)
-			set_row(pl, "medium", m.id, row);
+			vaultd_set_add(pl, "medium", m.id, row);
 		int64_t seq = entry(c, "return.pending", actors, m.id, m.approval_id, cites, pl);
 		if (!seq) {
 			batch_fail(&b, m.id, VAULT_R_DB_ERROR);

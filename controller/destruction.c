@@ -97,10 +97,7 @@ static void set_field(struct vaultd *d, cJSON *payload, const char *table, const
 		return;
 	}
 	cJSON_ReplaceItemInObjectCaseSensitive(row, field, cJSON_CreateString(value));
-	cJSON *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
-	if (!set)
-		set = cJSON_AddArrayToObject(payload, "set");
-	vaultd_set_add(set, table, id, row);
+	vaultd_set_add(payload, table, id, row);
 }
 
 /* Record an entry (takes payload). */

@@ -312,8 +312,7 @@ static void alarm(struct inventory *x, const char *kind, enum vault_reason code,
 		if (row) {
 			cJSON_ReplaceItemInObjectCaseSensitive(row, "status",
 							       cJSON_CreateString(new_status));
-			vaultd_set_add(cJSON_AddArrayToObject(p, "set"), "medium", med->valuestring,
-				       row);
+			vaultd_set_add(p, "medium", med->valuestring, row);
 		}
 	}
 	char cites[24] = "";

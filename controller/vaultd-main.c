@@ -54,7 +54,7 @@ int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_s
 	}
 	if (ret_seq)
 		*ret_seq = seq;
-	if (r->payload && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->payload, "set")) > 0)
+	if (vaultd_has_set(r->payload))
 		d->registry_gen++;
 	mqtt_notify(d->mqtt); /* the ledger is the MQTT outbox */
 	warnings_notify(d->warnings, r);

@@ -83,9 +83,12 @@ struct action_result {
 };
 
 /* controller/actions.c */
-/* Append {"t": table, "k": id, "row": row} to an entry's "set" list (takes
- * row): the registry change the entry carries. */
-void vaultd_set_add(cJSON *set, const char *table, const char *id, cJSON *row);
+/* Append {"t": table, "k": id, "row": row} to the "set" list of an entry's
+ * payload, adding the list if it has none (takes row): the registry change the
+ * entry carries. */
+void vaultd_set_add(cJSON *payload, const char *table, const char *id, cJSON *row);
+/* Whether an entry's payload carries registry changes (a non-empty "set"). */
+int vaultd_has_set(const cJSON *payload);
 void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const char *action,
 		     const cJSON *args, struct action_result *res, uint64_t client_id);
 int vaultd_action_known(const char *action);

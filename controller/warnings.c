@@ -214,8 +214,8 @@ static void on_timer(struct vault_loop *l, uint64_t id, void *ud)
 
 void warnings_notify(struct warnings *w, const struct vault_record *r)
 {
-	if (!w || w->timer || !r->kind || !strncmp(r->kind, "alert.", 6) || !r->payload ||
-	    !cJSON_GetObjectItemCaseSensitive(r->payload, "set"))
+	if (!w || w->timer || !r->kind || !strncmp(r->kind, "alert.", 6) ||
+	    !vaultd_has_set(r->payload))
 		return;
 	vault_loop_timer_in(w->d->loop, 0, on_timer, w, &w->timer);
 }
