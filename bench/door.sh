@@ -103,4 +103,4 @@ echo "| the same with a silent shelf, exports and PIN hashing running | $l50 | $
 echo "| … of which the entry.granted ledger commit | $m50 | $m99 | |"
 echo "| PIN KDF alone (argon2id ops 2, 16 MiB, worker thread) | $k50 | $k99 | (not in the decision) |"
 echo
-echo "load during the second run ($LOAD): $pins PIN hashes, shelf faults ledgered: $faults, exports in a loop"
+echo "load during the second run ($LOAD): $pins PIN hashes, shelf faults ledgered: $faults"

@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vault/util.h"
@@ -42,8 +40,7 @@ static void *run(void *arg)
 {
 	struct kdf *k = arg;
 	/* The KDF must never compete with the loop for a core. */
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 19) < 0)
-		vault_log(LOG_WARNING, "kdf", "KDF thread priority not lowered: %s", strerror(errno));
+	vault_thread_background("kdf");
 	pthread_mutex_lock(&k->mu);
 	for (;;) {
 		struct job *j;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,4 +198,10 @@ int vault_write_file_atomic(const char *path, const void *buf, size_t len, unsig
 		close(dfd);
 	}
 	return 0;
+}
+
+void vault_thread_background(const char *category)
+{
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 19) < 0)
+		vault_log(LOG_WARNING, category, "thread priority not lowered: %s", strerror(errno));
 }

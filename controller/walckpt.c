@@ -18,8 +18,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,9 +41,7 @@ static void *run(void *arg)
 {
 	struct walckpt *w = arg;
 	/* Lowest priority: it must never compete with the loop for a core. */
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 19) < 0)
-		vault_log(LOG_WARNING, "walckpt", "checkpoint thread priority not lowered: %s",
-			  strerror(errno));
+	vault_thread_background("walckpt");
 	pthread_mutex_lock(&w->mu);
 	while (!w->quit) {
 		struct timespec ts;

@@ -19,6 +19,9 @@
 int64_t vault_now_utc_us(void);
 /* Microseconds of CLOCK_MONOTONIC (never jumps; for windows and timeouts). */
 int64_t vault_now_mono_us(void);
+/* Put the calling thread at the lowest CPU priority (nice 19), so it never
+ * takes a core from the event loop; logs under `category` if it cannot. */
+void vault_thread_background(const char *category);
 
 /*
  * Logging. Only the daemon and the CLI log; library layers return errors.
