@@ -26,6 +26,22 @@ int64_t vault_now_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int vault_cond_init_mono(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	int r = pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
+	return -r;
+}
+
+struct timespec vault_mono_ts(int64_t mono_us)
+{
+	return (struct timespec){.tv_sec = mono_us / 1000000,
+				 .tv_nsec = (long)(mono_us % 1000000) * 1000};
+}
+
 static const char *log_ident = "vault";
 static int log_level = LOG_INFO;
 

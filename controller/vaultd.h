@@ -128,6 +128,11 @@ int warnings_start(struct vaultd *d, struct warnings **ret);
 void warnings_free(struct warnings *x);
 int warnings_action_known(const char *action);
 vaultd_action_fn warnings_action;
+/* The open alerts — raised and not cleared, plus ledgered alarms — that no
+ * `alert.acked` names, oldest first; with limit > 0 only the newest `limit`.
+ * Each {seq, time (UTC), kind, severity, code, subject, text, ..., ts_us}. The one
+ * list `alert.list` and the console's /api/alerts both give. */
+int warnings_open(struct vaultd *d, long long limit, cJSON *arr, char *err, size_t errlen);
 /* An entry was recorded: a registry change ("set") makes the warnings be
  * computed again soon (a zero-delay timer). Accepts NULL. */
 void warnings_notify(struct warnings *w, const struct vault_record *r);

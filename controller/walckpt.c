@@ -44,24 +44,16 @@ static void *run(void *arg)
 	vault_thread_background("walckpt");
 	pthread_mutex_lock(&w->mu);
 	while (!w->quit) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += w->interval_ms / 1000;
-		ts.tv_nsec += (long)(w->interval_ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		struct timespec ts =
+			vault_mono_ts(vault_now_mono_us() + (int64_t)w->interval_ms * 1000);
 		while (!w->quit && !w->wanted &&
 		       pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0)
 			;
 		/* Held while a door decision is being prepared; the hold has a
-		 * deadline, so it cannot keep the WAL growing. */
+		 * deadline, so it cannot keep the WAL growing. The cond's clock
+		 * is CLOCK_MONOTONIC (vault_cond_init_mono). */
 		while (!w->quit && w->hold_until > vault_now_mono_us()) {
-			int64_t until = w->hold_until - vault_now_mono_us() +
-					vault_now_utc_us(); /* CLOCK_REALTIME for the cond */
-			struct timespec hs = {.tv_sec = until / 1000000,
-					      .tv_nsec = (long)(until % 1000000) * 1000};
+			struct timespec hs = vault_mono_ts(w->hold_until);
 			pthread_cond_timedwait(&w->cv, &w->mu, &hs);
 		}
 		if (w->quit)
@@ -90,7 +82,7 @@ int walckpt_start(const char *path, unsigned interval_ms, struct walckpt **ret)
 	w->interval_ms = interval_ms ? interval_ms : 60000;
 	w->pages = 1000;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	vault_cond_init_mono(&w->cv);
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
 		vault_db_close(w->db);
 		free(w);

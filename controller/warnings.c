@@ -343,24 +343,22 @@ static void ack(struct vaultd *d, const struct vault_caller *who, const cJSON *a
 	cJSON_Delete(p);
 }
 
-static void list(struct vaultd *d, struct action_result *res)
+int warnings_open(struct vaultd *d, long long limit, cJSON *arr, char *err, size_t errlen)
 {
 	char sql[2048];
 	snprintf(sql, sizeof sql,
-		 "SELECT seq, ts_utc, kind, medium, payload FROM ledger WHERE "
+		 "SELECT * FROM (SELECT seq, ts_utc, kind, medium, payload FROM ledger WHERE "
 		 "((kind = 'alert.raised' AND seq NOT IN (SELECT json_extract(payload,'$.entry') "
 		 "FROM ledger WHERE kind = 'alert.cleared')) OR %s) AND seq NOT IN (SELECT "
 		 "json_extract(payload,'$.entry') FROM ledger WHERE kind = 'alert.acked') "
-		 "ORDER BY seq",
+		 "ORDER BY seq DESC LIMIT ?) ORDER BY seq",
 		 vault_alarm_kinds_sql());
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		res->reason = VAULT_R_DB_ERROR;
-		snprintf(res->detail, sizeof res->detail, "%s", sqlite3_errmsg(d->db));
-		return;
+		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
+		return -1;
 	}
-	res->data = cJSON_CreateObject();
-	cJSON *arr = cJSON_AddArrayToObject(res->data, "alerts");
+	sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 2);
 		const char *medium = (const char *)sqlite3_column_text(st, 3);
@@ -369,7 +367,8 @@ static void list(struct vaultd *d, struct action_result *res)
 		int raised = !strcmp(kind, "alert.raised");
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "seq", (double)sqlite3_column_int64(st, 0));
-		time_t s = (time_t)(sqlite3_column_int64(st, 1) / 1000000);
+		int64_t us = sqlite3_column_int64(st, 1);
+		time_t s = (time_t)(us / 1000000);
 		struct tm tm;
 		char t[32];
 		gmtime_r(&s, &tm);
@@ -390,10 +389,23 @@ static void list(struct vaultd *d, struct action_result *res)
 			cJSON_AddItemToObject(o, "band", band ? cJSON_Duplicate(band, 1)
 							      : cJSON_CreateNull());
 		}
+		cJSON_AddNumberToObject(o, "ts_us", (double)us);
 		cJSON_AddItemToArray(arr, o);
 		cJSON_Delete(p);
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+static void list(struct vaultd *d, struct action_result *res)
+{
+	res->data = cJSON_CreateObject();
+	if (warnings_open(d, 0, cJSON_AddArrayToObject(res->data, "alerts"), res->detail,
+			  sizeof res->detail) < 0) {
+		cJSON_Delete(res->data);
+		res->data = NULL;
+		res->reason = VAULT_R_DB_ERROR;
+	}
 }
 
 void warnings_action(struct vaultd *d, const struct vault_caller *who, const char *action,

@@ -889,37 +889,28 @@ static int q_ledger(struct web *w, const cJSON *params, cJSON *out, struct vault
 
 /* Alerts: alert.raised entries that no later alert.acked names (payload
  * "entry", as alert.ack writes it, or "alert"/"id": the raised entry's seq). */
+/* The same open-alert list as `vaultctl alert list` (warnings.c), with the
+ * site's local time and `id`, the seq the page acknowledges. */
 static int q_alerts(struct web *w, const cJSON *params, cJSON *out, struct vault_http_result *res)
 {
 	long long limit;
 	if (param_int(params, "limit", 100, 1, LIMIT_MAX, &limit, res) < 0)
 		return -1;
-	sqlite3_stmt *q = query_stmt(
-		w,
-		"SELECT r.seq, r.ts_utc, r.kind, r.actors, r.medium, r.approval, r.payload "
-		"FROM ledger r WHERE r.kind='alert.raised' AND NOT EXISTS ("
-		"SELECT 1 FROM ledger a WHERE a.kind='alert.acked' AND a.seq>r.seq AND "
-		"CAST(coalesce(json_extract(a.payload,'$.entry'),json_extract(a.payload,'$.alert'),"
-		"json_extract(a.payload,'$.id')) AS INTEGER)=r.seq) "
-		"ORDER BY r.seq DESC LIMIT ?",
-		"alert", res);
-	if (!q)
+	char err[256];
+	cJSON *arr = cJSON_AddArrayToObject(out, "alerts"), *o;
+	if (warnings_open(w->d, limit, arr, err, sizeof err) < 0) {
+		vault_log(LOG_ERR, "web", "alert query: %s", err);
+		set_res(res, VAULT_R_DB_ERROR, 500, "alert query");
 		return -1;
-	sqlite3_bind_int64(q, 1, limit);
-	cJSON *arr = cJSON_AddArrayToObject(out, "alerts");
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		entry_row(w, q, arr);
-		/* The page's short form: id (the seq to acknowledge), code, text. */
-		cJSON *o = cJSON_GetArrayItem(arr, cJSON_GetArraySize(arr) - 1);
-		cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "payload");
-		cJSON_AddNumberToObject(o, "id",
-					cJSON_GetNumberValue(cJSON_GetObjectItem(o, "seq")));
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(p, "code"));
-		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(p, "text"));
-		cJSON_AddStringToObject(o, "code", code ? code : "");
-		cJSON_AddStringToObject(o, "detail", text ? text : "");
 	}
-	vault_db_done(q);
+	cJSON_ArrayForEach(o, arr)
+	{
+		char t[48];
+		time_str(w->d, (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "ts_us")), t,
+			 sizeof t);
+		cJSON_ReplaceItemInObject(o, "time", cJSON_CreateString(t));
+		cJSON_AddNumberToObject(o, "id", cJSON_GetNumberValue(cJSON_GetObjectItem(o, "seq")));
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  */
 #ifndef VAULT_UTIL_H
 #define VAULT_UTIL_H
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,10 @@
 int64_t vault_now_utc_us(void);
 /* Microseconds of CLOCK_MONOTONIC (never jumps; for windows and timeouts). */
 int64_t vault_now_mono_us(void);
+/* A condition variable whose timed waits use CLOCK_MONOTONIC deadlines, and
+ * such a deadline from vault_now_mono_us() microseconds. */
+int vault_cond_init_mono(pthread_cond_t *cv);
+struct timespec vault_mono_ts(int64_t mono_us);
 /* Put the calling thread at the lowest CPU priority (nice 19), so it never
  * takes a core from the event loop; logs under `category` if it cannot. */
 void vault_thread_background(const char *category);
