@@ -4,9 +4,11 @@
  * synchronous=FULL), measured in the same run on the same disk.
  * Prints p50/p99 of each and their ratios.
  *
- * bench-ledger [RUNS [GAP_MS]]: with GAP_MS, each commit and each append
+ * bench-ledger [RUNS [GAP_MS [raw]]]: with GAP_MS, each commit and each append
  * follows GAP_MS of idle time (as a door decision follows seconds of idle time),
- * instead of a hot loop.
+ * instead of a hot loop. With `raw`, only the bare commits are made and each
+ * one's time is printed in µs, one per line (bench/door.sh interleaves such
+ * blocks with its quiet and loaded blocks of door decisions).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +47,10 @@ int main(int argc, char **argv)
 	char *dir = tv_tmpdir(), path[512] = "";
 	static int64_t bare[RUNS], led[RUNS];
 	int runs = argc > 1 ? atoi(argv[1]) : RUNS, gap = argc > 2 ? atoi(argv[2]) : 0;
-	if (runs < 10 || runs > RUNS || gap < 0 || gap > 10000) {
-		fprintf(stderr, "usage: bench-ledger [RUNS (10..%d) [GAP_MS (0..10000)]]\n", RUNS);
+	int raw = argc > 3 && !strcmp(argv[3], "raw");
+	if (runs < 10 || runs > RUNS || gap < 0 || gap > 10000 || (argc > 3 && !raw)) {
+		fprintf(stderr, "usage: bench-ledger [RUNS (10..%d) [GAP_MS (0..10000) [raw]]]\n",
+			RUNS);
 		return 2;
 	}
 
@@ -79,6 +83,10 @@ int main(int argc, char **argv)
 		sqlite3_reset(st);
 		vault_db_commit(bdb);
 		bare[i] = (vault_now_mono_us() - t0) * 1000;
+		if (raw) {
+			printf("%lld\n", (long long)bare[i] / 1000);
+			continue;
+		}
 		struct vault_record r = {.kind = "entry.granted", .actors = "P1", .cites = "17,18",
 					 .payload = p};
 		idle_ms(gap);
@@ -93,6 +101,8 @@ int main(int argc, char **argv)
 	vault_db_close(db);
 	tv_rmrf(dir);
 	free(dir);
+	if (raw)
+		return 0;
 
 	double b50, b99, l50, l99;
 	stats(bare, runs, &b50, &b99);
