@@ -16,15 +16,8 @@
 #include "walckpt.h"
 
 #define MAX_OCC 32
-#define MAX_LOCKOUT 64
 #define ID 64
 #define STATS_MAX 512
-
-struct lockout {
-	char badge[32];
-	int failures;
-	int64_t until_us; /* monotonic */
-};
 
 struct door {
 	struct vaultd *d;
@@ -66,7 +59,6 @@ struct door {
 
 	char occ[MAX_OCC][ID];
 	int nocc;
-	struct lockout lock[MAX_LOCKOUT];
 
 	/* Decision latency: PIN verified (result on the loop) -> lock driven,
 	 * with the durable ledger commit in between; and the PIN KDF alone. */
@@ -212,26 +204,6 @@ static void check_alone(struct door *door)
 	cJSON_AddStringToObject(p, "text", "one person alone in a two-person vault");
 	record(door, "alarm.two_person_alone", door->occ[0], p, NULL, NULL);
 	siren(door, 1);
-}
-
-/* ---- lockout ------------------------------------------------------------- */
-
-static struct lockout *lockout_of(struct door *door, const char *badge, int create)
-{
-	struct lockout *free_slot = NULL;
-	for (int i = 0; i < MAX_LOCKOUT; i++) {
-		if (!strcmp(door->lock[i].badge, badge))
-			return &door->lock[i];
-		if (!door->lock[i].badge[0] && !free_slot)
-			free_slot = &door->lock[i];
-	}
-	if (!create)
-		return NULL;
-	if (!free_slot) /* forget the oldest-expired entry */
-		free_slot = &door->lock[0];
-	memset(free_slot, 0, sizeof *free_slot);
-	snprintf(free_slot->badge, sizeof free_slot->badge, "%s", badge);
-	return free_slot;
 }
 
 /* ---- the PIN presentation ------------------------------------------------ */
@@ -442,19 +414,14 @@ static void pin_checked(struct vault_loop *l, void *msg, int quitting)
 		door->t_decide = vault_now_mono_us();
 		door->kdf_us[door->nkdf++ % STATS_MAX] = c->kdf_us;
 		end_pending(door);
-		struct lockout *lo = lockout_of(door, c->badge, 1);
-		if (c->result < 0) {
-			lo->failures++;
-			int locked = lo->failures >= door->d->cfg.pin_lockout_after;
-			if (locked)
-				lo->until_us = vault_now_mono_us() +
-					       (int64_t)door->d->cfg.pin_lockout_seconds * 1000000;
+		const struct vault_config *cfg = &door->d->cfg;
+		int locked = pinlock_result(&door->d->pinlock, c->badge, c->result >= 0,
+					    cfg->pin_lockout_after, cfg->pin_lockout_seconds);
+		if (c->result < 0)
 			refuse(door, "entry.refused", c->person, c->badge, "door",
 			       locked ? VAULT_R_PIN_LOCKED : VAULT_R_PIN_WRONG);
-		} else {
-			lo->failures = 0;
+		else
 			admit(door, c->person, c->result == 1);
-		}
 		walckpt_hold(door->d->walckpt, 0);
 	}
 	sodium_memzero(c, sizeof *c);
@@ -576,13 +543,10 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 		refuse(door, "entry.refused", person, hex, "door", VAULT_R_BADGE_MID_PIN);
 		return;
 	}
-	struct lockout *lo = lockout_of(door, hex, 0);
-	if (lo && lo->until_us > vault_now_mono_us()) {
+	if (pinlock_locked(&door->d->pinlock, hex)) {
 		refuse(door, "entry.refused", person, hex, "door", VAULT_R_PIN_LOCKED);
 		return;
 	}
-	if (lo && lo->until_us && lo->until_us <= vault_now_mono_us())
-		memset(lo, 0, sizeof *lo);
 	if (inside(door, person)) {
 		refuse(door, "entry.refused", person, hex, "door", VAULT_R_ANTI_PASSBACK);
 		return;

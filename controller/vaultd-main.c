@@ -411,6 +411,7 @@ out:
 	d.gpio = NULL;
 	vault_loop_free(d.loop);
 	vaultd_events_free(&d);
+	sodium_memzero(&d.pinlock, sizeof d.pinlock);
 	vault_ledger_free(d.ledger);
 	if (d.db)
 		sqlite3_wal_hook(d.db, NULL, NULL);

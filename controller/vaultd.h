@@ -13,6 +13,7 @@
 #include "vault/loop.h"
 #include "vault/policy.h"
 #include "vault/reason.h"
+#include "pinlock.h"
 
 #define VAULT_PEPPER_LEN 32
 
@@ -53,6 +54,7 @@ struct vaultd {
 	struct inventory *inventory;
 	struct warnings *warnings;
 	struct web *web; /* NULL unless [http] enabled */
+	struct pinlock pinlock; /* wrong-PIN lockout per badge: door, kiosk, console */
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;

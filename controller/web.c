@@ -33,7 +33,6 @@
 #include "vault/util.h"
 #include "vaultd.h"
 
-#define MAX_LOCK 64
 #define LIMIT_MAX 500
 #define REFUSAL_BUDGET 60 /* ledgered layer refusals (and badge-less logins) a minute */
 #define MEDIA_MAX 64	  /* media ids in one checkout or return */
@@ -43,13 +42,6 @@ static const char *const station_name[ST__COUNT] = {"kiosk", "console"};
 /* Who may sign in where: rows of the role table (controller/actions.c). */
 static const char *const station_right[ST__COUNT] = {"web.kiosk", "web.console"};
 
-struct web_lock {
-	char badge[32];
-	int failures;
-	int64_t verifying_us; /* since when a PIN check for this badge is on the KDF thread */
-	int64_t until_us;
-};
-
 struct budget {
 	int64_t window_us;
 	unsigned used, suppressed;
@@ -58,7 +50,6 @@ struct budget {
 struct web {
 	struct vaultd *d;
 	struct vault_http *h;
-	struct web_lock lock[MAX_LOCK];
 	/* The badge (and its person) of the last sign-in at each station: its
 	 * sessions end when another badge is presented there. */
 	char badge[ST__COUNT][32];
@@ -194,29 +185,6 @@ static void add_col(cJSON *o, const char *name, sqlite3_stmt *st, int col)
 	cJSON_AddStringToObject(o, name, v ? (const char *)v : "");
 }
 
-/* ---- PIN lockout (per badge, for web sign-ins) ----------------------------- */
-
-static struct web_lock *lock_of(struct web *w, const char *badge, int create)
-{
-	struct web_lock *free_slot = NULL, *oldest = NULL;
-	for (int i = 0; i < MAX_LOCK; i++) {
-		struct web_lock *l = &w->lock[i];
-		if (!strcmp(l->badge, badge))
-			return l;
-		if (!l->badge[0] && !free_slot)
-			free_slot = l;
-		if (l->badge[0] && !l->verifying_us && (!oldest || l->until_us < oldest->until_us))
-			oldest = l;
-	}
-	if (!create)
-		return NULL;
-	if (!free_slot)
-		free_slot = oldest ? oldest : &w->lock[0];
-	memset(free_slot, 0, sizeof *free_slot);
-	snprintf(free_slot->badge, sizeof free_slot->badge, "%s", badge);
-	return free_slot;
-}
-
 /* ---- sign-in ----------------------------------------------------------------- */
 
 struct login_job {
@@ -254,20 +222,14 @@ static void login_finish(struct login_job *j)
 	struct vaultd *d = w->d;
 	struct vault_http_result res = {0};
 	const char *station = station_name[j->st];
-	struct web_lock *lo = lock_of(w, j->badge, 1);
-	lo->verifying_us = 0;
+	pinlock_of(&d->pinlock, j->badge, 1)->verifying_us = 0;
+	int locked = pinlock_result(&d->pinlock, j->badge, j->result >= 0, d->cfg.pin_lockout_after,
+				    d->cfg.pin_lockout_seconds);
 	if (j->result < 0) {
-		lo->failures++;
-		int locked = lo->failures >= d->cfg.pin_lockout_after;
-		if (locked)
-			lo->until_us = vault_now_mono_us() +
-				       (int64_t)d->cfg.pin_lockout_seconds * 1000000;
 		login_refuse(w, j->st, j->person, j->badge,
 			     locked ? VAULT_R_PIN_LOCKED : VAULT_R_PIN_WRONG, 401, "", &res);
 		goto done;
 	}
-	lo->failures = 0;
-	lo->until_us = 0;
 	if (j->result == 1) {
 		/* Silent: the sign-in goes on as usual; the alarm goes everywhere else. */
 		cJSON *p = cJSON_CreateObject();
@@ -419,18 +381,14 @@ static int op_login(void *ud, uint64_t call, const char *kind, const cJSON *cred
 			     res);
 		return VAULT_HTTP_DONE;
 	}
-	struct web_lock *lo = lock_of(w, b->badge, 1);
-	int64_t now = vault_now_mono_us();
-	if (lo->until_us && lo->until_us <= now) {
-		lo->until_us = 0;
-		lo->failures = 0;
-	}
-	if (lo->until_us > now) {
+	if (pinlock_locked(&w->d->pinlock, b->badge)) {
 		login_refuse(w, st, b->person, b->badge, VAULT_R_PIN_LOCKED, 401, "", res);
 		return VAULT_HTTP_DONE;
 	}
 	/* (a check lost on the way back, e.g. no memory to post it, stops
 	 * blocking the badge after a while) */
+	struct pinlock_entry *lo = pinlock_of(&d->pinlock, b->badge, 1);
+	int64_t now = vault_now_mono_us();
 	if (lo->verifying_us && now - lo->verifying_us < 30 * 1000000LL) {
 		set_res(res, VAULT_R_HTTP_BUSY, 503, "a PIN check for this badge is in progress");
 		return VAULT_HTTP_DONE;
@@ -1130,6 +1088,5 @@ void web_free(struct web *w)
 	vault_http_free(w->h);
 	if (w->d->web == w)
 		w->d->web = NULL;
-	sodium_memzero(w->lock, sizeof w->lock);
 	free(w);
 }

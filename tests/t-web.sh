@@ -20,10 +20,11 @@ simport=$(sed -n 's/^tcp_port=//p' "$T/sim.out")
 sim() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$T/shelf.ctl" >/dev/null; }
 WEBCONF=("[http]" "enabled = 1" "port = 0" "static_root = $VAULT_SRC/web" "max_body = 1024")
 vt_init "[reader]" "kiosk = pn532_uart:$T/kiosk-pty" "console = pn532_uart:$T/console-pty" \
+	"door = pn532_uart:$T/door-pty" "[gpio]" "debounce_ms = 5" \
 	"[pin]" "lockout_after = 3" "lockout_seconds = 600" "[custody]" "station_window_s = 1" \
 	"[bus.kiosk]" "kind = tcp" "host = 127.0.0.1" "port = $simport" "shelves = 10:kiosk-pad" \
 	"response_timeout_ms = 100" "poll_interval_ms = 20" "${WEBCONF[@]}"
-emu_start kiosk && emu_start console && emu_start enrol || { echo "not ok 1 - emulators"; exit 1; }
+emu_start kiosk && emu_start console && emu_start door && emu_start enrol || { echo "not ok 1 - emulators"; exit 1; }
 ok "vaultd starts with [http] enabled on port 0" vt_start
 ok "and logs the port it listens on" web_port
 
@@ -236,6 +237,30 @@ login kiosk 4444
 is "then even the right PIN is refused" "401 PIN_LOCKED" "$(reply "$S")"
 is "ledgered once, no session" "$((n + 1))|L1|PIN_LOCKED" \
 	"$(vt_count)|$(last_actors kiosk.login.refused)|$(last_field kiosk.login.refused '$.code')"
+# One lockout table for every PIN pad: locked at the kiosk, L1's badge is
+# refused at the door before any PIN; locked at the door (three wrong PINs),
+# X1's is refused at the kiosk.
+door_refusal() { # N: wait for the N-th entry.refused
+	for _ in $(seq 100); do [ "$(n_kind entry.refused)" -ge "$1" ] && return 0; sleep 0.05; done
+	return 1
+}
+n=$(n_kind entry.refused)
+present door 04B10000000005; door_refusal $((n + 1)); unpresent door
+is "locked at the kiosk, L1 is refused at the door too, before a PIN" "$((n + 1))|L1|PIN_LOCKED" \
+	"$(n_kind entry.refused)|$(last_actors entry.refused)|$(last_field entry.refused '$.code')"
+codes=
+for p in 0000 1234 0001; do
+	n=$(n_kind entry.refused)
+	present door 04B10000000004; sleep 0.3; type_keys "$p#"
+	door_refusal $((n + 1)); unpresent door
+	codes="$codes $(last_field entry.refused '$.code')"
+done
+is "three wrong PINs at the door lock X1's badge" " PIN_WRONG PIN_WRONG PIN_LOCKED" "$codes"
+is "and the lock output never moved" 0 "$(lock_level)"
+ok "X1's badge at the kiosk" at_station kiosk 04B10000000004
+login kiosk 1111
+is "locked at the door, X1 is refused at the kiosk with the right PIN" "401 PIN_LOCKED" \
+	"$(reply "$S")"
 is "a malformed credential field is refused" "400 HTTP_BAD_FIELD" \
 	"$(reply "$(http POST /api/login '{"kind":"kiosk","credentials":{"password":"x"}}')")"
 
