@@ -845,8 +845,6 @@ static int q_ledger(struct web *w, const cJSON *params, cJSON *out, struct vault
 	return 0;
 }
 
-/* Alerts: alert.raised entries that no later alert.acked names (payload
- * "entry", as alert.ack writes it, or "alert"/"id": the raised entry's seq). */
 /* The same open-alert list as `vaultctl alert list` (warnings.c), with the
  * site's local time and `id`, the seq the page acknowledges. */
 static int q_alerts(struct web *w, const cJSON *params, cJSON *out, struct vault_http_result *res)
