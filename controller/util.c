@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,4 +221,10 @@ void vault_thread_background(const char *category)
 {
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 19) < 0)
 		vault_log(LOG_WARNING, category, "thread priority not lowered: %s", strerror(errno));
+#ifdef SYS_ioprio_set
+	/* IOPRIO_WHO_PROCESS = 1 (0: the calling thread); IOPRIO_CLASS_BE =
+	 * 2 << 13, level 7 (the lowest). */
+	if (syscall(SYS_ioprio_set, 1, 0, (2 << 13) | 7) < 0)
+		vault_log(LOG_WARNING, category, "I/O priority not lowered: %s", strerror(errno));
+#endif
 }

@@ -12,9 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -503,19 +501,10 @@ static int cmd_copy(int argc, char **argv)
  * the lowest CPU priority and the lowest best-effort I/O priority, so the door's
  * decision in vaultd is never preempted by an export (bench/door.sh measures
  * it). On an idle machine they run as fast as before. */
-static void background_priority(void)
-{
-	setpriority(PRIO_PROCESS, 0, 19);
-#ifdef SYS_ioprio_set
-	/* IOPRIO_WHO_PROCESS = 1; IOPRIO_CLASS_BE = 2 << 13, level 7 (lowest). */
-	syscall(SYS_ioprio_set, 1, 0, (2 << 13) | 7);
-#endif
-}
-
 static int open_ro(sqlite3 **db)
 {
 	const char *err;
-	background_priority();
+	vault_thread_background("vaultctl"); /* one thread: the whole process */
 	int r = vault_db_open(cfg.database, VAULT_DB_READONLY, NULL, db, &err);
 	if (r < 0)
 		return die(EXIT_SYSTEM, "%s: %s", cfg.database, err);

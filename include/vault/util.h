@@ -24,8 +24,9 @@ int64_t vault_now_mono_us(void);
  * such a deadline from vault_now_mono_us() microseconds. */
 int vault_cond_init_mono(pthread_cond_t *cv);
 struct timespec vault_mono_ts(int64_t mono_us);
-/* Put the calling thread at the lowest CPU priority (nice 19), so it never
- * takes a core from the event loop; logs under `category` if it cannot. */
+/* Put the calling thread at the lowest CPU priority (nice 19) and the lowest
+ * best-effort I/O priority, so it never takes a core or the disk from the
+ * event loop; logs under `category` if it cannot. */
 void vault_thread_background(const char *category);
 
 /*
