@@ -142,7 +142,7 @@ static int row_exists(struct vaultd *d, const char *table, const char *id)
 	return r != NULL;
 }
 
-/* Append {"t","k","row"} to a set list (takes ownership of row). */
+/* Append {"t","k","row"} to the payload's set list, adding it if missing (takes row). */
 void vaultd_set_add(cJSON *payload, const char *table, const char *id, cJSON *row)
 {
 	cJSON *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
