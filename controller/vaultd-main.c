@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vault/badge.h"
 #include "vault/caldate.h"
 #include "vault/db.h"
 #include "vault/regload.h"
@@ -231,6 +232,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	int have_readers = d.cfg.reader_door[0] || d.cfg.reader_exit[0] || d.cfg.reader_kiosk[0] ||
+			   d.cfg.reader_shredder[0] || d.cfg.reader_console[0];
+	/* While this is the only thread (libnfc writes the environment). */
+	if (have_readers)
+		vault_badge_nfc_prepare();
+
 	/* Fail secure, before anything else: the lock output off. */
 	char gerr[256];
 	if (door_open_gpio(&d, gerr, sizeof gerr) < 0) {
@@ -277,8 +284,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.have_pepper = 1;
-	if (d.cfg.reader_door[0] || d.cfg.reader_exit[0] || d.cfg.reader_kiosk[0] ||
-	    d.cfg.reader_shredder[0] || d.cfg.reader_console[0]) {
+	if (have_readers) {
 		r = vault_key_load("nfc-master.key", d.cfg.keys_dir, d.nfc_key, sizeof d.nfc_key);
 		if (r < 0) {
 			vault_log(LOG_ERR, "keys", "nfc-master.key (16 bytes): %s", strerror(-r));

@@ -16,6 +16,19 @@
  *  - freefare_tag_new() only accepts 4-byte UIDs or NXP ones (first byte 0x04).
  * Enrolment uses the same client (legacy DES PICC auth, CreateApplication,
  * AES auth, ChangeKey), so libfreefare never parses a card's answer here.
+ *
+ * libnfc 1.8.0 keeps process-wide state that is not safe with one reader per thread:
+ *  - nfc_init() fills a global driver list when it is empty, unlocked (two readers
+ *    starting at once lose a node), and nfc_exit() frees that list, under any other
+ *    reader walking it in nfc_open() (a reader whose device is unplugged retries
+ *    its open every few seconds);
+ *  - nfc_init() calls setenv("LIBNFC_LOG_LEVEL"), and libnfc calls getenv() for
+ *    every log line. The first setenv adds the variable, which reallocates the
+ *    environment array under every thread reading it: vaultd crashed in getenv()
+ *    at start this way (found under AddressSanitizer).
+ * So every open shares one context, made under a lock by the first user and freed
+ * by the last (lib_get/lib_put), and vault_badge_nfc_prepare() runs libnfc's
+ * setenv once before any thread exists; later ones only replace the value.
  */
 #include "vault/badge.h"
 
@@ -27,11 +40,11 @@
 #include <nfc/nfc.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct nfcstate {
-	nfc_context *ctx;
 	nfc_device *dev;
 	int have;		/* a target is current in libnfc */
 	nfc_target target;	/* as last selected */
@@ -64,6 +77,39 @@ static int nfc_err(int e)
 	}
 }
 
+static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
+static nfc_context *lib_ctx;
+static unsigned lib_users;
+
+/* The shared context, NULL when libnfc cannot make one (out of memory). */
+static nfc_context *lib_get(void)
+{
+	pthread_mutex_lock(&lib_lock);
+	if (!lib_users)
+		nfc_init(&lib_ctx);
+	if (lib_ctx)
+		lib_users++;
+	nfc_context *c = lib_ctx;
+	pthread_mutex_unlock(&lib_lock);
+	return c;
+}
+
+static void lib_put(void)
+{
+	pthread_mutex_lock(&lib_lock);
+	if (lib_users && --lib_users == 0) {
+		nfc_exit(lib_ctx);
+		lib_ctx = NULL;
+	}
+	pthread_mutex_unlock(&lib_lock);
+}
+
+void vault_badge_nfc_prepare(void)
+{
+	if (lib_get())
+		lib_put();
+}
+
 static void st_close(void *p)
 {
 	struct nfcstate *s = p;
@@ -71,8 +117,7 @@ static void st_close(void *p)
 		return;
 	if (s->dev)
 		nfc_close(s->dev);
-	if (s->ctx)
-		nfc_exit(s->ctx);
+	lib_put();
 	free(s);
 }
 
@@ -85,12 +130,12 @@ static int open_dev(const char *connstring, struct nfcstate **ret)
 	struct nfcstate *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	nfc_init(&s->ctx);
-	if (!s->ctx) {
+	nfc_context *ctx = lib_get();
+	if (!ctx) {
 		free(s);
 		return -ENOMEM;
 	}
-	s->dev = nfc_open(s->ctx, cs);
+	s->dev = nfc_open(ctx, cs);
 	if (!s->dev) {
 		st_close(s);
 		return -ENODEV;

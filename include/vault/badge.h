@@ -97,6 +97,11 @@ struct vault_badge_reader_ops {
 };
 
 extern const struct vault_badge_reader_ops vault_badge_nfc_ops;
+/* Call once, before the process starts any thread, in a program that may open
+ * NFC readers from threads: libnfc's first initialisation adds a variable to the
+ * environment (setenv), which is unsafe while another thread reads it (getenv).
+ * See readers/badge_nfc.c. */
+void vault_badge_nfc_prepare(void);
 extern const struct vault_badge_reader_ops vault_badge_sim_ops;
 
 /* Called on the loop thread for each event; ev is valid during the call only. */
