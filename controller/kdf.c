@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vault/util.h"
@@ -20,12 +21,14 @@ struct kdf {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int quit;
+	int64_t hold_until; /* monotonic µs: no background job starts before */
 	struct job *head[2], *tail[2];
 };
 
-static struct job *take(struct kdf *k)
+static struct job *take(struct kdf *k, int64_t now)
 {
-	for (int p = 0; p < 2; p++)
+	int last = k->hold_until > now ? 1 : 2;
+	for (int p = 0; p < last; p++)
 		if (k->head[p]) {
 			struct job *j = k->head[p];
 			k->head[p] = j->next;
@@ -43,9 +46,15 @@ static void *run(void *arg)
 	vault_thread_background("kdf");
 	pthread_mutex_lock(&k->mu);
 	for (;;) {
-		struct job *j;
-		while (!k->quit && !(j = take(k)))
-			pthread_cond_wait(&k->cv, &k->mu);
+		struct job *j = NULL;
+		while (!k->quit && !(j = take(k, vault_now_mono_us()))) {
+			if (k->head[1] && k->hold_until) {
+				struct timespec ts = vault_mono_ts(k->hold_until);
+				pthread_cond_timedwait(&k->cv, &k->mu, &ts);
+			} else {
+				pthread_cond_wait(&k->cv, &k->mu);
+			}
+		}
 		if (k->quit)
 			break;
 		pthread_mutex_unlock(&k->mu);
@@ -63,7 +72,7 @@ int kdf_start(struct kdf **ret)
 	if (!k)
 		return -ENOMEM;
 	pthread_mutex_init(&k->mu, NULL);
-	pthread_cond_init(&k->cv, NULL);
+	vault_cond_init_mono(&k->cv);
 	if (pthread_create(&k->thread, NULL, run, k) != 0) {
 		free(k);
 		return -EAGAIN;
@@ -93,6 +102,16 @@ int kdf_submit(struct kdf *k, enum kdf_prio prio, void (*work)(void *), void (*d
 	return 0;
 }
 
+void kdf_hold_background(struct kdf *k, unsigned ms)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&k->mu);
+	k->hold_until = ms ? vault_now_mono_us() + (int64_t)ms * 1000 : 0;
+	pthread_cond_signal(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+}
+
 void kdf_stop(struct kdf *k)
 {
 	if (!k)
@@ -102,7 +121,8 @@ void kdf_stop(struct kdf *k)
 	pthread_cond_signal(&k->cv);
 	pthread_mutex_unlock(&k->mu);
 	pthread_join(k->thread, NULL);
-	for (struct job *j; (j = take(k));) {
+	k->hold_until = 0;
+	for (struct job *j; (j = take(k, 0));) {
 		if (j->drop)
 			j->drop(j->arg);
 		free(j);

@@ -13,6 +13,12 @@ struct kdf;
 enum kdf_prio { KDF_URGENT, KDF_BACKGROUND };
 
 int kdf_start(struct kdf **ret);
+/* No background job (PIN change) starts for ms milliseconds, 0 to release: a
+ * door check holds them from its submission until its decision is committed,
+ * so that the hashing of PIN changes does not take the last free core while
+ * the decision's commit waits on the disk. The deadline bounds the hold.
+ * Urgent jobs are never held. */
+void kdf_hold_background(struct kdf *k, unsigned ms);
 /* Finishes the running job, drops queued ones (their `drop` is called on the
  * caller's thread), joins the thread. Accepts NULL. */
 void kdf_stop(struct kdf *k);

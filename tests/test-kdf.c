@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The KDF worker (controller/kdf.c): a door check queued behind a PIN change
- * runs first, and stopping finishes the running job and drops the queued ones
- * through their drop (so a caller's buffers are freed and wiped). What is
- * observed is when each job runs on the worker thread.
+ * runs first; while held, PIN changes wait (until released, or the hold's
+ * deadline) and door checks do not; stopping finishes the running job and
+ * drops the queued ones through their drop (so a caller's buffers are freed
+ * and wiped). What is observed is when each job runs on the worker thread.
  */
 #include "tap.h"
 #include "../controller/kdf.h"
@@ -60,6 +61,26 @@ int main(void)
 	kdf_submit(k, KDF_URGENT, work, drop, &u4);
 	ok(runs_within(&b4, 3000) && runs_within(&u4, 3000) && ran(&u4) <= ran(&b4),
 	   "a door check queued after a PIN change runs first");
+
+	/* A hold keeps PIN changes waiting, never door checks. */
+	struct probe held = {0}, urgent = {0};
+	kdf_hold_background(k, 5000);
+	int64_t t0 = vault_now_mono_us();
+	kdf_submit(k, KDF_BACKGROUND, work, drop, &held);
+	kdf_submit(k, KDF_URGENT, work, drop, &urgent);
+	ok(runs_within(&urgent, 3000) && !runs_within(&held, 300),
+	   "while held, a door check runs and a PIN change waits");
+	kdf_hold_background(k, 0);
+	ok(runs_within(&held, 1000), "released, the PIN change runs (%lld ms after submission)",
+	   (long long)((ran(&held) - t0) / 1000));
+	/* A hold that is never released ends at its deadline. */
+	struct probe late = {0};
+	kdf_hold_background(k, 300);
+	t0 = vault_now_mono_us();
+	kdf_submit(k, KDF_BACKGROUND, work, drop, &late);
+	ok(runs_within(&late, 3000) && ran(&late) - t0 >= 250 * 1000,
+	   "an unreleased hold ends at its deadline (ran after %lld ms, hold 300 ms)",
+	   (long long)((ran(&late) - t0) / 1000));
 
 	/* Stopping finishes the running job and drops what is still queued,
 	 * calling its drop. */

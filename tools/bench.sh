@@ -14,3 +14,6 @@ done
 echo
 echo "## door decision latency (bench/door.sh)"
 B=$B bash bench/door.sh
+echo
+echo "## one durable commit beside busy cores (bench/cores.sh)"
+B=$B bash bench/cores.sh
