@@ -424,7 +424,8 @@ static void pin_checked(struct vault_loop *l, void *msg, int quitting)
 			admit(door, c->person, c->result == 1);
 		walckpt_hold(door->d->walckpt, 0);
 	}
-	if (!quitting)
+	/* A cancelled check's late result leaves a newer check's hold alone. */
+	if (!quitting && !door->verifying)
 		kdf_hold_background(door->d->kdf, 0);
 	sodium_memzero(c, sizeof *c);
 	free(c);
