@@ -3,7 +3,8 @@
  * Early warnings as ledger entries. The alerts `vaultctl alerts` computes
  * (certificates, training, returns, destruction deadlines, units, approvals;
  * controller/reports.c) are computed here on vaultd's connection at start, on
- * every site-date change (VEV_DAY) and right after a registry change, and each
+ * every site-date change (VEV_DAY) and right after a registry change that can
+ * change one (not a PIN's or a badge's), and each
  * NEW one (code + subject + band not already raised and not cleared since) is
  * ledgered as `alert.raised`; one that is no longer present becomes
  * `alert.cleared` citing the raised entry ("entry": seq). The open set is read
@@ -212,10 +213,19 @@ static void on_timer(struct vault_loop *l, uint64_t id, void *ud)
 	compute(w);
 }
 
+/* Registry changes no alert reads (reports.c: persons, certificates, training,
+ * units, approvals, media, checkouts, destruction orders): a PIN or a badge.
+ * PIN changes come in bursts (a site re-issuing PINs), and each computation
+ * runs on the loop. */
+static int may_change_alerts(const char *kind)
+{
+	return strncmp(kind, "registry.pin.", 13) != 0 && strncmp(kind, "registry.badge.", 15) != 0;
+}
+
 void warnings_notify(struct warnings *w, const struct vault_record *r)
 {
 	if (!w || w->timer || !r->kind || !strncmp(r->kind, "alert.", 6) ||
-	    !vaultd_has_set(r->payload))
+	    !may_change_alerts(r->kind) || !vaultd_has_set(r->payload))
 		return;
 	vault_loop_timer_in(w->d->loop, 0, on_timer, w, &w->timer);
 }

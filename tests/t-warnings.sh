@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v socat >/dev/null || skip_all "socat is missing"
 d() { date -d "$1" +%F; }
-vt_init
+vt_init "[log]" "level = debug"
 ok "vaultd starts" vt_start
 q() { "$VAULTCTL" "$@" >>"$T/ctl.log" 2>&1; }
 q unit add --id U1 --name "Survey Institute" --first-time no
@@ -23,7 +23,17 @@ contains "and the text of the alert" "certificate CERT-1 expires" \
 	"$(vt_sql "SELECT json_extract(payload,'$.text') FROM ledger WHERE seq=$rseq")"
 is "the missing training was raised and cleared when it was recorded" \
 	"1|1" "$(raised TRAINING_MISSING P1)|$(vt_sql "SELECT count(*) FROM ledger WHERE kind='alert.cleared' AND json_extract(payload,'$.code')='TRAINING_MISSING' AND json_extract(payload,'$.subject')='P1'")"
+# The alerts are computed on the loop after a registry change that can change
+# one; a PIN change cannot (the debug log line counts the computations).
+computed() { grep -c 'alerts computed in' "$T/vaultd.log"; }
+wait_computed() { for _ in $(seq 100); do [ "$(computed)" -ge "$1" ] && return 0; sleep 0.05; done; return 1; }
+n=$(computed)
+echo 1357 | "$VAULTCTL" pin set --id P1 >>"$T/ctl.log" 2>&1
+is "a PIN change is ledgered" 1 "$(vt_sql "SELECT count(*) FROM ledger WHERE kind='registry.pin.set'")"
+sleep 0.3
+is "and does not recompute the alerts" "$n" "$(computed)"
 q unit update --id U1 --name "Survey Institute (renamed)"
+ok "a unit change does" wait_computed $((n + 1))
 vt_stop
 ok "vaultd restarts" vt_start
 "$VAULTCTL" whoami >/dev/null
