@@ -103,6 +103,7 @@ $(B)/bench/%: $(B)/obj/bench/%.o $(TESTLIB_OBJS) $(B)/libvault.a
 # `make check`: install what is missing, build, run every test. The last line
 # of the output is "N passed, N failed, N skipped".
 check: deps
+	$(Q)tools/browser-deps.sh
 	$(Q)$(MAKE) --no-print-directory check-run
 
 check-run: tests

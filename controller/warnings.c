@@ -357,7 +357,7 @@ int warnings_open(struct vaultd *d, long long limit, cJSON *arr, char *err, size
 {
 	char sql[2048];
 	snprintf(sql, sizeof sql,
-		 "SELECT * FROM (SELECT seq, ts_utc, kind, medium, payload FROM ledger WHERE "
+		 "SELECT * FROM (SELECT seq, ts_utc, kind, medium, payload, actors FROM ledger WHERE "
 		 "((kind = 'alert.raised' AND seq NOT IN (SELECT json_extract(payload,'$.entry') "
 		 "FROM ledger WHERE kind = 'alert.cleared')) OR %s) AND seq NOT IN (SELECT "
 		 "json_extract(payload,'$.entry') FROM ledger WHERE kind = 'alert.acked') "
@@ -393,6 +393,9 @@ int warnings_open(struct vaultd *d, long long limit, cJSON *arr, char *err, size
 					: *medium ? medium
 						  : jstr(p, "tag"));
 		cJSON_AddStringToObject(o, "text", jstr(p, "text"));
+		/* who: the person under duress, at a forced door nobody */
+		const char *actors = (const char *)sqlite3_column_text(st, 5);
+		cJSON_AddStringToObject(o, "actors", actors ? actors : "");
 		if (raised) {
 			cJSON_AddStringToObject(o, "date", jstr(p, "date"));
 			const cJSON *band = cJSON_GetObjectItemCaseSensitive(p, "band");

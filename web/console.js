@@ -3,7 +3,7 @@
 // admins), ledger view, alerts. API (docs/http.md):
 //   POST /api/login {kind:"console", lang, credentials:{pin}}
 //   GET  /api/ledger?since=N&limit=N&kind=P -> {tip, entries:[{seq, time, kind, actors, medium, approval, payload}]}
-//   GET  /api/alerts -> {alerts:[{id, time, kind, severity, code, subject, text}]}
+//   GET  /api/alerts -> {alerts:[{id, time, kind, severity, code, subject, actors, text}]}
 //   POST /api/action/ack_alert {id}
 //   POST /api/action/checkpoint {} -> {checkpoint}
 "use strict";
@@ -37,7 +37,7 @@ async function loadAlerts(background) {
   ul.replaceChildren();
   if (!(a.alerts || []).length) ul.append(Vault.el("li", Vault.t("no_alerts")));
   for (const al of a.alerts || []) {
-    const li = Vault.el("li", `${al.time || ""}  ${al.severity || ""}  ${al.code || ""}  ${al.text || ""}  ${al.subject || ""} `);
+    const li = Vault.el("li", `${al.time || ""}  ${al.severity || ""}  ${al.code || ""}  ${al.text || ""}  ${al.subject || ""}  ${al.actors || ""} `);
     const b = Vault.el("button", Vault.t("ack"), "secondary");
     b.addEventListener("click", async () => {
       const r = await Vault.api("POST", "/api/action/ack_alert", { id: al.id });

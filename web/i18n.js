@@ -31,6 +31,7 @@ const MESSAGES = {
     HTTP_SESSION_KIND: "本终端不提供此功能", HTTP_BUSY: "服务器繁忙，请稍后再试",
     HTTP_INTERNAL: "内部错误，请求未执行",
     HTTP_HOST: "请求所指主机名不符",
+    MEDIUM_UNKNOWN: "该介质未登记",
   },
   en: {
     title_kiosk: "Media checkout kiosk", title_console: "Vault console",
@@ -60,6 +61,7 @@ const MESSAGES = {
     HTTP_SESSION_KIND: "Not available at this station", HTTP_BUSY: "Busy; try again shortly",
     HTTP_INTERNAL: "Internal error; nothing was done",
     HTTP_HOST: "Wrong host name",
+    MEDIUM_UNKNOWN: "the medium is not registered",
   },
 };
 
@@ -72,11 +74,13 @@ const Vault = {
     return m[key] || MESSAGES.en[key] || key;
   },
   // An error reply: our table by code first, then the server's own text (it
-  // carries every policy code in the session language), then English.
+  // carries every policy code, in the language the session was opened in and
+  // in English: after a switch to English, the English one), then the code.
   errorText(reply) {
     if (!reply) return this.t("network_error");
     const m = MESSAGES[this.lang] || {};
-    return m[reply.code] || reply.error || reply.error_en || reply.code || "?";
+    const server = this.lang === "en" ? reply.error_en || reply.error : reply.error;
+    return m[reply.code] || server || reply.error_en || reply.code || "?";
   },
   setLang(l) {
     this.lang = l;
