@@ -72,6 +72,7 @@ struct req {
 	struct session *old; /* login: the session the browser had, replaced on success */
 	uint64_t old_serial;
 	char lang[8];
+	int lang_asked; /* lang came from the request's Accept-Language */
 	char login_kind[8];
 	/* pending */
 	uint64_t call;
@@ -454,9 +455,16 @@ static enum MHD_Result send_result(struct req *q, struct vault_http_result *res)
 		data = NULL;
 	}
 	if (res->reason != VAULT_R_OK) {
+		/* A batch refused for every item keeps its per-item results (which
+		 * medium, and why). */
+		cJSON *b = error_body(req_lang(q), res->reason, res->detail);
+		cJSON *results = cJSON_DetachItemFromObjectCaseSensitive(data, "results");
+		if (b && cJSON_IsArray(results))
+			cJSON_AddItemToObject(b, "results", results);
+		else
+			cJSON_Delete(results);
 		cJSON_Delete(data);
-		return send_json(q, status_for(q, res), error_body(req_lang(q), res->reason, res->detail),
-				 COOKIE_KEEP, NULL);
+		return send_json(q, status_for(q, res), b, COOKIE_KEEP, NULL);
 	}
 	if (q->op == OP_LOGIN) {
 		if (!res->person[0] || !res->role[0] || memchr(res->person, 0, 1)) {
@@ -581,6 +589,7 @@ static enum MHD_Result serve_static(struct req *q, const char *method)
 static void pick_lang(struct vault_http *h, struct req *q)
 {
 	snprintf(q->lang, sizeof q->lang, "%s", h->default_lang);
+	q->lang_asked = 1;
 	const char *al = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
 	/* The first of zh / en in the client's order wins; q-values are ignored
@@ -599,6 +608,7 @@ static void pick_lang(struct vault_http *h, struct req *q)
 		p += n;
 		p += strcspn(p, ",");
 	}
+	q->lang_asked = 0;
 }
 
 static int name_ok(const char *s)
@@ -724,6 +734,7 @@ static enum MHD_Result call_service(struct req *q, const char *method, const cJS
 		if (!s)
 			return refuse_session(q, method, S_EXPIRED);
 		principal_of(s, &p);
+		p.lang = q->lang;
 	}
 	q->call = ++h->next_call;
 	q->stage = 2;
@@ -847,7 +858,10 @@ static enum MHD_Result first_call(struct req *q, const char *method)
 	} else if (st == S_OK) {
 		q->sess = sess;
 		q->sess_serial = sess->serial;
-		snprintf(q->lang, sizeof q->lang, "%s", sess->lang);
+		/* The page sends its language with every request (a person may
+		 * switch it after signing in); without one, the session's. */
+		if (!q->lang_asked)
+			snprintf(q->lang, sizeof q->lang, "%s", sess->lang);
 	}
 	if (q->op == OP_SESSION && st == S_NONE) {
 		cJSON *b = cJSON_CreateObject();

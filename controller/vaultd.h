@@ -73,6 +73,7 @@ struct vault_caller {
 	char person[129]; /* "" when no person is mapped */
 	char role[32];
 	char status[16];
+	char lang[8]; /* web callers: the language of the page that asked */
 };
 
 /* The outcome of an admin action. */

@@ -605,6 +605,7 @@ static void caller_of(const struct vault_http_principal *who, struct vault_calle
 	snprintf(c->person, sizeof c->person, "%s", who->person);
 	snprintf(c->role, sizeof c->role, "%s", who->role);
 	snprintf(c->status, sizeof c->status, "active");
+	snprintf(c->lang, sizeof c->lang, "%s", who->lang ? who->lang : "");
 }
 
 static int op_action(void *ud, uint64_t call, const struct vault_http_principal *who,
@@ -650,7 +651,7 @@ void web_complete(struct vaultd *d, uint64_t client_id, const char *action,
 		return;
 	}
 	struct vault_http_result hr = {0};
-	action_done(w, who, action, d->cfg.lang, res, &hr);
+	action_done(w, who, action, *who->lang ? who->lang : d->cfg.lang, res, &hr);
 	vault_http_complete(w->h, client_id & ~VAULTD_WEB_CLIENT, &hr);
 }
 

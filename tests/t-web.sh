@@ -187,6 +187,15 @@ hostile "an approval id with a quote gets 400" "400 INVALID_VALUE" kiosk.action.
 is "no hostile request changed the register" "$reg" \
 	"$(vt_sql "SELECT group_concat(id||status||seq) FROM medium")"
 is "the S1 session still works after all that" 200 "$(http GET /api/approvals "")"
+# A reply's language within a session: the request's Accept-Language (the page
+# sends the language it shows, and a person may switch it after signing in),
+# else the one the session was opened in (here the site's, English).
+lang_of() { # ACCEPT-LANGUAGE: "same" or "other" (error against error_en)
+	http GET '/api/approvals?limit=100000' "" ${1:+-H "Accept-Language: $1"} >/dev/null
+	[ "$(j '$.error')" = "$(j '$.error_en')" ] && echo same || echo other
+}
+is "a refusal in the session follows the page's language: zh-CN, en, none" \
+	"other same same" "$(lang_of zh-CN) $(lang_of en) $(lang_of "")"
 
 # 6. The next badge at the kiosk ends S1's session.
 n=$(n_kind session.end)

@@ -6,6 +6,7 @@
 //   GET  /api/approvals -> {approvals:[{id, purpose, valid_from, valid_to, project, state}]}
 //   GET  /api/pad       -> {pad_state, media:[{id, tag, title, classification, status}], unknown:[{tag, code}]}
 //   POST /api/action/checkout {approval, media:[id...]} -> {results:[{medium, ok, code, error, due}]}
+//     (every medium refused: ok false, the first refusal's code, and the results)
 //   POST /api/action/return   {media:[id...]}           -> {results:[...]}
 "use strict";
 
@@ -80,7 +81,7 @@ async function loadPad(background) {
 function showResults(r, doneKey) {
   const ul = document.getElementById("results");
   ul.replaceChildren();
-  if (!r.ok) return failed(r);
+  if (!r.ok && !(r.results || []).length) return failed(r);
   let good = 0;
   for (const x of r.results || []) {
     let text;

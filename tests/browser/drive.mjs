@@ -228,9 +228,9 @@ async function kiosk() {
   if (cfg.active) {
     k = count("checkout.refused");
     await button(page, "Confirm checkout").click();
-    await is("checking out M1 again (already out): the refusal comes in English",
-      "the medium is not in the vault|0", async () =>
-        `${await txt(page, "#work-msg")()}|${await page.locator("#results li").count()}`);
+    await is("checking out M1 again (already out): the refusal comes in English, naming M1",
+      "Checked out: 0 / 1|M1: the medium is not in the vault", async () =>
+        `${await txt(page, "#work-msg")()}|${(await txts(page, "#results li")()).join(",")}`);
     await is("  ledgered as checkout.refused MEDIUM_NOT_IN_VAULT of M1 by S1",
       `${k + 1}|S1|MEDIUM_NOT_IN_VAULT`, () => newest("checkout.refused", "code"));
   }
