@@ -138,6 +138,8 @@ char *vault_destruction_certificate_text(const cJSON *c)
 	list(&b, e, "witnesses");
 	if (handover)
 		put(&b, "Facility:        %s\n", str(e, "facility"));
+	if (*str(e, "bin")) /* the shredder's bin door: closed, or not watched */
+		put(&b, "Bin door:        %s\n", str(e, "bin"));
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "times"), *v;
 	if (cJSON_IsObject(t)) {
 		put(&b, "\nTimes (UTC)\n");

@@ -8,6 +8,11 @@
  *   the throat reader reads the tag while the motor runs -> destruction.shredded
  *   no read of the tag anywhere for quiet_window_s -> destruction.confirmed
  *
+ * Where the site has a bin-door sensor (GPIO line shredder_bin, 1 = open),
+ * the bin must be closed at destroy.start and at the throat read, and stay
+ * closed until destruction.confirmed: a medium that falls into an open bin
+ * may be taken out intact.
+ *
  * Any break is an alarm entry with a reason code; the medium then keeps a
  * status that says where the sensors last saw it (never `destroyed`). One
  * destruction at a time. Everything runs on the loop thread. After a restart
@@ -43,6 +48,8 @@ struct destruction {
 	/* the shredder motor, whatever the stage (edges only) */
 	int motor;
 	int64_t motor_on_id, motor_on_mono, motor_off_id, motor_off_mono;
+	/* the bin door's latest edges, whatever the stage */
+	int64_t bin_open_id, bin_shut_id, bin_shut_mono;
 	/* the destruction under way */
 	enum stage st;
 	uint64_t timer;
@@ -169,6 +176,25 @@ static int same_tag(const char *a, const char *b)
 	return a && b && *a && !strcasecmp(a, b);
 }
 
+/* The shredder's bin door: -ENODEV when the site has no shredder_bin line
+ * ([gpio] shredder_bin = none), else 1 open, 0 closed. A line that cannot be
+ * read counts as open: an unknown bin is not the safe state. */
+static int bin_open(const struct destruction *x)
+{
+	int level = 1;
+	int r =
+	    x->d->gpio ? vault_gpio_get(x->d->gpio, VAULT_GPIO_SHREDDER_BIN, &level) : -ENODEV;
+	if (r == -ENODEV)
+		return r;
+	return r < 0 || level;
+}
+
+static const char *bin_state(const struct destruction *x)
+{
+	int open = bin_open(x);
+	return open < 0 ? "not watched" : open ? "open" : "closed";
+}
+
 /* What the sensors last said about the tag: read in the throat ->
  * at-destruction (still at the shredder); on a storage shelf -> in-vault;
  * anywhere else or nowhere -> missing. */
@@ -287,6 +313,7 @@ static void shredded(struct destruction *x)
 	witnesses_json(x, p);
 	cJSON_AddNumberToObject(p, "throat_read", (double)x->throat_id);
 	cJSON_AddNumberToObject(p, "motor", (double)x->run_id);
+	cJSON_AddStringToObject(p, "bin", bin_state(x));
 	cJSON_AddNumberToObject(p, "quiet_window_s", x->d->cfg.quiet_window_s);
 	if (rec(x, "destruction.shredded", actors, x->medium, cites, p, NULL) < 0) {
 		/* Not recorded: nothing may be confirmed on top of it. */
@@ -310,6 +337,7 @@ static void confirmed(struct destruction *x)
 {
 	struct vaultd *d = x->d;
 	char cites[160] = "", actors[2 * VAULT_ID_SIZE + 2], cert[96], text[256];
+	int bin = bin_open(x); /* closed (on_timer checked) or unwatched (-ENODEV) */
 	snprintf(cert, sizeof cert, "DC-%s", x->order);
 	cJSON *p = base_payload(x);
 	cJSON_AddStringToObject(p, "certificate", cert);
@@ -320,7 +348,7 @@ static void confirmed(struct destruction *x)
 	cJSON_AddStringToObject(p, "ordered_by", x->orderer);
 	cJSON_AddStringToObject(p, "approved_by", x->approver);
 	cJSON *ev = cJSON_AddArrayToObject(p, "evidence");
-	int64_t tw[2] = {0, 0}, tt, tm;
+	int64_t tw[2] = {0, 0}, tt, tm, tb = 0;
 	for (int i = 0; i < x->nw; i++) {
 		snprintf(text, sizeof text,
 			 "witness %s presented badge %s (key proved, active, certified and "
@@ -350,6 +378,13 @@ static void confirmed(struct destruction *x)
 		evidence(d, ev, x->gone_id, "the tag left the throat reader's field");
 		cites_add(cites, sizeof cites, x->gone_id);
 	}
+	if (bin == 0 && x->bin_shut_id) {
+		tb = evidence(
+		    d, ev, x->bin_shut_id,
+		    "the shredder's bin door closed and did not open again before this "
+		    "confirmation");
+		cites_add(cites, sizeof cites, x->bin_shut_id);
+	}
 	int64_t now = vault_now_utc_us();
 	cJSON *t = cJSON_AddObjectToObject(p, "times");
 	add_time(t, "started", x->started_utc);
@@ -358,22 +393,37 @@ static void confirmed(struct destruction *x)
 	add_time(t, "witnessed", x->witnessed_utc);
 	add_time(t, "throat_read", tt);
 	add_time(t, "motor_running", tm);
+	add_time(t, "bin_closed", tb);
 	add_time(t, "quiet_from", x->quiet_from_utc);
 	add_time(t, "confirmed", now);
 	cJSON_AddNumberToObject(p, "quiet_window_s", d->cfg.quiet_window_s);
-	char proves[512];
+	cJSON_AddStringToObject(p, "bin", bin_state(x));
+	char proves[768], bin_proves[256] = "";
+	if (bin == 0)
+		snprintf(bin_proves, sizeof bin_proves,
+			 "; the shredder's bin door was closed when the destruction started, "
+			 "from at least %d ms before the throat read, and until this "
+			 "confirmation (%s)",
+			 d->cfg.motor_grace_ms,
+			 x->bin_shut_id
+			     ? "closed since the bin-door event cited"
+			     : "closed since vaultd started: no bin-door edge since");
 	snprintf(
 	    proves, sizeof proves,
 	    "two distinct certified witnesses badged at the shredder station; the medium's "
 	    "tag was read in the shredder throat while the motor reported running; no "
 	    "reader (shelves, kiosk pad, throat) read the tag again for %d s after the "
-	    "throat read, and every reader was up meanwhile",
-	    d->cfg.quiet_window_s);
+	    "throat read, and every reader was up meanwhile%s",
+	    d->cfg.quiet_window_s, bin_proves);
 	cJSON_AddStringToObject(p, "proves", proves);
-	cJSON_AddStringToObject(
-	    p, "does_not_prove",
-	    "the particle size of the remains, or that nothing but the tag's "
-	    "carrier passed the throat: that is the witnesses' statement");
+	snprintf(proves, sizeof proves,
+		 "the particle size of the remains, or that nothing but the tag's carrier "
+		 "passed the throat: that is the witnesses' statement%s",
+		 bin >= 0
+		     ? ""
+		     : "; nor that the shredder's bin stayed closed: no bin-door sensor "
+		       "is configured ([gpio] shredder_bin = none), the bin was not watched");
+	cJSON_AddStringToObject(p, "does_not_prove", proves);
 	set_field(d, p, "medium", x->medium, "status", "destroyed");
 	set_field(d, p, "destruction_order", x->order, "state", "done");
 	witness_actors(x, actors, sizeof actors);
@@ -409,6 +459,22 @@ static int motor_ran(struct destruction *x)
 	return 0;
 }
 
+/* Why the bin door was not in its safe state at the throat read ("" if it
+ * was, or is not watched): open, or closed less than motor_grace_ms before
+ * the read (the read's time is approximate by as much). */
+static const char *bin_unsafe_at_read(const struct destruction *x)
+{
+	int open = bin_open(x);
+	if (open < 0)
+		return "";
+	if (open)
+		return "the bin door was open at the throat read";
+	if (x->bin_shut_id &&
+	    x->bin_shut_mono > x->throat_mono - (int64_t)x->d->cfg.motor_grace_ms * 1000)
+		return "the bin door closed within motor_grace_ms of the throat read";
+	return "";
+}
+
 static void on_throat(struct destruction *x, const struct vaultd_event *ev)
 {
 	struct vaultd *d = x->d;
@@ -419,16 +485,21 @@ static void on_throat(struct destruction *x, const struct vaultd_event *ev)
 			alarm(x, "destruction.one_witness", VAULT_R_DESTRUCTION_ONE_WITNESS,
 			      x->nw ? "one witness" : "no witness", 0);
 			return;
-		case ST_WITNESSED:
+		case ST_WITNESSED: {
 			x->throat_id = ev->sensor_id;
 			x->throat_mono = ev->mono_us;
-			if (motor_ran(x)) {
+			const char *bin_why = bin_unsafe_at_read(x);
+			if (*bin_why) {
+				alarm(x, "destruction.failed", VAULT_R_DESTRUCTION_BIN_OPEN,
+				      bin_why, x->bin_open_id);
+			} else if (motor_ran(x)) {
 				shredded(x);
 			} else {
 				x->st = ST_THROAT;
 				arm_timer(x, (int64_t)d->cfg.motor_grace_ms * 1000);
 			}
 			return;
+		}
 		case ST_QUIET:
 			alarm(x, "destruction.failed", VAULT_R_DESTRUCTION_READ_AGAIN,
 			      "read again at the throat", ev->sensor_id);
@@ -532,11 +603,30 @@ static void on_witness(struct destruction *x, const struct vaultd_event *ev)
 	arm_timer(x, (int64_t)d->cfg.witness_window_s * 1000000);
 }
 
+/* The bin door opening after the throat read ends the destruction: the medium
+ * may have been taken out of the bin intact. Opened at any other time it is
+ * only a sensor event (the bin is emptied between destructions); the bin's
+ * state is checked at destroy.start and at the throat read. */
+static void on_bin(struct destruction *x, const struct vaultd_event *ev)
+{
+	if (!ev->level) {
+		x->bin_shut_id = ev->sensor_id;
+		x->bin_shut_mono = ev->mono_us;
+		return;
+	}
+	x->bin_open_id = ev->sensor_id;
+	if (x->st == ST_THROAT || x->st == ST_QUIET)
+		alarm(x, "destruction.failed", VAULT_R_DESTRUCTION_BIN_OPENED,
+		      "the bin door opened after the throat read", ev->sensor_id);
+}
+
 static void on_event(struct vaultd *d, const struct vaultd_event *ev, void *ud)
 {
 	struct destruction *x = ud;
 	switch (ev->kind) {
 	case VEV_GPIO:
+		if (ev->line == VAULT_GPIO_SHREDDER_BIN)
+			on_bin(x, ev);
 		if (ev->line != VAULT_GPIO_SHREDDER_MOTOR)
 			return;
 		x->motor = ev->level;
@@ -594,6 +684,11 @@ static void on_timer(struct vault_loop *l, uint64_t id, void *ud)
 		} else if (!strcmp(status_by_sensors(x, where), "at-destruction")) {
 			alarm(x, "destruction.failed", VAULT_R_DESTRUCTION_STILL_READ,
 			      "the throat reader still reads the tag", 0);
+		} else if (bin_open(x) > 0) {
+			/* on_bin alarms at the opening; this only keeps the invariant */
+			alarm(x, "destruction.failed", VAULT_R_DESTRUCTION_BIN_OPENED,
+			      "the bin door is open at the end of the quiet window",
+			      x->bin_open_id);
 		} else {
 			confirmed(x);
 		}
@@ -787,6 +882,17 @@ static void act_start(struct destruction *x, const struct vault_caller *who, con
 		cJSON_Delete(row);
 		return;
 	}
+	/* The shredder is not in its safe state with its bin door open. */
+	if (bin_open(x) > 0) {
+		char since[48] = "vaultd started";
+		if (x->bin_open_id)
+			snprintf(since, sizeof since, "sensor event %lld",
+				 (long long)x->bin_open_id);
+		refuse(res, VAULT_R_DESTRUCTION_BIN_OPEN,
+		       "the bin door (shredder_bin) is open since %s", since);
+		cJSON_Delete(row);
+		return;
+	}
 	const char *order = arg_str(args, "order");
 	cJSON *med = vault_registry_get(d->db, "medium", m.id);
 	snprintf(x->order, sizeof x->order, "%s", order);
@@ -963,6 +1069,7 @@ static void act_status(struct destruction *x, struct action_result *res)
 	cJSON *s = res->data = cJSON_CreateObject();
 	cJSON_AddStringToObject(s, "stage", stage_names[x->st]);
 	cJSON_AddBoolToObject(s, "motor_running", x->motor);
+	cJSON_AddStringToObject(s, "bin", bin_state(x));
 	if (x->st == ST_IDLE)
 		return;
 	cJSON_AddStringToObject(s, "order", x->order);

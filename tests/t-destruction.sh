@@ -2,8 +2,9 @@
 # Destruction at the shredder station end to end: vaultd as a real process,
 # witnesses' badges read by libnfc + libfreefare from a PN532 emulator (the
 # shredder reader), a storage shelf and the throat reader served by shelf-sim
-# over Modbus TCP (libmodbus), the motor sensor through the GPIO sim. Happy
-# path with certificate, every alarm, handover, and a SIGKILL mid-destruction.
+# over Modbus TCP (libmodbus), the motor and bin-door sensors through the GPIO
+# sim. Happy path with certificate, every alarm, handover, a SIGKILL
+# mid-destruction, the bin door's rules, and a site without a bin-door sensor.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-door.sh"
 command -v socat >/dev/null || skip_all "socat is missing"
@@ -45,6 +46,23 @@ pj() { vt_sql "SELECT json_extract(payload,'$2') FROM ledger WHERE kind='$1' ORD
 badge() { # UID at the shredder reader: presented, then taken off
 	present shredder "$1"; sleep 0.4; unpresent shredder
 }
+witnessed() { # ORDER: destroy start, then W1 and W2 badge
+	local w; w=$(n_kind destruction.witnessed)
+	V destroy start --order "$1"
+	badge 04D10000000001; badge 04D10000000002
+	wait_more destruction.witnessed "$w"
+}
+bin_ev() { # the latest bin-door sensor event, 1 open / 0 closed
+	vt_sql "SELECT ifnull(max(id),0) FROM sensor_event WHERE source='gpio' AND kind='shredder_bin.$1'"
+}
+bin() { # 1 open / 0 closed: the bin door moves; waits for its sensor event
+	local n; n=$(bin_ev "$1")
+	gpio "set shredder_bin $1" >/dev/null
+	for _ in $(seq 100); do [ "$(bin_ev "$1")" -gt "$n" ] && return 0; sleep 0.05; done
+	return 1
+}
+cites() { vt_sql "SELECT cites FROM ledger WHERE kind='$1' ORDER BY seq DESC LIMIT 1"; }
+order_entries() { vt_sql "SELECT count(*) FROM ledger WHERE kind GLOB 'destruction.*' AND json_extract(payload,'$.order')='$1'"; }
 
 V unit add --id U1 --name "Survey Institute" --first-time no
 V cert add --id CERT-admin --person admin --issued "$((year - 1))-01-10"
@@ -63,17 +81,27 @@ for p in W1:04D10000000001 W2:04D10000000002 X1:04D10000000003 SV:04D10000000004
 	enrol "${p%%:*}" "${p#*:}" || echo "# enrol ${p%%:*} failed: $(tail -1 "$T/enrol.log")"
 done
 is "four badges were personalised and registered" 4 "$(vt_sql "SELECT count(*) FROM badge")"
-for i in 1 2 3 4 5 6 7 8 9; do
-	V medium add --id M$i --tag E2000000000000000000000$i --title "Sheet $i" \
+for i in $(seq 12); do
+	V medium add --id M$i --tag "E2$(printf %022d "$i")" --title "Sheet $i" \
 		--classification secret --home-shelf SH-1
 done
 # Orders: requested by SV (Unix user nobody), approved by admin.
-for i in 1 2 3 4 6 7 8 9; do
+for i in 1 2 3 4 6 7 8 9 10 11 12; do
 	as_nobody "$VAULTCTL" destroy-order add --id O$i --medium M$i >/dev/null
 	V destroy-order approve --id O$i
 done
-is "eight destruction orders approved by someone other than their orderer" 8 \
+is "eleven destruction orders approved by someone other than their orderer" 11 \
 	"$(vt_sql "SELECT count(*) FROM destruction_order WHERE state='approved' AND orderer='SV' AND approver='admin'")"
+
+# 0. The bin door opened and closed with no destruction under way (emptying
+# the bin): sensor events, nothing more.
+n=$(vt_count)
+ok "the bin door opens: a sensor event" bin 1
+contains "destroy status shows it" '"bin":"open"' "$("$VAULTCTL" destroy status)"
+ok "and closes again: a sensor event" bin 0
+sleep 0.2
+is "no ledger entry for the bin door while the station is idle" "$n" "$(vt_count)"
+BIN0=$(bin_ev 0)
 
 # 1. The happy path.
 T1=E20000000000000000000001
@@ -110,6 +138,13 @@ is "and the motor-running sensor event" 1 "$(ev "${mid:-0}" gpio shredder_motor.
 ccites=$(vt_sql "SELECT cites FROM ledger WHERE kind='destruction.confirmed' ORDER BY seq DESC LIMIT 1")
 contains "the entry's cites column lists the throat read" ",$tid," ",$ccites,"
 contains "and the motor event" ",$mid," ",$ccites,"
+is "the confirmation states the bin door closed" closed "$(pj destruction.confirmed '$.bin')"
+is "and gives its close edge (before the destruction) as evidence" 1 "$(ev "$BIN0" gpio shredder_bin.0)"
+contains "cited in the entry" ",$BIN0," ",$ccites,"
+contains "what the sensors prove includes the bin door" \
+	"the shredder's bin door was closed when the destruction started" "$(pj destruction.confirmed '$.proves')"
+is "and what they do not prove does not say it was unwatched" 0 \
+	"$(vt_sql "SELECT instr(json_extract(payload,'$.does_not_prove'),'bin') FROM ledger WHERE kind='destruction.confirmed' ORDER BY seq DESC LIMIT 1")"
 is "witnesses in the payload" '["W1","W2"]' "$(pj destruction.confirmed '$.witnesses')"
 is "the certificate number" DC-O1 "$(pj destruction.confirmed '$.certificate')"
 is "the operator" admin "$(pj destruction.confirmed '$.operator')"
@@ -123,6 +158,8 @@ contains "the certificate prints the confirmed entry's seq" "seq $seq " "$cert"
 contains "and its hash" "Entry hash:      $hash" "$cert"
 contains "and the throat read as evidence" "#$tid" "$cert"
 contains "and the witnesses" "Witnesses:       W1, W2" "$cert"
+contains "and the bin door closed" "Bin door:        closed" "$cert"
+contains "with its close edge as evidence" "#$BIN0 " "$cert"
 out=$("$VAULTCTL" destroy certificate --order O2); rc=$?
 is "no certificate for an order not destroyed (exit 1)" 1 "$rc"
 contains "the destruction ledger lists the certificate" "DC-O1" "$("$VAULTCTL" ledger destruction --format csv)"
@@ -262,6 +299,95 @@ vt_start
 ok "a destruction started before a SIGKILL ends as destruction.aborted (restart)" \
 	wait_more destruction.aborted "$a" DESTRUCTION_RESTART
 is "the medium is back in-vault" in-vault "$(status M8)"
+
+# 9. The bin door open at destroy start: refused, nothing else changes.
+for _ in $(seq 50); do [ -S "$T/gpio.sock" ] && break; sleep 0.05; done
+ok "the bin door opens" bin 1
+r=$(n_kind admin.refused DESTRUCTION_BIN_OPEN)
+out=$("$VAULTCTL" destroy start --order O10); rc=$?
+is "destroy start with the bin door open is refused" 1 "$rc"
+contains "named DESTRUCTION_BIN_OPEN" DESTRUCTION_BIN_OPEN "$out"
+is "the refusal is ledgered once" $((r + 1)) "$(n_kind admin.refused DESTRUCTION_BIN_OPEN)"
+contains "naming the bin door's sensor event" "sensor event $(bin_ev 1)" "$(last_payload admin.refused)"
+is "nothing else changes: no destruction entry, medium in-vault, order approved" "0 in-vault approved" \
+	"$(order_entries O10) $(status M10) $(state O10)"
+contains "the station stays idle" '"stage":"idle"' "$("$VAULTCTL" destroy status)"
+
+# 10. The bin door opened in the quiet window: not confirmed.
+T10=E2$(printf %022d 10)
+bin 0
+ok "with the bin door closed the destruction starts and is witnessed" witnessed O10
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+s=$(n_kind destruction.shredded)
+sim "place 2 1 $T10"
+ok "the throat read with the motor running and the bin closed: destruction.shredded" \
+	wait_more destruction.shredded "$s"
+is "which records the bin door closed" closed "$(pj destruction.shredded '$.bin')"
+sim "remove 2 $T10"; sleep 0.2
+f=$(n_kind destruction.failed DESTRUCTION_BIN_OPENED)
+bin 1
+ok "the bin door opens in the quiet window: destruction.failed DESTRUCTION_BIN_OPENED" \
+	wait_more destruction.failed "$f" DESTRUCTION_BIN_OPENED
+contains "the alarm cites the bin door's sensor event" ",$(bin_ev 1)," ",$(cites destruction.failed),"
+contains "and the throat read" ",$(throat_ev "$T10")," ",$(cites destruction.failed),"
+is "the medium is missing (it may have been taken out of the bin), not destroyed" missing "$(status M10)"
+is "the alarm says so" missing "$(vt_sql "SELECT json_extract(payload,'$.medium_status') FROM ledger WHERE kind='destruction.failed' AND json_extract(payload,'$.code')='DESTRUCTION_BIN_OPENED'")"
+is "the order is not done" approved "$(state O10)"
+sleep 2.2 # the quiet window would have ended by now
+is "no destruction.confirmed for the order" 0 "$(vt_sql "SELECT count(*) FROM ledger WHERE kind='destruction.confirmed' AND json_extract(payload,'$.order')='O10'")"
+out=$("$VAULTCTL" destroy certificate --order O10); rc=$?
+is "and no certificate (exit 1)" 1 "$rc"
+gpio "set shredder_motor 0" >/dev/null
+
+# 11. The bin door open at the throat read, or closed just before it.
+T11=E2$(printf %022d 11)
+bin 0
+witnessed O11
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+bin 1
+f=$(n_kind destruction.failed DESTRUCTION_BIN_OPEN)
+sim "place 2 1 $T11"
+ok "the throat read with the bin door open: destruction.failed DESTRUCTION_BIN_OPEN" \
+	wait_more destruction.failed "$f" DESTRUCTION_BIN_OPEN
+contains "citing the bin door's opening" ",$(bin_ev 1)," ",$(cites destruction.failed),"
+is "nothing was recorded as shredded" 0 "$(vt_sql "SELECT count(*) FROM ledger WHERE kind='destruction.shredded' AND json_extract(payload,'$.order')='O11'")"
+is "the medium stays at-destruction (the throat reads it), the order approved" "at-destruction approved" \
+	"$(status M11) $(state O11)"
+sim "remove 2 $T11"; sleep 0.2
+bin 0
+witnessed O11
+bin 1; bin 0
+f=$(n_kind destruction.failed DESTRUCTION_BIN_OPEN)
+sim "place 2 1 $T11"
+ok "closed again less than motor_grace_ms before the throat read: DESTRUCTION_BIN_OPEN" \
+	wait_more destruction.failed "$f" DESTRUCTION_BIN_OPEN
+contains "the detail says so" "closed within motor_grace_ms" "$(pj destruction.failed '$.detail')"
+sim "remove 2 $T11"; gpio "set shredder_motor 0" >/dev/null; sleep 0.2
+
+# 12. A site without a bin-door sensor: confirmed as before, the bin unwatched.
+vt_stop
+printf '%s\n' "[gpio]" "shredder_bin = none" >>"$T/vault.ini"
+ok "vaultd starts with [gpio] shredder_bin = none" vt_start
+for _ in $(seq 50); do [ -S "$T/gpio.sock" ] && break; sleep 0.05; done
+contains "the GPIO sim has no bin-door line" "err line not configured" "$(gpio "set shredder_bin 1")"
+contains "destroy status shows the bin unwatched" '"bin":"not watched"' "$("$VAULTCTL" destroy status)"
+T12=E2$(printf %022d 12)
+witnessed O12
+gpio "set shredder_motor 1" >/dev/null; sleep 0.2
+s=$(n_kind destruction.shredded)
+sim "place 2 1 $T12"
+wait_more destruction.shredded "$s"
+c=$(n_kind destruction.confirmed)
+sim "remove 2 $T12"; sleep 0.2; gpio "set shredder_motor 0" >/dev/null
+ok "without the sensor the destruction is confirmed as before" wait_more destruction.confirmed "$c"
+is "the medium is destroyed, the order done" "destroyed done" "$(status M12) $(state O12)"
+is "the confirmation says the bin was not watched" "not watched" "$(pj destruction.confirmed '$.bin')"
+contains "and what the sensors do not prove says so" "the bin was not watched" \
+	"$(pj destruction.confirmed '$.does_not_prove')"
+is "no bin-door event is evidence" 0 "$(vt_sql "SELECT count(*) FROM ledger l, json_each(l.payload,'$.evidence') e WHERE l.kind='destruction.confirmed' AND json_extract(l.payload,'$.order')='O12' AND json_extract(e.value,'$.kind') GLOB 'shredder_bin.*'")"
+cert=$("$VAULTCTL" destroy certificate --order O12)
+contains "the certificate prints the bin unwatched" "Bin door:        not watched" "$cert"
+contains "and the statement" "the bin was not watched" "$cert"
 vt_stop
 n=$(vt_sql "SELECT count(*) FROM (SELECT json_extract(payload,'$.order') o, kind, max(seq) FROM ledger WHERE kind IN ('destruction.started','destruction.witnessed','destruction.shredded','destruction.confirmed','destruction.aborted','destruction.failed','destruction.no_motor','destruction.one_witness','destruction.interrupted','destruction.handover') GROUP BY o) WHERE kind IN ('destruction.started','destruction.witnessed','destruction.shredded')")
 is "no destruction is left under way in the ledger" 0 "$n"

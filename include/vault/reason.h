@@ -247,6 +247,10 @@
 	  "操作员在介质进入碎纸口前终止了销毁") \
 	X(HANDOVER_NO_SECOND, "a handover needs a second person's badge at the shredder or kiosk", \
 	  "移交须有第二人在碎纸工位或自助终端刷卡")  \
+	X(DESTRUCTION_BIN_OPEN, "the shredder's bin door is open (or its sensor cannot be read)", \
+	  "碎纸机收集箱门处于打开状态（或其传感器无法读取）") \
+	X(DESTRUCTION_BIN_OPENED, "the shredder's bin door was opened after the throat read", \
+	  "介质进入碎纸口后碎纸机收集箱门被打开") \
 	/* web (controller/web.c): kiosk and console sign-in */                              \
 	X(WEB_NO_BADGE, "present your badge at this station's reader first",                  \
 	  "请先在本终端的读卡器上出示门禁卡")                                                \
