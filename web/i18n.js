@@ -65,9 +65,15 @@ const MESSAGES = {
   },
 };
 
+// The station's own language: the browser's (set up with the station).
+const HOME_LANG = (navigator.language || "zh-CN").startsWith("zh") ? "zh-CN" : "en";
+// A shared station (the kiosk) does not remember one person's language switch
+// for the next: it goes back to HOME_LANG at sign-out. The console does.
+const SHARED = document.body.classList.contains("kiosk");
+
 const Vault = {
-  lang: localStorage.getItem("vault_lang") ||
-    ((navigator.language || "zh-CN").startsWith("zh") ? "zh-CN" : "en"),
+  lang: (!SHARED && localStorage.getItem("vault_lang")) || HOME_LANG,
+  home: HOME_LANG,
   csrf: "",
   t(key) {
     const m = MESSAGES[this.lang] || MESSAGES.en;
@@ -84,7 +90,7 @@ const Vault = {
   },
   setLang(l) {
     this.lang = l;
-    localStorage.setItem("vault_lang", l);
+    if (!SHARED) localStorage.setItem("vault_lang", l);
     document.documentElement.lang = l;
     this.translate();
   },

@@ -33,6 +33,7 @@ function leave(message) {
   Vault.show("login", true);
   document.getElementById("who").textContent = "";
   document.getElementById("pin").value = "";
+  if (Vault.lang !== Vault.home) Vault.setLang(Vault.home); // the next person's
   Vault.msg("login-msg", message || "");
 }
 

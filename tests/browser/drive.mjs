@@ -247,12 +247,15 @@ async function kiosk() {
     async () => `${await shown(page, "#login", "#work", "#logout")()}|${await txt(page, "#who")()}`);
   await is("  ledgered as session.end of S1 (logout)", `${k + 1}|S1|logout`,
     () => newest("session.end", "why"));
+  await is("  and the shared kiosk is back in its own language for the next person",
+    "介质借出终端|zh-CN", async () => `${await txt(page, "h1")()}|${await page.locator("html").getAttribute("lang")}`);
+  await button(page, "English").click();
   await load(page, () => page.reload());
-  await is("a reload shows the sign-in form again (the session is gone), still in English",
-    "#login:shown #work:hidden|Media checkout kiosk",
+  await is("a reload shows the sign-in form again (the session is gone), in the kiosk's language",
+    "#login:shown #work:hidden|介质借出终端",
     async () => `${await shown(page, "#login", "#work")()}|${await txt(page, "h1")()}`);
   await signIn(page, "0000");
-  await is("a wrong PIN now gets its message in English", "wrong PIN", txt(page, "#login-msg"));
+  await is("a wrong PIN gets its message in it", "密码错误", txt(page, "#login-msg"));
 
   k = count("alarm.duress");
   await signIn(page, "91357");
