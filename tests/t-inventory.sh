@@ -126,7 +126,9 @@ vt_stop
 # monotonic clock its timers run on stays real) 3 s before the hour since the
 # last sweep is up. It sweeps once when the hour is up, as "schedule".
 ft=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
-if [ -n "$ft" ]; then
+if grep -qa __asan_init "$VAULTD"; then
+	skip "libfaketime cannot wrap the clock of an ASan build (both intercept clock_gettime)" 5
+elif [ -n "$ft" ]; then
 	n_rec() { vt_sql "SELECT count(*) FROM ledger WHERE kind='inventory.reconciled'"; }
 	last_us=$(vt_sql "SELECT ts_utc FROM ledger WHERE seq=$seq")
 	due_s=$((last_us / 1000000 + 3600))
