@@ -18,6 +18,7 @@
 #include "vault/util.h"
 #include "door.h"
 #include "kdf.h"
+#include "mqtt.h"
 #include "vaultd.h"
 
 /* Who may do what. Prefix match on "noun." covers every verb of a noun
@@ -777,6 +778,7 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 		} else {
 			res->data = cJSON_CreateObject();
 			cJSON_AddNumberToObject(res->data, "checkpoint", (double)seq);
+			mqtt_notify(d->mqtt); /* published once its entry is acknowledged */
 		}
 		return;
 	}

@@ -9,6 +9,22 @@
  * connection nothing Paho held matters, because the loop republishes from
  * the durable cursor. A generation number, bumped on every reset, makes late
  * acknowledgements from an earlier connection harmless.
+ *
+ * Signed checkpoints (table checkpoint) go out on <prefix>/checkpoint,
+ * retained, as the exported checkpoint text (vault_checkpoint_format), in seq
+ * order, one in flight, and only once the entry a checkpoint covers is
+ * acknowledged (its seq <= the cursor): a consumer never holds a checkpoint
+ * for an entry it cannot have. Their durable position is a second column of
+ * the cursor row (mqtt_cursor.checkpoint_seq, migration 0005): every
+ * checkpoint with seq <= it has been acknowledged. It advances only on the
+ * broker's acknowledgement of that checkpoint, is written in the same UPDATE
+ * (and the same MQTT_SAVE_US batch) as the cursor, and is never past it.
+ * After an outage or a restart (SIGKILL too) the next checkpoint published is
+ * the first one after it, so none is skipped; one may be published twice.
+ * Checkpoints are made in increasing seq order (always at the ledger tip), so
+ * none can appear behind the position. Each new connection first republishes
+ * the latest acknowledged checkpoint, as the tip is, in case the broker lost
+ * its retained messages.
  */
 #include "mqtt.h"
 
@@ -52,6 +68,7 @@ struct mqtt_msg {
 	enum msg_type type;
 	unsigned gen;
 	int64_t seq;
+	int ckpt; /* a checkpoint's publish; seq is the checkpoint's */
 	int code;
 };
 
@@ -74,7 +91,7 @@ struct mqtt {
 	int created;
 	char client_id[160];
 	char t_ledger[MQTT_TOPIC_MAX], t_alarm[MQTT_TOPIC_MAX];
-	char t_state[MQTT_TOPIC_MAX], t_tip[MQTT_TOPIC_MAX];
+	char t_state[MQTT_TOPIC_MAX], t_tip[MQTT_TOPIC_MAX], t_ckpt[MQTT_TOPIC_MAX];
 	int qos;
 	int connected, connecting;
 	unsigned gen;
@@ -86,6 +103,15 @@ struct mqtt {
 	uint64_t pump_timer, retry_timer, stall_timer, save_timer;
 	int64_t saved; /* the cursor as last written to the database */
 	int64_t stall_cursor; /* the cursor at the previous stall check */
+	/* Every checkpoint with seq <= ckpt is acknowledged (durable as
+	 * mqtt_cursor.checkpoint_seq); ckpt <= cursor. */
+	int64_t ckpt, ckpt_saved, stall_ckpt;
+	int64_t ckpt_fl; /* the checkpoint in flight (seq), 0 if none */
+	int ckpt_resend; /* a new connection: republish checkpoint `ckpt` first */
+	/* The seq of the checkpoint after the one to publish next as last looked
+	 * up (INT64_MAX: none), so that an acknowledgement costs no query; 0:
+	 * look it up again (a new entry or checkpoint, a new position). */
+	int64_t ckpt_due;
 	sqlite3_stmt *read, *save;
 };
 
@@ -279,6 +305,7 @@ static void reset(struct mqtt *m)
 	m->gen++;
 	m->nfl = 0;
 	m->next = m->cursor + 1;
+	m->ckpt_fl = 0;
 }
 
 static void publish_tip(struct mqtt *m)
@@ -333,7 +360,40 @@ static int publish_row(struct mqtt *m, sqlite3_stmt *st)
 	return r;
 }
 
-/* Publish entries after m->next until MQTT_BATCH are in flight. */
+/* Publish the checkpoint after m->ckpt if its entry is acknowledged and no
+ * checkpoint is in flight (one at a time keeps them in order across a reset).
+ * Returns 0 or -errno. */
+static int pump_ckpt(struct mqtt *m)
+{
+	if (m->ckpt_fl || (m->ckpt_due && m->ckpt_due > m->cursor))
+		return 0;
+	struct vault_checkpoint c;
+	int64_t after = m->ckpt_resend && m->ckpt > 0 ? m->ckpt - 1 : m->ckpt;
+	int r = vault_checkpoint_next(m->d->db, after, &c);
+	m->ckpt_due = r == -ENODATA ? INT64_MAX : r == 0 ? c.seq : 0;
+	if (r == -ENODATA || (r == 0 && c.seq > m->cursor))
+		return 0; /* none, or its entry is not acknowledged yet */
+	char buf[640];
+	int n = r < 0 ? r : vault_checkpoint_format(&c, buf, sizeof buf);
+	if (n < 0)
+		return n;
+	struct mqtt_msg *x = new_msg(m, c.seq);
+	if (!x)
+		return -ENOMEM;
+	x->ckpt = 1;
+	r = publish(m, m->t_ckpt, buf, (size_t)n, 1, x);
+	if (r < 0) {
+		free(x);
+		return r;
+	}
+	m->ckpt_fl = c.seq;
+	m->ckpt_resend = 0;
+	m->ckpt_due = 0;
+	return 0;
+}
+
+/* Publish entries after m->next until MQTT_BATCH are in flight, then the
+ * next checkpoint. */
 static void pump(struct mqtt *m)
 {
 	if (!m->connected || m->nfl >= MQTT_BATCH)
@@ -346,6 +406,8 @@ static void pump(struct mqtt *m)
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		r = publish_row(m, st);
 	sqlite3_reset(st);
+	if (r == 0)
+		r = pump_ckpt(m);
 	if (r < 0) {
 		vault_log(LOG_WARNING, "mqtt", "publishing failed (%s): retrying from seq %lld",
 			  strerror(-r), (long long)m->cursor + 1);
@@ -365,6 +427,8 @@ static void pump_cb(struct vault_loop *l, uint64_t id, void *ud)
 
 void mqtt_notify(struct mqtt *m)
 {
+	if (m)
+		m->ckpt_due = 0; /* perhaps a new checkpoint */
 	if (!m || !m->connected || m->pump_timer || m->nfl >= MQTT_BATCH)
 		return;
 	vault_loop_timer_in(m->d->loop, 0, pump_cb, m, &m->pump_timer);
@@ -439,31 +503,36 @@ static void stall_cb(struct vault_loop *l, uint64_t id, void *ud)
 		m->connected = 0;
 		reset(m);
 		arm_retry(m, 0);
-	} else if (m->connected && m->nfl > 0 && m->cursor == m->stall_cursor) {
-		vault_log(LOG_WARNING, "mqtt", "no acknowledgement for seq %lld: republishing",
-			  (long long)m->cursor + 1);
+	} else if (m->connected && ((m->nfl > 0 && m->cursor == m->stall_cursor) ||
+				    (m->ckpt_fl && m->ckpt == m->stall_ckpt))) {
+		vault_log(LOG_WARNING, "mqtt", "no acknowledgement for seq %lld or checkpoint %lld: "
+			  "republishing", (long long)m->cursor + 1, (long long)m->ckpt_fl);
 		reset(m);
 		pump(m);
 	}
 	m->stall_cursor = m->cursor;
+	m->stall_ckpt = m->ckpt;
 	vault_loop_timer_in(l, (int64_t)m->d->cfg.mqtt_keepalive_s * 2000000, stall_cb, m,
 			    &m->stall_timer);
 }
 
 static void save_cursor(struct mqtt *m)
 {
-	if (m->cursor == m->saved)
+	if (m->cursor == m->saved && m->ckpt == m->ckpt_saved)
 		return;
 	sqlite3_reset(m->save);
 	sqlite3_bind_int64(m->save, 1, m->cursor);
+	sqlite3_bind_int64(m->save, 2, m->ckpt);
 	int rc = sqlite3_step(m->save);
 	sqlite3_reset(m->save);
 	/* Not fatal: the cursor only saves republishing after a restart. */
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
 		vault_log(LOG_ERR, "mqtt", "saving the cursor (seq %lld) failed: %s",
 			  (long long)m->cursor, sqlite3_errmsg(m->d->db));
-	else
+	} else {
 		m->saved = m->cursor;
+		m->ckpt_saved = m->ckpt;
+	}
 }
 
 static void save_cb(struct vault_loop *l, uint64_t id, void *ud)
@@ -475,6 +544,22 @@ static void save_cb(struct vault_loop *l, uint64_t id, void *ud)
 	save_cursor(m);
 	if (m->connected)
 		publish_tip(m);
+}
+
+static void schedule_save(struct mqtt *m)
+{
+	if (!m->save_timer)
+		vault_loop_timer_in(m->d->loop, MQTT_SAVE_US, save_cb, m, &m->save_timer);
+}
+
+static void ckpt_acked(struct mqtt *m, int64_t seq)
+{
+	if (seq != m->ckpt_fl)
+		return;
+	m->ckpt_fl = 0;
+	m->ckpt = seq;
+	schedule_save(m);
+	pump(m);
 }
 
 static void acked(struct mqtt *m, int64_t seq)
@@ -491,8 +576,7 @@ static void acked(struct mqtt *m, int64_t seq)
 	memcpy(m->cursor_hash, m->fl[k - 1].hash, VAULT_HASH_LEN);
 	memmove(m->fl, m->fl + k, (size_t)(m->nfl - k) * sizeof m->fl[0]);
 	m->nfl -= k;
-	if (!m->save_timer)
-		vault_loop_timer_in(m->d->loop, MQTT_SAVE_US, save_cb, m, &m->save_timer);
+	schedule_save(m);
 	pump(m);
 }
 
@@ -510,8 +594,11 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		m->connecting = 0;
 		m->connected = 1;
 		reset(m);
-		vault_log(LOG_INFO, "mqtt", "connected to %s; publishing from seq %lld",
-			  m->d->cfg.mqtt_broker, (long long)m->next);
+		m->ckpt_resend = 1;
+		m->ckpt_due = 0;
+		vault_log(LOG_INFO, "mqtt", "connected to %s; publishing from seq %lld "
+			  "(checkpoints after %lld)", m->d->cfg.mqtt_broker, (long long)m->next,
+			  (long long)m->ckpt);
 		publish(m, m->t_state, "online", 6, 1, NULL);
 		if (m->cursor > 0)
 			publish_tip(m);
@@ -534,13 +621,15 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		arm_retry(m, 0);
 		break;
 	case M_ACK:
-		if (x->gen == m->gen)
+		if (x->gen == m->gen && x->ckpt)
+			ckpt_acked(m, x->seq);
+		else if (x->gen == m->gen)
 			acked(m, x->seq);
 		break;
 	case M_NACK:
 		if (x->gen == m->gen) {
-			vault_log(LOG_WARNING, "mqtt", "publishing seq %lld failed (%d)",
-				  (long long)x->seq, x->code);
+			vault_log(LOG_WARNING, "mqtt", "publishing %s %lld failed (%d)",
+				  x->ckpt ? "checkpoint" : "seq", (long long)x->seq, x->code);
 			reset(m);
 			arm_retry(m, 0);
 		}
@@ -557,10 +646,13 @@ static int read_cursor(struct mqtt *m)
 	uint8_t tip_hash[VAULT_HASH_LEN];
 	if (vault_ledger_tip(db, &tip, tip_hash) < 0)
 		return -EIO;
-	if (sqlite3_prepare_v2(db, "SELECT seq FROM mqtt_cursor WHERE id=1", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT seq, checkpoint_seq FROM mqtt_cursor WHERE id=1", -1,
+			       &st, NULL) != SQLITE_OK)
 		return -EIO;
-	m->cursor = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		m->cursor = sqlite3_column_int64(st, 0);
+		m->ckpt = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_finalize(st);
 	if (m->cursor > tip) {
 		/* A database restored from an older copy: its new entries reuse seqs
@@ -569,6 +661,8 @@ static int read_cursor(struct mqtt *m)
 			  (long long)m->cursor, (long long)tip);
 		m->cursor = tip;
 	}
+	if (m->ckpt > m->cursor)
+		m->ckpt = m->cursor; /* the same restore; a checkpoint follows its entry */
 	if (m->cursor > 0) {
 		if (sqlite3_prepare_v2(db, "SELECT hash FROM ledger WHERE seq=?", -1, &st, NULL) !=
 		    SQLITE_OK)
@@ -580,6 +674,7 @@ static int read_cursor(struct mqtt *m)
 	}
 	m->next = m->cursor + 1;
 	m->saved = m->cursor;
+	m->ckpt_saved = m->ckpt;
 	return 0;
 }
 
@@ -618,7 +713,8 @@ int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
 		 c->mqtt_client_id[0] ? c->mqtt_client_id : c->name);
 	int r = -ENAMETOOLONG;
 	if (topic(m->t_ledger, prefix, "ledger") < 0 || topic(m->t_alarm, prefix, "alarm") < 0 ||
-	    topic(m->t_state, prefix, "state") < 0 || topic(m->t_tip, prefix, "tip") < 0) {
+	    topic(m->t_state, prefix, "state") < 0 || topic(m->t_tip, prefix, "tip") < 0 ||
+	    topic(m->t_ckpt, prefix, "checkpoint") < 0) {
 		snprintf(err, errlen, "[mqtt] topic_prefix too long");
 		goto fail;
 	}
@@ -628,8 +724,8 @@ int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
 			       "payload, prev_hash, hash FROM ledger WHERE seq >= ? ORDER BY seq "
 			       "LIMIT ?",
 			       -1, &m->read, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->db, "UPDATE mqtt_cursor SET seq=? WHERE id=1", -1, &m->save,
-			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->db, "UPDATE mqtt_cursor SET seq=?, checkpoint_seq=? WHERE id=1",
+			       -1, &m->save, NULL) != SQLITE_OK ||
 	    read_cursor(m) < 0) {
 		snprintf(err, errlen, "mqtt cursor: %s", sqlite3_errmsg(d->db));
 		goto fail;
@@ -652,6 +748,7 @@ int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
 	vault_log(LOG_INFO, "mqtt", "publishing the ledger to %s as %s on %s (from seq %lld)",
 		  c->mqtt_broker, m->client_id, m->t_ledger, (long long)m->next);
 	m->stall_cursor = m->cursor;
+	m->stall_ckpt = m->ckpt;
 	vault_loop_timer_in(d->loop, (int64_t)c->mqtt_keepalive_s * 2000000, stall_cb, m,
 			    &m->stall_timer);
 	do_connect(m);

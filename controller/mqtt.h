@@ -9,7 +9,9 @@
  * <prefix>/tip is updated. A lost connection or a vaultd restart resumes from
  * the cursor: delivery is at least once, consumers dedupe by seq. The retained
  * <prefix>/state is "online" while connected and "offline" (the last will)
- * otherwise.
+ * otherwise. Signed checkpoints go out retained on <prefix>/checkpoint, in seq
+ * order, each once the entry it covers is acknowledged, from their own durable
+ * position (mqtt_cursor.checkpoint_seq).
  *
  * Paho runs its own threads; its callbacks only post messages to the loop
  * (vault_loop_post). Everything else runs on the loop thread.
@@ -27,8 +29,8 @@ struct mqtt;
  * [mqtt] enabled = 0. Returns 0 or -errno; *err says what is wrong. */
 int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen);
 
-/* A ledger entry was recorded: publish it soon (from a zero-delay timer, not
- * inside the caller). Accepts NULL. */
+/* A ledger entry or a checkpoint was recorded: publish it soon (from a
+ * zero-delay timer, not inside the caller). Accepts NULL. */
 void mqtt_notify(struct mqtt *m);
 
 /* Publish "offline" (waits up to 1 s), disconnect, stop Paho. Call before the

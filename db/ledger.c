@@ -504,28 +504,47 @@ int vault_checkpoint_check_sig(const struct vault_checkpoint *c)
 		       : -EBADMSG;
 }
 
-int vault_checkpoint_latest(sqlite3 *db, struct vault_checkpoint *ret)
+/* The first row of sql (seq, hash, ts_utc, sig; `a` bound to its parameter
+ * if it has one) as a checkpoint, with the vault name and key from the
+ * genesis. -ENODATA without a row. */
+static int read_checkpoint(sqlite3 *db, const char *sql, int64_t a, struct vault_checkpoint *ret)
 {
 	struct vault_checkpoint c = {0};
 	int r = vault_ledger_genesis_info(db, c.vault, sizeof c.vault, c.pk);
 	if (r < 0)
 		return r;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT seq,hash,ts_utc,sig FROM checkpoint ORDER BY seq DESC "
-				   "LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
+	sqlite3_bind_int64(st, 1, a); /* SQLITE_RANGE (ignored) without a parameter */
 	r = -ENODATA;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == VAULT_HASH_LEN &&
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == VAULT_HASH_LEN &&
 	    sqlite3_column_bytes(st, 3) == VAULT_SIG_LEN) {
 		c.seq = sqlite3_column_int64(st, 0);
 		memcpy(c.hash, sqlite3_column_blob(st, 1), VAULT_HASH_LEN);
 		c.ts_utc = sqlite3_column_int64(st, 2);
 		memcpy(c.sig, sqlite3_column_blob(st, 3), VAULT_SIG_LEN);
 		r = 0;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = -EIO;
 	}
 	sqlite3_finalize(st);
 	if (r == 0)
 		*ret = c;
 	return r;
+}
+
+int vault_checkpoint_latest(sqlite3 *db, struct vault_checkpoint *ret)
+{
+	return read_checkpoint(db, "SELECT seq,hash,ts_utc,sig FROM checkpoint ORDER BY seq DESC "
+				   "LIMIT 1",
+			       0, ret);
+}
+
+int vault_checkpoint_next(sqlite3 *db, int64_t after, struct vault_checkpoint *ret)
+{
+	return read_checkpoint(db, "SELECT seq,hash,ts_utc,sig FROM checkpoint WHERE seq > ? "
+				   "ORDER BY seq LIMIT 1",
+			       after, ret);
 }

@@ -103,7 +103,7 @@ int main(void)
 	sqlite3_close(db);
 	ok(vault_db_open(path, VAULT_DB_READWRITE, NULL, &db, &e) == 0 &&
 		   q(db, "PRAGMA user_version") == vault_db_schema_version() &&
-		   q(db, "SELECT count(*) FROM mqtt_cursor WHERE seq = 0") == 1,
+		   q(db, "SELECT count(*) FROM mqtt_cursor WHERE seq = 0 AND checkpoint_seq = 0") == 1,
 	   "an older schema is migrated forward");
 	vault_db_close(db);
 	tv_rmrf(dir);

@@ -101,6 +101,9 @@ int vault_checkpoint_parse(const char *text, struct vault_checkpoint *ret, const
 int vault_checkpoint_check_sig(const struct vault_checkpoint *c);
 /* The latest checkpoint stored in db (with pk from the genesis). -ENODATA if none. */
 int vault_checkpoint_latest(sqlite3 *db, struct vault_checkpoint *ret);
+/* The stored checkpoint with the lowest seq after `after`, as latest.
+ * -ENODATA if none, -EIO. */
+int vault_checkpoint_next(sqlite3 *db, int64_t after, struct vault_checkpoint *ret);
 
 /* Genesis facts, read from seq 1. Returns 0, -ENODATA, or -EBADMSG. */
 int vault_ledger_genesis_info(sqlite3 *db, char *vault, size_t vault_size,
