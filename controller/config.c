@@ -39,7 +39,6 @@ static const struct key keys[] = {
 	S("vault", "socket", socket, "/run/vault/vaultd.sock"),
 	E("vault", "lang", lang, "zh-CN", "zh-CN en"),
 	I("ledger", "checkpoint_every", checkpoint_every, 0, 1000000, "100"),
-	S("ledger", "checkpoint_dir", checkpoint_dir, ""),
 	I("pin", "argon2_ops", argon2_ops, 1, 10, "2"),
 	I("pin", "argon2_mem_kib", argon2_mem_kib, 8, 1048576, "16384"),
 	I("pin", "lockout_after", pin_lockout_after, 1, 100, "5"),

@@ -37,7 +37,6 @@ struct vault_config {
 	char lang[16];
 	/* [ledger] */
 	int checkpoint_every;
-	char checkpoint_dir[512];
 	/* [pin] */
 	int argon2_ops;
 	int argon2_mem_kib;
