@@ -684,9 +684,20 @@ static void on_gpio(struct vault_gpio *g, const struct vault_gpio_event *ev, voi
 		return;
 	}
 	if (ev->kind == VAULT_GPIO_EV_ERROR) {
+		/* A dead bank: the door contacts, REX, keypad and the shredder's
+		 * sensors are blind, and the lock may not obey. Fail secure: ledger
+		 * it, drive the lock off, stop; systemd restarts vaultd, which
+		 * reopens the lines (or refuses to start while they stay dead). */
 		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "code", vault_reason_id(VAULT_R_GPIO_FAULT));
+		cJSON_AddStringToObject(p, "text", vault_reason_text(VAULT_R_GPIO_FAULT, "en"));
 		cJSON_AddNumberToObject(p, "errno", -ev->level);
 		record(door, "gpio.fault", "", p, NULL, NULL);
+		vault_log(LOG_CRIT, "door", "GPIO lines failed (%s): stopping with the lock off",
+			  strerror(-ev->level));
+		door_lock_safe(door->d);
+		door->d->fault = vault_reason_id(VAULT_R_GPIO_FAULT);
+		vault_loop_quit(door->d->loop);
 		return;
 	}
 	if (ev->kind != VAULT_GPIO_EV_LINE)

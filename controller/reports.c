@@ -650,6 +650,8 @@ static const struct {
 } alarm_kinds[] = {
 	{"alarm.", "alarm"},		 /* door: duress, tamper, two-person alone, ... */
 	{"door.forced", "alarm"},	 {"door.held", "alarm"},
+	{"door.contacts_fault", "alarm"}, {"gpio.fault", "alarm"},
+	{"power.fail", "alarm"},	 {"fire.alarm", "alarm"},
 	{"medium.unaccounted", "alarm"}, {"medium.off_path", "alarm"},
 	{"return.missing", "alarm"},
 	{"return.wrong_shelf", "warning"}, {"destruction.aborted", "alarm"},

@@ -394,10 +394,12 @@ int main(int argc, char **argv)
 	} else {
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "signal", sig_quit ? strsignal(sig_quit) : "");
+		if (d.fault)
+			cJSON_AddStringToObject(p, "fault", d.fault);
 		struct vault_record stop = {.kind = "vaultd.stop", .payload = p};
 		vaultd_record(&d, &stop, NULL);
 		cJSON_Delete(p);
-		rc = 0;
+		rc = d.fault ? 1 : 0;
 	}
 	vault_log(LOG_INFO, "vaultd", "stopped");
 out:

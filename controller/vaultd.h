@@ -63,6 +63,9 @@ struct vaultd {
 	 * registry_gen == g. */
 	uint64_t registry_gen;
 	int64_t last_checkpoint_seq;
+	/* Why the loop was asked to stop on a fault (a reason code name, "" for a
+	 * normal stop): vaultd then exits 1 so that systemd restarts it. */
+	const char *fault;
 };
 
 /* The person behind an admin-socket connection. */

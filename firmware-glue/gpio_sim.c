@@ -11,6 +11,8 @@
  *   key <c> [hold_ms]    press keypad key c, release it after hold_ms (default 100)
  *   press <c> / release  hold a keypad key until "release"
  *   quit                 "ok bye", then the sim closes the connection
+ *   fail                 "ok", then the bank fails as a dead chip would: every
+ *                        later read_events() returns -EIO (fault injection)
  *
  * Keypad keys are modelled as matrix contacts, not injected as key events: a
  * pressed key connects its column to its row, so the column reads active only
@@ -61,6 +63,7 @@ struct sim {
 	int key_r, key_c; /* pressed key, -1 = none */
 	struct vault_gpio_raw_event q[SIM_QUEUE];
 	size_t qh, qn;
+	int failed; /* the "fail" command: the bank is dead */
 };
 
 static int logical(const struct sim *s, int line)
@@ -323,6 +326,9 @@ static void command(struct sim *s, struct sim_client *c, char *line)
 	} else if (strcmp(cmd, "quit") == 0 && !a1) {
 		client_send(s, c, "ok bye\n");
 		client_drop(s, c);
+	} else if (strcmp(cmd, "fail") == 0 && !a1) {
+		client_send(s, c, "ok\n");
+		s->failed = 1;
 	} else {
 		why = "unknown command";
 		goto fail;
@@ -394,6 +400,8 @@ static int sim_read_events(void *st, struct vault_gpio_raw_event *ev, size_t max
 {
 	struct sim *s = st;
 	struct epoll_event evs[16];
+	if (s->failed)
+		return -EIO;
 	int n = epoll_wait(s->ep, evs, VAULT_ARRAY_SIZE(evs), 0);
 	if (n < 0 && errno != EINTR)
 		return -errno;
@@ -412,6 +420,8 @@ static int sim_read_events(void *st, struct vault_gpio_raw_event *ev, size_t max
 				client_read(s, c);
 		}
 	}
+	if (s->failed)
+		return -EIO;
 	size_t k = 0;
 	while (k < max && s->qn) {
 		ev[k++] = s->q[s->qh];

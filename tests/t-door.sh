@@ -158,6 +158,25 @@ type_keys "2222#"
 ok "X2's training recorded between badge and PIN: granted" wait_more entry.granted "$g"
 is "the grant names X2" X2 "$(last_actors entry.granted)"
 unpresent door
+# 9. The GPIO bank dies (the sim's fault injection: every read fails, as a
+# dead chip's would): the sensors are blind, so vaultd ledgers it, drives the
+# lock off and exits 1 for systemd to restart it; started again, it works.
+wait_lock_off() { for _ in $(seq 60); do [ "$(lock_level)" = 0 ] && return 0; sleep 0.05; done; return 1; }
+ok "the lock is off before the fault" wait_lock_off
+is "the sim takes the fault" "ok" "$(gpio fail)"
+gone() { for _ in $(seq 100); do kill -0 "$VAULTD_PID" 2>/dev/null || return 0; sleep 0.05; done; return 1; }
+ok "vaultd stops on a dead GPIO bank" gone
+kill -0 "$VAULTD_PID" 2>/dev/null && kill -9 "$VAULTD_PID" # (the test has failed)
+wait "$VAULTD_PID"; rc=$?; VAULTD_PID=
+is "with exit status 1 (systemd restarts it)" 1 "$rc"
+is "gpio.fault is ledgered with its code, then vaultd.stop naming the fault" \
+	"gpio.fault|GPIO_FAULT|vaultd.stop|GPIO_FAULT" \
+	"$(vt_sql "SELECT group_concat(k, '|') FROM (SELECT kind||'|'||coalesce(json_extract(payload,'$.code'),json_extract(payload,'$.fault')) AS k FROM (SELECT * FROM ledger ORDER BY seq DESC LIMIT 2) ORDER BY seq)")"
+contains "vaultd logged it as critical" "GPIO lines failed" "$(cat "$T/vaultd.log")"
+ok "vaultd starts again" vt_start
+for _ in $(seq 50); do [ -S "$T/gpio.sock" ] && break; sleep 0.05; done
+ok "with the lock off, reading the lines again" wait_lock_off
+contains "the fault is an open alarm for the supervisor" '"kind":"gpio.fault"' "$("$VAULTCTL" alert list)"
 vt_stop
 ok "the database verifies after the door scenario" "$VAULTCTL" verify
 vt_done

@@ -134,6 +134,9 @@
 	X(READER_OFFLINE, "the badge reader is offline", "读卡器离线")                        \
 	X(READER_ONLINE, "the badge reader is online", "读卡器在线") \
 	/* the door (controller/door.c) */ \
+	X(GPIO_FAULT, "the GPIO lines stopped answering: the door and shredder sensors are blind; " \
+		      "vaultd stops with the lock off and is restarted to reopen them", \
+	  "GPIO线路无响应：门和粉碎机传感器失效；vaultd锁门后停止，重启后重新打开线路") \
 	X(BADGE_UNKNOWN, "the badge is not enrolled", "该卡未登记") \
 	X(BADGE_REVOKED, "the badge has been revoked", "该卡已注销") \
 	X(BADGE_KEY_VERSION, "the badge carries an outdated key version", "该卡密钥版本已过期") \
