@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer: arbitrary bytes from a client on the GPIO sim's control socket. The
- * sim must answer or drop the client, never crash, and keep serving. */
+ * sim must answer or drop the client, never crash, and keep serving, unless the
+ * input holds the "fail" command (fault injection: the bank is dead from then
+ * on, every read_events() is -EIO); then the next input gets a new sim. */
 #include "vault/gpio.h"
 
 #include <errno.h>
@@ -15,6 +17,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void *st;
 static struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+static int failed; /* read_events() said the bank is dead */
+
+static void rd(struct vault_gpio_raw_event *ev)
+{
+	if (vault_gpio_sim_ops.read_events(st, ev, 64) == -EIO)
+		failed = 1;
+}
 
 static void drain(int fd)
 {
@@ -44,7 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "%s\n", err);
 			abort();
 		}
-		atexit(cleanup);
+		static int registered;
+		if (!registered++)
+			atexit(cleanup);
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
@@ -56,16 +68,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			off += (size_t)w;
 		else if (w < 0 && errno != EAGAIN)
 			break; /* dropped by the sim: allowed */
-		vault_gpio_sim_ops.read_events(st, ev, 64);
+		rd(ev);
 		drain(fd);
 	}
 	for (int i = 0; i < 4; i++) {
-		vault_gpio_sim_ops.read_events(st, ev, 64);
+		rd(ev);
 		drain(fd);
 	}
-	/* the sim still answers a fresh client */
 	close(fd);
-	vault_gpio_sim_ops.read_events(st, ev, 64);
+	if (failed) { /* as intended: a new sim for the next input */
+		vault_gpio_sim_ops.close(st);
+		st = NULL;
+		failed = 0;
+		return 0;
+	}
+	/* the sim still answers a fresh client */
+	rd(ev);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
 		abort();
@@ -73,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	char buf[64] = "";
 	for (int i = 0; i < 100 && !strchr(buf, '\n'); i++) {
-		vault_gpio_sim_ops.read_events(st, ev, 64);
+		rd(ev);
 		ssize_t r = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
 		if (r > 0)
 			buf[r] = 0;
@@ -81,6 +99,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strncmp(buf, "ok ", 3) != 0)
 		abort();
 	close(fd);
-	vault_gpio_sim_ops.read_events(st, ev, 64);
+	rd(ev);
 	return 0;
 }
