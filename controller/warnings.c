@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "events.h"
+#include "vault/db.h"
 #include "vault/reports.h"
 #include "vault/util.h"
 #include "vaultd.h"
@@ -355,16 +356,18 @@ static void ack(struct vaultd *d, const struct vault_caller *who, const cJSON *a
 
 int warnings_open(struct vaultd *d, long long limit, cJSON *arr, char *err, size_t errlen)
 {
-	char sql[2048];
-	snprintf(sql, sizeof sql,
-		 "SELECT * FROM (SELECT seq, ts_utc, kind, medium, payload, actors FROM ledger WHERE "
-		 "((kind = 'alert.raised' AND seq NOT IN (SELECT json_extract(payload,'$.entry') "
-		 "FROM ledger WHERE kind = 'alert.cleared')) OR %s) AND seq NOT IN (SELECT "
-		 "json_extract(payload,'$.entry') FROM ledger WHERE kind = 'alert.acked') "
-		 "ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-		 vault_alarm_kinds_sql());
+	/* static: the statement is cached (the console asks every few seconds) */
+	static char sql[2048];
+	if (!sql[0])
+		snprintf(sql, sizeof sql,
+			 "SELECT * FROM (SELECT seq, ts_utc, kind, medium, payload, actors FROM ledger WHERE "
+			 "((kind = 'alert.raised' AND seq NOT IN (SELECT json_extract(payload,'$.entry') "
+			 "FROM ledger WHERE kind = 'alert.cleared')) OR %s) AND seq NOT IN (SELECT "
+			 "json_extract(payload,'$.entry') FROM ledger WHERE kind = 'alert.acked') "
+			 "ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+			 vault_alarm_kinds_sql());
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (vault_db_cached(d->db, sql, &st) < 0) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
 		return -1;
 	}
@@ -406,7 +409,7 @@ int warnings_open(struct vaultd *d, long long limit, cJSON *arr, char *err, size
 		cJSON_AddItemToArray(arr, o);
 		cJSON_Delete(p);
 	}
-	sqlite3_finalize(st);
+	vault_db_done(st);
 	return 0;
 }
 
