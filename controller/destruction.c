@@ -189,10 +189,14 @@ static int bin_open(const struct destruction *x)
 	return r < 0 || level;
 }
 
+static const char *bin_name(int open)
+{
+	return open < 0 ? "not watched" : open ? "open" : "closed";
+}
+
 static const char *bin_state(const struct destruction *x)
 {
-	int open = bin_open(x);
-	return open < 0 ? "not watched" : open ? "open" : "closed";
+	return bin_name(bin_open(x));
 }
 
 /* What the sensors last said about the tag: read in the throat ->
@@ -397,7 +401,7 @@ static void confirmed(struct destruction *x)
 	add_time(t, "quiet_from", x->quiet_from_utc);
 	add_time(t, "confirmed", now);
 	cJSON_AddNumberToObject(p, "quiet_window_s", d->cfg.quiet_window_s);
-	cJSON_AddStringToObject(p, "bin", bin_state(x));
+	cJSON_AddStringToObject(p, "bin", bin_name(bin));
 	char proves[768], bin_proves[256] = "";
 	if (bin == 0)
 		snprintf(bin_proves, sizeof bin_proves,

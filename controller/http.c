@@ -586,10 +586,10 @@ static enum MHD_Result serve_static(struct req *q, const char *method)
 
 /* ---- request checks --------------------------------------------------- */
 
-static void pick_lang(struct vault_http *h, struct req *q)
+/* q->lang from Accept-Language, else the default; 1 if the header named one. */
+static int pick_lang(struct vault_http *h, struct req *q)
 {
 	snprintf(q->lang, sizeof q->lang, "%s", h->default_lang);
-	q->lang_asked = 1;
 	const char *al = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
 	/* The first of zh / en in the client's order wins; q-values are ignored
@@ -599,16 +599,16 @@ static void pick_lang(struct vault_http *h, struct req *q)
 		size_t n = strcspn(p, ",;");
 		if (n >= 2 && !strncasecmp(p, "zh", 2)) {
 			snprintf(q->lang, sizeof q->lang, "zh-CN");
-			return;
+			return 1;
 		}
 		if (n >= 2 && !strncasecmp(p, "en", 2)) {
 			snprintf(q->lang, sizeof q->lang, "en");
-			return;
+			return 1;
 		}
 		p += n;
 		p += strcspn(p, ",");
 	}
-	q->lang_asked = 0;
+	return 0;
 }
 
 static int name_ok(const char *s)
@@ -807,7 +807,7 @@ static enum MHD_Result first_call(struct req *q, const char *method)
 	struct MHD_Connection *c = q->conn;
 	int get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD"),
 	    post = !strcmp(method, "POST");
-	pick_lang(h, q);
+	q->lang_asked = pick_lang(h, q);
 	if (!host_ok(h, c))
 		return refuse(q, method, 421, VAULT_R_HTTP_HOST, NULL, COOKIE_KEEP);
 	if (q->raw_too_long ||
