@@ -136,6 +136,7 @@ install: programs
 	  $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d $(DESTDIR)/lib/udev/rules.d
 	install -m 0755 $(B)/vaultd $(DESTDIR)$(PREFIX)/sbin/vaultd
 	install -m 0755 $(B)/vaultctl $(DESTDIR)$(PREFIX)/bin/vaultctl
+	install -m 0755 $(B)/vault-verifier $(DESTDIR)$(PREFIX)/bin/vault-verifier
 	install -m 0644 docs/vault.ini.example $(DESTDIR)/etc/vault/vault.ini.example
 	for f in systemd/*.service; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)/lib/systemd/system/; done; true
 	[ -e systemd/vault.sysusers ] && install -m 0644 systemd/vault.sysusers $(DESTDIR)/usr/lib/sysusers.d/vault.conf || true

@@ -96,6 +96,7 @@ static const struct key keys[] = {
 	S("mqtt", "broker", mqtt_broker, "tcp://127.0.0.1:1883"),
 	S("mqtt", "client_id", mqtt_client_id, ""),
 	S("mqtt", "topic_prefix", mqtt_topic_prefix, ""),
+	S("mqtt", "verifier_key", mqtt_verifier_key, ""),
 	/* QoS 0 has no acknowledgement: the cursor could not advance honestly. */
 	I("mqtt", "qos", mqtt_qos, 1, 2, "1"),
 	I("mqtt", "keepalive_s", mqtt_keepalive_s, 5, 3600, "30"),

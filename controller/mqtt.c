@@ -25,6 +25,17 @@
  * none can appear behind the position. Each new connection first republishes
  * the latest acknowledged checkpoint, as the tip is, in case the broker lost
  * its retained messages.
+ *
+ * The central verifier (docs/verifier.md; [mqtt] verifier_key set): vaultd
+ * subscribes to <prefix>/verified and <prefix>/command and accepts only
+ * signed texts (vault/signedtext.h) from the pinned key. A verified text whose
+ * hash is this ledger's hash at its seq moves mqtt_cursor.verified_seq (saved
+ * with the cursor); another hash is the alarm mqtt.verifier_mismatch. A
+ * backfill command republishes entries on <prefix>/ledger beside the normal
+ * publishing (rp_*), never moving the cursor, and is ledgered; its id is
+ * saved before anything else, so that a replay is refused even after a crash.
+ * A refused command changes nothing; it is logged each time and ledgered at
+ * most once a minute.
  */
 #include "mqtt.h"
 
@@ -35,7 +46,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "vault/db.h"
 #include "vault/reports.h"
+#include "vault/signedtext.h"
 #include "vault/util.h"
 #include "vaultd.h"
 
@@ -56,7 +69,12 @@ enum msg_type {
 	M_LOST,
 	M_ACK,
 	M_NACK,
+	M_ARRIVED,    /* a message on <prefix>/command or /verified */
+	M_SUBSCRIBED, /* to those two */
+	M_SUB_FAILED,
 };
+
+enum { IN_COMMAND = 1, IN_VERIFIED };
 
 /* A message from a Paho thread to the loop. Allocated by the loop thread
  * (for publishes and connects, filled before Paho sees it) or by the
@@ -69,7 +87,11 @@ struct mqtt_msg {
 	unsigned gen;
 	int64_t seq;
 	int ckpt; /* a checkpoint's publish; seq is the checkpoint's */
+	int replay; /* a backfill's publish */
 	int code;
+	int in;	    /* M_ARRIVED: IN_COMMAND or IN_VERIFIED */
+	size_t len; /* M_ARRIVED: bytes in data (VAULT_SIGNED_MAX + 1: too long) */
+	char data[];
 };
 
 struct slot {
@@ -78,10 +100,12 @@ struct slot {
 	uint8_t hash[VAULT_HASH_LEN];
 };
 
-/* Immutable after mqtt_start: the context of the connection-lost callback. */
+/* Immutable after mqtt_start: the context of the connection-lost and
+ * message-arrived callbacks. */
 struct link {
 	struct vault_loop *loop;
 	struct mqtt *m;
+	char t_cmd[MQTT_TOPIC_MAX], t_verified[MQTT_TOPIC_MAX];
 };
 
 struct mqtt {
@@ -113,6 +137,18 @@ struct mqtt {
 	 * look it up again (a new entry or checkpoint, a new position). */
 	int64_t ckpt_due;
 	sqlite3_stmt *read, *save;
+	/* The central verifier: none unless vkey_set. */
+	int vkey_set, subscribed, subscribing;
+	uint8_t vkey[VAULT_SIGN_PK_LEN];
+	int64_t verified, verified_utc, verified_saved; /* mqtt_cursor.verified_* */
+	int64_t command_id;   /* the last accepted command's id (durable) */
+	int64_t mismatch_seq; /* the verified seq last alarmed as a mismatch */
+	/* A backfill in progress: rp_next..rp_end still to publish, rp_fl in
+	 * flight. A reset abandons it (the verifier asks again). */
+	int64_t rp_next, rp_end;
+	int rp_fl;
+	int64_t refused_at; /* when a refused command was last ledgered (mono µs) */
+	int refused_quiet;  /* refused since then, not ledgered */
 };
 
 static void on_msg(struct vault_loop *l, void *p, int quitting);
@@ -125,36 +161,46 @@ static void post(struct mqtt_msg *x)
 		free(x); /* the stall check republishes whatever this was */
 }
 
-static void on_connect_ok(void *ctx, MQTTAsync_successData *resp)
+/* A request's outcome: ctx is the message the loop allocated for it. */
+static void post_as(void *ctx, enum msg_type type, const MQTTAsync_failureData *fail)
 {
-	(void)resp;
 	struct mqtt_msg *x = ctx;
-	x->type = M_CONNECTED;
+	x->type = type;
+	x->code = fail ? fail->code : 0;
 	post(x);
 }
 
-static void on_connect_fail(void *ctx, MQTTAsync_failureData *resp)
+static void on_connect_ok(void *ctx, MQTTAsync_successData *r)
 {
-	struct mqtt_msg *x = ctx;
-	x->type = M_CONNECT_FAILED;
-	x->code = resp ? resp->code : 0;
-	post(x);
+	(void)r;
+	post_as(ctx, M_CONNECTED, NULL);
 }
 
-static void on_pub_ok(void *ctx, MQTTAsync_successData *resp)
+static void on_connect_fail(void *ctx, MQTTAsync_failureData *r)
 {
-	(void)resp;
-	struct mqtt_msg *x = ctx;
-	x->type = M_ACK;
-	post(x);
+	post_as(ctx, M_CONNECT_FAILED, r);
 }
 
-static void on_pub_fail(void *ctx, MQTTAsync_failureData *resp)
+static void on_pub_ok(void *ctx, MQTTAsync_successData *r)
 {
-	struct mqtt_msg *x = ctx;
-	x->type = M_NACK;
-	x->code = resp ? resp->code : 0;
-	post(x);
+	(void)r;
+	post_as(ctx, M_ACK, NULL);
+}
+
+static void on_pub_fail(void *ctx, MQTTAsync_failureData *r)
+{
+	post_as(ctx, M_NACK, r);
+}
+
+static void on_sub_ok(void *ctx, MQTTAsync_successData *r)
+{
+	(void)r;
+	post_as(ctx, M_SUBSCRIBED, NULL);
+}
+
+static void on_sub_fail(void *ctx, MQTTAsync_failureData *r)
+{
+	post_as(ctx, M_SUB_FAILED, r);
 }
 
 static void on_lost(void *ctx, char *cause)
@@ -170,11 +216,27 @@ static void on_lost(void *ctx, char *cause)
 	post(x);
 }
 
-/* We subscribe to nothing; Paho wants the callback anyway. */
+/* Only the verifier's two topics are subscribed to. The payload is copied
+ * (at most VAULT_SIGNED_MAX + 1 bytes: anything longer is refused anyway). */
 static int on_arrived(void *ctx, char *topic, int len, MQTTAsync_message *msg)
 {
-	(void)ctx;
 	(void)len;
+	const struct link *k = ctx;
+	int in = !strcmp(topic, k->t_cmd) ? IN_COMMAND : !strcmp(topic, k->t_verified) ? IN_VERIFIED : 0;
+	size_t n = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+	if (n > VAULT_SIGNED_MAX)
+		n = VAULT_SIGNED_MAX + 1;
+	struct mqtt_msg *x = in ? calloc(1, sizeof *x + n + 1) : NULL;
+	if (x) {
+		x->loop = k->loop;
+		x->m = k->m;
+		x->type = M_ARRIVED;
+		x->in = in;
+		x->len = n;
+		if (n)
+			memcpy(x->data, msg->payload, n);
+		post(x);
+	}
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
 	return 1;
@@ -298,6 +360,7 @@ static char *entry_json(sqlite3_stmt *st, int64_t seq, int omit_payload)
 }
 
 static void arm_retry(struct mqtt *m, int64_t delay_us);
+static void subscribe(struct mqtt *m);
 
 /* Forget what is in flight and republish from the cursor. */
 static void reset(struct mqtt *m)
@@ -306,6 +369,8 @@ static void reset(struct mqtt *m)
 	m->nfl = 0;
 	m->next = m->cursor + 1;
 	m->ckpt_fl = 0;
+	m->rp_fl = 0;
+	m->rp_next = m->rp_end + 1;
 }
 
 static void publish_tip(struct mqtt *m)
@@ -318,19 +383,25 @@ static void publish_tip(struct mqtt *m)
 	publish(m, m->t_tip, buf, (size_t)n, 1, NULL);
 }
 
+/* The JSON of the current row, without its payload if too large. */
+static char *row_json(sqlite3_stmt *st, int64_t seq)
+{
+	char *js = entry_json(st, seq, 0);
+	if (js && strlen(js) > MQTT_MAX_MSG) {
+		vault_log(LOG_WARNING, "mqtt", "entry %lld (%s) is too large for MQTT: published "
+			  "without its payload", (long long)seq, col(st, 3));
+		free(js);
+		js = entry_json(st, seq, 1);
+	}
+	return js;
+}
+
 /* Publish one entry (the current row). Returns 0 or -errno. */
 static int publish_row(struct mqtt *m, sqlite3_stmt *st)
 {
 	int64_t seq = sqlite3_column_int64(st, 0);
-	const char *kind = col(st, 3);
-	int alarm = is_alarm(kind);
-	char *js = entry_json(st, seq, 0);
-	if (js && strlen(js) > MQTT_MAX_MSG) {
-		vault_log(LOG_WARNING, "mqtt", "entry %lld (%s) is too large for MQTT: published "
-			  "without its payload", (long long)seq, kind);
-		free(js);
-		js = entry_json(st, seq, 1);
-	}
+	int alarm = is_alarm(col(st, 3));
+	char *js = row_json(st, seq);
 	if (!js)
 		return -ENOMEM;
 	struct slot *s = &m->fl[m->nfl];
@@ -392,8 +463,46 @@ static int pump_ckpt(struct mqtt *m)
 	return 0;
 }
 
+/* Republish the backfill's next entries, up to MQTT_BATCH in flight (on the
+ * ledger topic only: alarm consumers had them). Returns 0 or -errno. */
+static int pump_replay(struct mqtt *m)
+{
+	if (m->rp_next > m->rp_end || m->rp_fl >= MQTT_BATCH)
+		return 0;
+	int64_t want = m->rp_end - m->rp_next + 1;
+	if (want > MQTT_BATCH - m->rp_fl)
+		want = MQTT_BATCH - m->rp_fl;
+	sqlite3_stmt *st = m->read;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, m->rp_next);
+	sqlite3_bind_int64(st, 2, want);
+	int r = 0;
+	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		char *js = row_json(st, seq);
+		struct mqtt_msg *x = js ? new_msg(m, seq) : NULL;
+		if (x) {
+			x->replay = 1;
+			r = publish(m, m->t_ledger, js, strlen(js), 0, x);
+			if (r < 0)
+				free(x);
+			else
+				m->rp_fl++;
+		} else {
+			r = -ENOMEM;
+		}
+		free(js);
+		m->rp_next = seq + 1;
+	}
+	sqlite3_reset(st);
+	if (r == 0 && m->rp_next > m->rp_end)
+		vault_log(LOG_INFO, "mqtt", "backfill: republished up to seq %lld",
+			  (long long)m->rp_end);
+	return r;
+}
+
 /* Publish entries after m->next until MQTT_BATCH are in flight, then the
- * next checkpoint. */
+ * next checkpoint, then a backfill's entries. */
 static void pump(struct mqtt *m)
 {
 	if (!m->connected || m->nfl >= MQTT_BATCH)
@@ -408,6 +517,8 @@ static void pump(struct mqtt *m)
 	sqlite3_reset(st);
 	if (r == 0)
 		r = pump_ckpt(m);
+	if (r == 0)
+		r = pump_replay(m);
 	if (r < 0) {
 		vault_log(LOG_WARNING, "mqtt", "publishing failed (%s): retrying from seq %lld",
 			  strerror(-r), (long long)m->cursor + 1);
@@ -510,6 +621,7 @@ static void stall_cb(struct vault_loop *l, uint64_t id, void *ud)
 		reset(m);
 		pump(m);
 	}
+	subscribe(m);
 	m->stall_cursor = m->cursor;
 	m->stall_ckpt = m->ckpt;
 	vault_loop_timer_in(l, (int64_t)m->d->cfg.mqtt_keepalive_s * 2000000, stall_cb, m,
@@ -518,11 +630,13 @@ static void stall_cb(struct vault_loop *l, uint64_t id, void *ud)
 
 static void save_cursor(struct mqtt *m)
 {
-	if (m->cursor == m->saved && m->ckpt == m->ckpt_saved)
+	if (m->cursor == m->saved && m->ckpt == m->ckpt_saved && m->verified == m->verified_saved)
 		return;
 	sqlite3_reset(m->save);
 	sqlite3_bind_int64(m->save, 1, m->cursor);
 	sqlite3_bind_int64(m->save, 2, m->ckpt);
+	sqlite3_bind_int64(m->save, 3, m->verified);
+	sqlite3_bind_int64(m->save, 4, m->verified_utc);
 	int rc = sqlite3_step(m->save);
 	sqlite3_reset(m->save);
 	/* Not fatal: the cursor only saves republishing after a restart. */
@@ -532,6 +646,7 @@ static void save_cursor(struct mqtt *m)
 	} else {
 		m->saved = m->cursor;
 		m->ckpt_saved = m->ckpt;
+		m->verified_saved = m->verified;
 	}
 }
 
@@ -580,6 +695,210 @@ static void acked(struct mqtt *m, int64_t seq)
 	pump(m);
 }
 
+/* ---- the central verifier (docs/verifier.md) ---- */
+
+/* Subscribe to the verifier's topics on this connection (a clean session
+ * holds no subscription across connections). */
+static void subscribe(struct mqtt *m)
+{
+	if (!m->vkey_set || !m->connected || m->subscribed || m->subscribing)
+		return;
+	struct mqtt_msg *x = new_msg(m, 0);
+	if (!x)
+		return; /* the stall check tries again */
+	char *topics[2] = {m->link.t_cmd, m->link.t_verified};
+	int qos[2] = {1, 1};
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	ro.onSuccess = on_sub_ok;
+	ro.onFailure = on_sub_fail;
+	ro.context = x;
+	int rc = MQTTAsync_subscribeMany(m->client, 2, topics, qos, &ro);
+	if (rc != MQTTASYNC_SUCCESS) {
+		free(x);
+		vault_log(LOG_WARNING, "mqtt", "subscribing to %s refused by Paho (%d)",
+			  m->link.t_cmd, rc);
+		return;
+	}
+	m->subscribing = 1;
+}
+
+/* This ledger's hash at seq: 1, 0 if there is no such entry, -EIO. */
+static int hash_at(struct mqtt *m, int64_t seq, uint8_t out[VAULT_HASH_LEN])
+{
+	sqlite3_stmt *st;
+	if (vault_db_cached(m->d->db, "SELECT hash FROM ledger WHERE seq=?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == VAULT_HASH_LEN) {
+		memcpy(out, sqlite3_column_blob(st, 0), VAULT_HASH_LEN);
+		r = 1;
+	} else if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		r = -EIO;
+	}
+	vault_db_done(st);
+	return r;
+}
+
+static void on_verified(struct mqtt *m, const char *t, size_t n)
+{
+	const char *err = NULL;
+	char vault[128], hex[2 * VAULT_HASH_LEN + 1];
+	int64_t seq = 0;
+	uint8_t h[VAULT_HASH_LEN], mine[VAULT_HASH_LEN];
+	int r = vault_signed_check(t, n, "vault-verified", m->vkey, &err);
+	if (r == 0 && (vault_signed_get(t, n, "vault", vault, sizeof vault) < 0 ||
+		       vault_signed_get_i64(t, n, "seq", &seq) < 0 || seq < 1 ||
+		       vault_signed_get(t, n, "hash", hex, sizeof hex) < 0 ||
+		       vault_unhex(hex, h, sizeof h) < 0)) {
+		r = -EBADMSG;
+		err = "a field is missing or malformed";
+	}
+	if (r == 0 && strcmp(vault, vault_ledger_vault_name(m->d->ledger))) {
+		r = -EBADMSG;
+		err = "it is about another vault";
+	}
+	if (r < 0) {
+		vault_log(LOG_WARNING, "mqtt", "a message on %s was ignored: %s", m->link.t_verified,
+			  err);
+		return;
+	}
+	if (seq < m->verified)
+		return; /* older news */
+	int have = hash_at(m, seq, mine);
+	if (have < 0) {
+		vault_log(LOG_ERR, "mqtt", "verified seq %lld: the ledger could not be read: %s",
+			  (long long)seq, sqlite3_errmsg(m->d->db));
+		return;
+	}
+	if (have && !memcmp(h, mine, sizeof h)) {
+		if (seq > m->verified) {
+			vault_log(LOG_INFO, "mqtt", "the verifier holds the ledger up to seq %lld",
+				  (long long)seq);
+			m->verified = seq;
+			m->verified_utc = vault_now_utc_us();
+			schedule_save(m);
+		}
+		return;
+	}
+	if (seq == m->mismatch_seq)
+		return;
+	m->mismatch_seq = seq;
+	char mh[2 * VAULT_HASH_LEN + 1];
+	vault_hex(mine, sizeof mine, mh);
+	vault_log(LOG_ERR, "mqtt", "%s: seq %lld, the verifier's hash %s, this ledger's %s",
+		  vault_reason_text(VAULT_R_VERIFIER_MISMATCH, "en"), (long long)seq, hex,
+		  have ? mh : "(no such entry)");
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "code", vault_reason_id(VAULT_R_VERIFIER_MISMATCH));
+	cJSON_AddStringToObject(p, "text", vault_reason_text(VAULT_R_VERIFIER_MISMATCH, "en"));
+	add_int(p, "seq", seq);
+	cJSON_AddStringToObject(p, "verifier_hash", hex);
+	if (have)
+		cJSON_AddStringToObject(p, "ledger_hash", mh);
+	else
+		cJSON_AddNullToObject(p, "ledger_hash");
+	cJSON_AddStringToObject(p, "signed", t);
+	struct vault_record rec = {.kind = "mqtt.verifier_mismatch", .payload = p};
+	vaultd_record(m->d, &rec, NULL);
+	cJSON_Delete(p);
+}
+
+static void refuse_command(struct mqtt *m, enum vault_reason why, const char *err)
+{
+	vault_log(LOG_WARNING, "mqtt", "command on %s refused: %s (%s)", m->link.t_cmd,
+		  vault_reason_id(why), err ? err : vault_reason_text(why, "en"));
+	int64_t now = vault_now_mono_us();
+	if (m->refused_at && now - m->refused_at < 60 * 1000000LL) {
+		m->refused_quiet++; /* counted in the next entry */
+		return;
+	}
+	char detail[256];
+	snprintf(detail, sizeof detail, "%s; %d more refused since the last such entry",
+		 err ? err : vault_reason_text(why, "en"), m->refused_quiet);
+	vaultd_record_refusal(m->d, "mqtt.command", "", "command", why, detail, NULL);
+	m->refused_at = now;
+	m->refused_quiet = 0;
+}
+
+static void on_command(struct mqtt *m, const char *t, size_t n)
+{
+	const char *err = NULL;
+	enum vault_reason why = VAULT_R_OK;
+	char vault[128], verb[32];
+	int64_t id = 0, from = 0, to = 0;
+	int r = vault_signed_check(t, n, "vault-command", m->vkey, &err);
+	if (r == -EKEYREJECTED)
+		why = VAULT_R_COMMAND_WRONG_KEY;
+	else if (r == -EPERM)
+		why = VAULT_R_COMMAND_BAD_SIGNATURE;
+	else if (r < 0)
+		why = VAULT_R_COMMAND_MALFORMED;
+	else if (vault_signed_get(t, n, "vault", vault, sizeof vault) < 0 ||
+		 vault_signed_get_i64(t, n, "id", &id) < 0 ||
+		 vault_signed_get(t, n, "verb", verb, sizeof verb) < 0)
+		why = VAULT_R_COMMAND_MALFORMED, err = "vault, id or verb is missing or malformed";
+	else if (strcmp(vault, vault_ledger_vault_name(m->d->ledger)))
+		why = VAULT_R_COMMAND_WRONG_VAULT, err = NULL;
+	else if (id <= m->command_id)
+		why = VAULT_R_COMMAND_REPLAYED, err = NULL;
+	else if (strcmp(verb, "backfill"))
+		why = VAULT_R_COMMAND_UNKNOWN_VERB, err = NULL;
+	else if (vault_signed_get_i64(t, n, "from", &from) < 0 ||
+		 vault_signed_get_i64(t, n, "to", &to) < 0 || from < 1 || to < from)
+		why = VAULT_R_COMMAND_MALFORMED, err = "backfill needs 1 <= from <= to";
+	if (why != VAULT_R_OK) {
+		refuse_command(m, why, err);
+		return;
+	}
+	/* The id first: once a command has had an effect, its replay is refused,
+	 * even after a crash. */
+	sqlite3_stmt *st;
+	int rc = SQLITE_ERROR;
+	if (vault_db_cached(m->d->db, "UPDATE mqtt_cursor SET command_id=? WHERE id=1", &st) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		vault_db_done(st);
+	}
+	if (rc != SQLITE_DONE) {
+		vault_log(LOG_ERR, "mqtt", "command %lld not carried out: saving its id failed: %s",
+			  (long long)id, sqlite3_errmsg(m->d->db));
+		return;
+	}
+	m->command_id = id;
+	int64_t end = to < m->cursor ? to : m->cursor;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "verb", verb);
+	add_int(p, "id", id);
+	add_int(p, "from", from);
+	add_int(p, "to", to);
+	if (from <= end)
+		add_int(p, "republish_to", end);
+	else
+		cJSON_AddNullToObject(p, "republish_to");
+	cJSON_AddStringToObject(p, "signed", t);
+	struct vault_record rec = {.kind = "mqtt.command", .payload = p};
+	vaultd_record(m->d, &rec, NULL);
+	cJSON_Delete(p);
+	vault_log(LOG_INFO, "mqtt", "backfill %lld..%lld asked by the verifier (command %lld)",
+		  (long long)from, (long long)to, (long long)id);
+	if (from <= end) {
+		m->rp_next = from;
+		m->rp_end = end;
+		pump(m);
+	}
+}
+
+static void on_arrival(struct mqtt *m, struct mqtt_msg *x)
+{
+	/* Signed texts hold no NUL; one in the copy makes the check refuse it. */
+	x->data[x->len] = 0;
+	if (x->in == IN_VERIFIED)
+		on_verified(m, x->data, x->len);
+	else
+		on_command(m, x->data, x->len);
+}
+
 static void on_msg(struct vault_loop *l, void *p, int quitting)
 {
 	(void)l;
@@ -602,6 +921,8 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		publish(m, m->t_state, "online", 6, 1, NULL);
 		if (m->cursor > 0)
 			publish_tip(m);
+		m->subscribed = m->subscribing = 0;
+		subscribe(m);
 		pump(m);
 		break;
 	case M_CONNECT_FAILED:
@@ -617,11 +938,15 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 				  (long long)m->cursor);
 		m->connected = 0;
 		m->connecting = 0;
+		m->subscribed = m->subscribing = 0;
 		reset(m);
 		arm_retry(m, 0);
 		break;
 	case M_ACK:
-		if (x->gen == m->gen && x->ckpt)
+		if (x->gen == m->gen && x->replay) {
+			m->rp_fl--;
+			pump(m);
+		} else if (x->gen == m->gen && x->ckpt)
 			ckpt_acked(m, x->seq);
 		else if (x->gen == m->gen)
 			acked(m, x->seq);
@@ -632,6 +957,24 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 				  x->ckpt ? "checkpoint" : "seq", (long long)x->seq, x->code);
 			reset(m);
 			arm_retry(m, 0);
+		}
+		break;
+	case M_ARRIVED:
+		on_arrival(m, x);
+		break;
+	case M_SUBSCRIBED:
+		if (x->gen == m->gen && m->subscribing) {
+			m->subscribing = 0;
+			m->subscribed = 1;
+			vault_log(LOG_INFO, "mqtt", "listening to the verifier on %s and %s",
+				  m->link.t_verified, m->link.t_cmd);
+		}
+		break;
+	case M_SUB_FAILED:
+		if (x->gen == m->gen && m->subscribing) {
+			m->subscribing = 0; /* the stall check tries again */
+			vault_log(LOG_WARNING, "mqtt", "subscribing to %s failed (%d)",
+				  m->link.t_cmd, x->code);
 		}
 		break;
 	}
@@ -646,12 +989,17 @@ static int read_cursor(struct mqtt *m)
 	uint8_t tip_hash[VAULT_HASH_LEN];
 	if (vault_ledger_tip(db, &tip, tip_hash) < 0)
 		return -EIO;
-	if (sqlite3_prepare_v2(db, "SELECT seq, checkpoint_seq FROM mqtt_cursor WHERE id=1", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+			       "SELECT seq, checkpoint_seq, verified_seq, verified_utc, command_id "
+			       "FROM mqtt_cursor WHERE id=1",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		m->cursor = sqlite3_column_int64(st, 0);
 		m->ckpt = sqlite3_column_int64(st, 1);
+		m->verified = sqlite3_column_int64(st, 2);
+		m->verified_utc = sqlite3_column_int64(st, 3);
+		m->command_id = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
 	if (m->cursor > tip) {
@@ -675,6 +1023,7 @@ static int read_cursor(struct mqtt *m)
 	m->next = m->cursor + 1;
 	m->saved = m->cursor;
 	m->ckpt_saved = m->ckpt;
+	m->verified_saved = m->verified;
 	return 0;
 }
 
@@ -711,10 +1060,21 @@ int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
 	m->qos = c->mqtt_qos;
 	snprintf(m->client_id, sizeof m->client_id, "%s",
 		 c->mqtt_client_id[0] ? c->mqtt_client_id : c->name);
-	int r = -ENAMETOOLONG;
+	int r = -EINVAL;
+	if (c->mqtt_verifier_key[0]) {
+		if (strlen(c->mqtt_verifier_key) != 2 * VAULT_SIGN_PK_LEN ||
+		    vault_unhex(c->mqtt_verifier_key, m->vkey, sizeof m->vkey) < 0) {
+			snprintf(err, errlen, "[mqtt] verifier_key: not an Ed25519 public key "
+				 "(64 hex digits, from vault-verifier pubkey)");
+			goto fail;
+		}
+		m->vkey_set = 1;
+	}
+	r = -ENAMETOOLONG;
 	if (topic(m->t_ledger, prefix, "ledger") < 0 || topic(m->t_alarm, prefix, "alarm") < 0 ||
 	    topic(m->t_state, prefix, "state") < 0 || topic(m->t_tip, prefix, "tip") < 0 ||
-	    topic(m->t_ckpt, prefix, "checkpoint") < 0) {
+	    topic(m->t_ckpt, prefix, "checkpoint") < 0 || topic(m->link.t_cmd, prefix, "command") < 0 ||
+	    topic(m->link.t_verified, prefix, "verified") < 0) {
 		snprintf(err, errlen, "[mqtt] topic_prefix too long");
 		goto fail;
 	}
@@ -724,7 +1084,9 @@ int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
 			       "payload, prev_hash, hash FROM ledger WHERE seq >= ? ORDER BY seq "
 			       "LIMIT ?",
 			       -1, &m->read, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->db, "UPDATE mqtt_cursor SET seq=?, checkpoint_seq=? WHERE id=1",
+	    sqlite3_prepare_v2(d->db,
+			       "UPDATE mqtt_cursor SET seq=?, checkpoint_seq=?, verified_seq=?, "
+			       "verified_utc=? WHERE id=1",
 			       -1, &m->save, NULL) != SQLITE_OK ||
 	    read_cursor(m) < 0) {
 		snprintf(err, errlen, "mqtt cursor: %s", sqlite3_errmsg(d->db));

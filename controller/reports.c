@@ -652,6 +652,7 @@ static const struct {
 	{"door.forced", "alarm"},	 {"door.held", "alarm"},
 	{"door.contacts_fault", "alarm"}, {"gpio.fault", "alarm"},
 	{"power.fail", "alarm"},	 {"fire.alarm", "alarm"},
+	{"mqtt.verifier_mismatch", "alarm"}, {"mqtt.command.refused", "warning"},
 	{"medium.unaccounted", "alarm"}, {"medium.off_path", "alarm"},
 	{"return.missing", "alarm"},
 	{"return.wrong_shelf", "warning"}, {"destruction.aborted", "alarm"},

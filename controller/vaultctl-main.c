@@ -67,6 +67,7 @@ static void usage_main(FILE *f)
 		"  verify             check hashes, checkpoints and the registry replay\n"
 		"  log                read the ledger (filters; table, csv or json)\n"
 		"  checkpoint export  write the latest signed checkpoint to a file\n"
+		"  mqtt status        how far the broker and the central verifier hold the ledger\n"
 		"  ledger custody|checkout|copy|destruction   the regulation ledgers (CSV, JSON)\n"
 		"  alerts             early warnings (certificates, training, returns, deadlines)\n"
 		"  self-inspection    the self-inspection report, with the ledger verified\n"
@@ -770,6 +771,54 @@ static int cmd_checkpoint(int argc, char **argv)
 	return 0;
 }
 
+/* vaultctl mqtt status: the ledger tip, what the broker has acknowledged and
+ * what the central verifier has (docs/verifier.md), as one JSON object. */
+static int cmd_mqtt(int argc, char **argv)
+{
+	if (argc != 1 || strcmp(argv[0], "status")) {
+		int help = argc == 2 && !strcmp(argv[1], "--help");
+		fprintf(help ? stdout : stderr,
+			"usage: vaultctl mqtt status\nPrints the ledger tip, the entries and "
+			"checkpoints the broker has acknowledged, and how far the central "
+			"verifier holds the ledger (verified_seq, verified_at).\n%s",
+			exit_codes);
+		return help ? 0 : EXIT_USAGE;
+	}
+	sqlite3 *db;
+	int r = open_ro(&db);
+	if (r)
+		return r;
+	int64_t tip = 0;
+	uint8_t h[VAULT_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+	int ok = vault_ledger_tip(db, &tip, h) == 0 &&
+		 sqlite3_prepare_v2(db, "SELECT seq, checkpoint_seq, verified_seq, verified_utc, "
+				    "command_id FROM mqtt_cursor WHERE id=1",
+				    -1, &st, NULL) == SQLITE_OK &&
+		 sqlite3_step(st) == SQLITE_ROW;
+	if (!ok) {
+		r = die(EXIT_SYSTEM, "mqtt status: %s", sqlite3_errmsg(db));
+	} else {
+		char at[64] = "";
+		int64_t vu = sqlite3_column_int64(st, 3);
+		if (vu) {
+			time_t t = (time_t)(vu / 1000000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		}
+		printf("{\"tip\":%" PRId64 ",\"published_seq\":%lld,\"checkpoint_seq\":%lld,"
+		       "\"verified_seq\":%lld,\"verified_at\":%s%s%s,\"unverified\":%lld,"
+		       "\"command_id\":%lld}\n",
+		       tip, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		       sqlite3_column_int64(st, 2), vu ? "\"" : "", vu ? at : "null", vu ? "\"" : "",
+		       (long long)tip - sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 4));
+	}
+	sqlite3_finalize(st);
+	vault_db_close(db);
+	return r;
+}
+
 /* Local midnight of a YYYY-MM-DD date, in UTC microseconds. */
 static int date_to_us(const char *s, int64_t *ret)
 {
@@ -1325,6 +1374,8 @@ int main(int argc, char **argv)
 		return cmd_log(vargc, vargv);
 	if (!strcmp(verb, "checkpoint"))
 		return cmd_checkpoint(vargc - 1, vargv + 1);
+	if (!strcmp(verb, "mqtt"))
+		return cmd_mqtt(vargc - 1, vargv + 1);
 	if (!strcmp(verb, "whoami"))
 		return send_action("whoami", cJSON_CreateObject());
 	if (!strcmp(verb, "vault") && vargc >= 2 && !strcmp(vargv[1], "check")) {

@@ -79,6 +79,7 @@ struct vault_config {
 	char mqtt_broker[256];
 	char mqtt_client_id[128];    /* "" = the vault name */
 	char mqtt_topic_prefix[192]; /* "" = vault/<name> */
+	char mqtt_verifier_key[80];  /* hex Ed25519 public key; "" = no verifier */
 	int mqtt_qos;
 	int mqtt_keepalive_s;
 	int mqtt_reconnect_ms;

@@ -258,7 +258,22 @@
 	X(WEB_NO_BADGE, "present your badge at this station's reader first",                  \
 	  "请先在本终端的读卡器上出示门禁卡")                                                \
 	X(WEB_BADGE_CHANGED, "another badge was presented meanwhile; sign in again",           \
-	  "期间出示了另一张门禁卡，请重新登录")
+	  "期间出示了另一张门禁卡，请重新登录")                                              \
+	/* MQTT (controller/mqtt.c): the central verifier (docs/verifier.md) */              \
+	X(VERIFIER_MISMATCH, "the central verifier holds another ledger history than this vault", \
+	  "中心校验方持有的台账历史与本库不一致")                                            \
+	X(COMMAND_MALFORMED, "the inbound command is not a well-formed signed command",        \
+	  "收到的指令不是格式正确的签名指令")                                                \
+	X(COMMAND_WRONG_KEY, "the inbound command is signed by a key other than the verifier's", \
+	  "收到的指令并非由中心校验方的密钥签名")                                            \
+	X(COMMAND_BAD_SIGNATURE, "the inbound command's signature does not verify",            \
+	  "收到的指令签名校验失败")                                                          \
+	X(COMMAND_WRONG_VAULT, "the inbound command is addressed to another vault",           \
+	  "收到的指令发往其他库房")                                                          \
+	X(COMMAND_REPLAYED, "the inbound command was already used (its id is not new)",       \
+	  "收到的指令已被使用过（编号不是新的）")                                            \
+	X(COMMAND_UNKNOWN_VERB, "the inbound command asks for something vaultd does not do",  \
+	  "收到的指令要求执行控制器不支持的操作")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,

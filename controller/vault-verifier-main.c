@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vault-verifier: the central ledger verifier (docs/verifier.md). The logic is
+ * controller/verifier.c; this is its key, its command line and its MQTT client.
+ *
+ * Paho's threads only copy what arrives and post it to the event loop; the
+ * loop thread alone runs the verifier and touches its database. The session
+ * is persistent (cleansession 0, a fixed client id), so the broker queues the
+ * vaults' entries while the verifier is down; whatever is lost anyway is a gap
+ * the verifier asks vaultd to republish.
+ */
+#include <MQTTAsync.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vault/keys.h"
+#include "vault/loop.h"
+#include "vault/secrets.h"
+#include "vault/util.h"
+#include "verifier.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 2,  /* bad arguments */
+	EXIT_SYSTEM = 4, /* database, key file or broker */
+};
+
+#define KEY_NAME "verifier.key"
+#define TOPIC_MAX 256
+#define MAX_PINS 64
+
+static const char usage_text[] =
+	"usage: vault-verifier VERB ...\n"
+	"  keygen --keys-dir DIR   write DIR/" KEY_NAME " (Ed25519, 0600; never overwritten)\n"
+	"                          and print its public key (each vault's [mqtt] verifier_key)\n"
+	"  pubkey --keys-dir DIR   print the public key of DIR/" KEY_NAME "\n"
+	"  run --broker URI [--root ROOT] --state FILE --keys-dir DIR [--client-id ID]\n"
+	"      [--pin VAULT=HEX]...\n"
+	"                          verify the ledgers of every vault under ROOT (default vault):\n"
+	"                          ROOT/+/ledger, ROOT/+/checkpoint, ROOT/+/tip; --pin fixes a\n"
+	"                          vault's checkpoint key (else its genesis names it)\n"
+	"  status --state FILE     one JSON line per vault\n"
+	"The key is read from $CREDENTIALS_DIRECTORY/" KEY_NAME " when that is set.\n"
+	"exit codes: 0 ok, 2 bad arguments, 4 database/key file/broker error\n";
+
+__attribute__((format(printf, 2, 3))) static int die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "vault-verifier: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+/* ---- the key ---- */
+
+static int load_key(const char *dir, uint8_t sk[64])
+{
+	if (!dir && !getenv("CREDENTIALS_DIRECTORY"))
+		return die(EXIT_USAGE, "--keys-dir is missing");
+	int r = vault_key_load(KEY_NAME, dir, sk, 64);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "%s/%s: %s", getenv("CREDENTIALS_DIRECTORY") ?: dir, KEY_NAME,
+			   r == -EPERM ? "readable by others or not a file" : strerror(-r));
+	/* The public half must be the seed's: a damaged file would sign texts
+	 * no vault accepts. */
+	uint8_t pk[32], sk2[64];
+	crypto_sign_ed25519_seed_keypair(pk, sk2, sk);
+	int bad = sodium_memcmp(sk2, sk, 64) != 0;
+	sodium_memzero(sk2, sizeof sk2);
+	if (bad)
+		return die(EXIT_SYSTEM, "%s: not an Ed25519 key (seed and public key disagree)",
+			   KEY_NAME);
+	return 0;
+}
+
+static void print_pubkey(const uint8_t sk[64])
+{
+	char hex[65];
+	vault_hex(sk + 32, 32, hex);
+	printf("%s\n", hex);
+}
+
+static int cmd_keygen(const char *dir)
+{
+	if (!dir)
+		return die(EXIT_USAGE, "keygen: --keys-dir is missing");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return die(EXIT_SYSTEM, "%s: %s", dir, strerror(errno));
+	uint8_t pk[32], sk[64];
+	crypto_sign_ed25519_keypair(pk, sk);
+	int r = vault_secret_create(KEY_NAME, dir, sk, sizeof sk);
+	if (r == 0)
+		print_pubkey(sk);
+	sodium_memzero(sk, sizeof sk);
+	if (r == -EEXIST)
+		return die(EXIT_USAGE, "%s/%s already exists; nothing changed", dir, KEY_NAME);
+	return r < 0 ? die(EXIT_SYSTEM, "%s/%s: %s", dir, KEY_NAME, strerror(-r)) : EXIT_OK;
+}
+
+/* ---- run: Paho's threads post and nothing else ---- */
+
+enum ev_type { EV_CONNECT, EV_LOST, EV_SUBSCRIBE, EV_MESSAGE };
+
+/* From a Paho thread to the loop, which frees it. code: 0 or Paho's failure. */
+struct ev {
+	struct app *a;
+	enum ev_type type;
+	int code;
+	char *topic, *payload;
+	size_t len;
+};
+
+struct app {
+	struct vault_loop *loop; /* read by Paho's threads: set before the client exists */
+	struct verifier *v;
+	MQTTAsync client;
+	const char *broker, *root, *client_id;
+	int connected, connecting;
+	unsigned failures; /* connects failed in a row */
+};
+
+static volatile sig_atomic_t sig_quit;
+
+static void on_signal(int sig)
+{
+	sig_quit = sig;
+}
+
+static void on_ev(struct vault_loop *l, void *p, int quitting);
+
+static void post(struct app *a, enum ev_type type, int code)
+{
+	struct ev *x = calloc(1, sizeof *x);
+	if (!x)
+		return; /* the tick notices a dead connection */
+	*x = (struct ev){.a = a, .type = type, .code = code};
+	if (vault_loop_post(a->loop, on_ev, x) < 0)
+		free(x);
+}
+
+static void on_connect_ok(void *ctx, MQTTAsync_successData *resp)
+{
+	post(ctx, EV_CONNECT, 0);
+}
+
+static void on_connect_fail(void *ctx, MQTTAsync_failureData *resp)
+{
+	post(ctx, EV_CONNECT, resp && resp->code ? resp->code : -1);
+}
+
+static void on_sub_ok(void *ctx, MQTTAsync_successData *resp)
+{
+	/* A broker that refuses one of the filters grants it 0x80. */
+	int refused = 0;
+	for (int i = 0; resp && resp->alt.qosList && i < 3; i++)
+		refused |= resp->alt.qosList[i] >= 0x80;
+	post(ctx, EV_SUBSCRIBE, refused ? 0x80 : 0);
+}
+
+static void on_sub_fail(void *ctx, MQTTAsync_failureData *resp)
+{
+	post(ctx, EV_SUBSCRIBE, resp && resp->code ? resp->code : -1);
+}
+
+static void on_lost(void *ctx, char *cause)
+{
+	post(ctx, EV_LOST, 0);
+}
+
+static int on_arrived(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
+{
+	struct app *a = ctx;
+	size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+	struct ev *x = calloc(1, sizeof *x);
+	char *t = strndup(topic, tlen > 0 ? (size_t)tlen : strlen(topic));
+	char *p = malloc(len + 1);
+	if (x && t && p) {
+		memcpy(p, msg->payload, len);
+		p[len] = 0;
+		*x = (struct ev){.a = a, .type = EV_MESSAGE, .topic = t, .payload = p, .len = len};
+		if (vault_loop_post(a->loop, on_ev, x) == 0) {
+			MQTTAsync_freeMessage(&msg);
+			MQTTAsync_free(topic);
+			return 1;
+		}
+	}
+	free(x);
+	free(t);
+	free(p);
+	return 0; /* not taken: Paho offers it again */
+}
+
+/* ---- run: the loop thread ---- */
+
+static void publish(void *ud, const char *vault, const char *suffix, const char *text, size_t len,
+		    int retained)
+{
+	struct app *a = ud;
+	char topic[TOPIC_MAX];
+	int n = snprintf(topic, sizeof topic, "%s/%s/%s", a->root, vault, suffix);
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	/* Paho copies the payload; while disconnected it buffers it. */
+	int rc = n > 0 && n < (int)sizeof topic
+			 ? MQTTAsync_send(a->client, topic, (int)len, text, 1, retained, &ro)
+			 : MQTTASYNC_BAD_UTF8_STRING;
+	if (rc != MQTTASYNC_SUCCESS)
+		vault_log(LOG_WARNING, "mqtt", "publishing on %s failed (%d)", topic, rc);
+}
+
+static void do_connect(struct app *a)
+{
+	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
+	o.keepAliveInterval = 30;
+	o.cleansession = 0; /* the broker queues the ledgers while we are away */
+	o.connectTimeout = 5;
+	o.onSuccess = on_connect_ok;
+	o.onFailure = on_connect_fail;
+	o.context = a;
+	int rc = MQTTAsync_connect(a->client, &o);
+	if (rc == MQTTASYNC_SUCCESS)
+		a->connecting = 1;
+	else
+		vault_log(LOG_WARNING, "mqtt", "connect to %s refused by Paho (%d)", a->broker, rc);
+}
+
+static void subscribe(struct app *a)
+{
+	char t[3][TOPIC_MAX];
+	char *topics[3] = {t[0], t[1], t[2]};
+	int qos[3] = {1, 1, 1};
+	static const char *const leaves[] = {"ledger", "checkpoint", "tip"};
+	for (int i = 0; i < 3; i++)
+		snprintf(t[i], TOPIC_MAX, "%s/+/%s", a->root, leaves[i]);
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	ro.onSuccess = on_sub_ok;
+	ro.onFailure = on_sub_fail;
+	ro.context = a;
+	/* Every connect, not only without a session: it also brings the retained
+	 * tips and checkpoints, so a gap is seen even when no vault writes. */
+	int rc = MQTTAsync_subscribeMany(a->client, 3, topics, qos, &ro);
+	if (rc != MQTTASYNC_SUCCESS)
+		post(a, EV_SUBSCRIBE, rc);
+}
+
+/* <root>/<vault>/<leaf> with exactly one level for the vault. */
+static void dispatch(struct app *a, char *topic, const char *msg, size_t len)
+{
+	size_t rl = strlen(a->root);
+	char *vault = topic + rl + 1, *leaf;
+	if (strncmp(topic, a->root, rl) || topic[rl] != '/' || !(leaf = strchr(vault, '/')) ||
+	    strchr(leaf + 1, '/')) {
+		vault_log(LOG_WARNING, "mqtt", "a message on %s ignored", topic);
+		return;
+	}
+	*leaf++ = 0;
+	if (!strcmp(leaf, "ledger"))
+		verifier_on_ledger(a->v, vault, msg, len);
+	else if (!strcmp(leaf, "checkpoint"))
+		verifier_on_checkpoint(a->v, vault, msg, len);
+	else if (!strcmp(leaf, "tip"))
+		verifier_on_tip(a->v, vault, msg, len);
+}
+
+static void on_ev(struct vault_loop *l, void *p, int quitting)
+{
+	struct ev *x = p;
+	struct app *a = x->a;
+	if (quitting) {
+		/* Dropped: what Paho acknowledged and we never checked is a gap
+		 * the next run asks vaultd to fill. */
+	} else if (x->type == EV_MESSAGE) {
+		dispatch(a, x->topic, x->payload, x->len);
+	} else if (x->type == EV_CONNECT) {
+		a->connecting = 0;
+		a->connected = !x->code;
+		/* Said once a minute while the broker stays away (one try a second). */
+		if (x->code && a->failures++ % 60 == 0)
+			vault_log(LOG_WARNING, "mqtt", "connect to %s failed (%d): retrying",
+				  a->broker, x->code);
+		if (!x->code) {
+			a->failures = 0;
+			subscribe(a);
+		}
+	} else if (x->type == EV_LOST) {
+		if (a->connected)
+			vault_log(LOG_WARNING, "mqtt", "connection to %s lost", a->broker);
+		a->connected = 0;
+	} else if (x->code) { /* EV_SUBSCRIBE */
+		vault_log(LOG_ERR, "mqtt", "subscribing to %s/+/... failed (%d): reconnecting",
+			  a->root, x->code);
+		MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
+		MQTTAsync_disconnect(a->client, &d);
+		a->connected = 0;
+	} else {
+		vault_log(LOG_INFO, "mqtt", "connected to %s as %s: verifying %s/+/ledger, "
+			  "checkpoint and tip", a->broker, a->client_id, a->root);
+	}
+	free(x->topic);
+	free(x->payload);
+	free(x);
+}
+
+/* Every second: reconnect, repeat the backfills that made no progress. */
+static void tick(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct app *a = ud;
+	if (a->connected && !MQTTAsync_isConnected(a->client))
+		a->connected = 0; /* a lost-connection callback that did not arrive */
+	if (!a->connected && !a->connecting)
+		do_connect(a);
+	verifier_tick(a->v);
+	vault_loop_timer_in(l, 1000000, tick, a, NULL);
+}
+
+static void idle(struct vault_loop *l, void *ud)
+{
+	if (sig_quit)
+		vault_loop_quit(l);
+}
+
+struct run_opts {
+	const char *broker, *root, *state, *keys_dir, *client_id;
+	const char *pins[MAX_PINS];
+	int npins;
+};
+
+static int cmd_run(const struct run_opts *o)
+{
+	if (!o->broker || !o->state)
+		return die(EXIT_USAGE, "run: --broker and --state are needed (--help)");
+	size_t rl = strlen(o->root);
+	if (!rl || strpbrk(o->root, "+#") || o->root[rl - 1] == '/' || rl > TOPIC_MAX / 2)
+		return die(EXIT_USAGE, "run: --root '%s': no wildcards (+ #), no trailing /", o->root);
+	char vaults[MAX_PINS][128];
+	uint8_t pks[MAX_PINS][32];
+	for (int i = 0; i < o->npins; i++) {
+		const char *eq = strrchr(o->pins[i], '=');
+		size_t n = eq ? (size_t)(eq - o->pins[i]) : 0;
+		if (!n || n >= sizeof vaults[i] || vault_unhex(eq + 1, pks[i], 32) < 0)
+			return die(EXIT_USAGE, "--pin %s: VAULT=64 hex digits", o->pins[i]);
+		memcpy(vaults[i], o->pins[i], n);
+		vaults[i][n] = 0;
+	}
+	uint8_t sk[64];
+	int r = load_key(o->keys_dir, sk);
+	if (r)
+		return r;
+	struct app a = {.broker = o->broker, .root = o->root, .client_id = o->client_id};
+	struct verifier_ops ops = {.publish = publish, .ud = &a};
+	const char *err;
+	r = verifier_open(o->state, sk, &ops, &a.v, &err);
+	sodium_memzero(sk, sizeof sk);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "%s", err);
+	int code = EXIT_OK;
+	for (int i = 0; i < o->npins && code == EXIT_OK; i++) {
+		if ((r = verifier_pin(a.v, vaults[i], pks[i])) == -EKEYREJECTED)
+			code = die(EXIT_USAGE, "--pin %s: another key is pinned for %s (it never "
+				   "changes)", o->pins[i], vaults[i]);
+		else if (r < 0)
+			code = die(r == -EINVAL ? EXIT_USAGE : EXIT_SYSTEM, "--pin %s: %s", o->pins[i],
+				   strerror(-r));
+	}
+	if (code != EXIT_OK || (r = vault_loop_new(&a.loop)) < 0) {
+		verifier_close(a.v);
+		return code != EXIT_OK ? code : die(EXIT_SYSTEM, "event loop: %s", strerror(-r));
+	}
+	/* Signals only inside epoll_pwait; Paho's threads, made after, inherit
+	 * the mask. */
+	sigset_t block, waitmask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	vault_loop_set_idle(a.loop, idle, &a);
+	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
+	co.sendWhileDisconnected = 1;
+	co.maxBufferedMessages = 1000;
+	co.deleteOldestMessages = 1;
+	int rc = MQTTAsync_createWithOptions(&a.client, o->broker, o->client_id,
+					     MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
+	if (rc != MQTTASYNC_SUCCESS)
+		code = die(EXIT_USAGE, "--broker '%s': not usable by Paho (%d)", o->broker, rc);
+	else if ((rc = MQTTAsync_setCallbacks(a.client, &a, on_lost, on_arrived, NULL)) !=
+		 MQTTASYNC_SUCCESS)
+		code = die(EXIT_SYSTEM, "mqtt: setting callbacks failed (%d)", rc);
+	if (code == EXIT_OK) {
+		vault_log(LOG_INFO, "verifier", "state %s; broker %s as %s; root %s", o->state,
+			  o->broker, o->client_id, o->root);
+		tick(a.loop, 0, &a);
+		if ((r = vault_loop_run(a.loop, &waitmask)) < 0)
+			code = die(EXIT_SYSTEM, "event loop: %s", strerror(-r));
+		else
+			vault_log(LOG_INFO, "verifier", "stopping (%s)", strsignal(sig_quit));
+	}
+	if (a.client) {
+		MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
+		d.timeout = 1000;
+		if (a.connected)
+			MQTTAsync_disconnect(a.client, &d);
+		MQTTAsync_destroy(&a.client);
+	}
+	vault_loop_free(a.loop); /* events still queued are dropped (quitting) */
+	verifier_close(a.v);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"broker", required_argument, NULL, 'b'},
+		{"root", required_argument, NULL, 'r'},
+		{"state", required_argument, NULL, 's'},
+		{"keys-dir", required_argument, NULL, 'k'},
+		{"client-id", required_argument, NULL, 'c'},
+		{"pin", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	vault_log_set_ident("vault-verifier");
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	const char *verb = argv[1];
+	struct run_opts o = {.root = "vault", .client_id = "vault-verifier"};
+	int c;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o.broker = optarg;
+			break;
+		case 'r':
+			o.root = optarg;
+			break;
+		case 's':
+			o.state = optarg;
+			break;
+		case 'k':
+			o.keys_dir = optarg;
+			break;
+		case 'c':
+			o.client_id = optarg;
+			break;
+		case 'p':
+			if (o.npins == MAX_PINS)
+				return die(EXIT_USAGE, "at most %d --pin", MAX_PINS);
+			o.pins[o.npins++] = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "%s: unexpected argument '%s'", verb, argv[optind]);
+	if (sodium_init() < 0)
+		return die(EXIT_SYSTEM, "libsodium failed to initialise");
+	uint8_t sk[64];
+	int r;
+	if (!strcmp(verb, "keygen"))
+		return cmd_keygen(o.keys_dir);
+	if (!strcmp(verb, "pubkey")) {
+		if ((r = load_key(o.keys_dir, sk)) == 0)
+			print_pubkey(sk);
+		sodium_memzero(sk, sizeof sk);
+		return r;
+	}
+	if (!strcmp(verb, "run"))
+		return cmd_run(&o);
+	if (!strcmp(verb, "status")) {
+		const char *err;
+		if (!o.state)
+			return die(EXIT_USAGE, "status: --state is missing");
+		return verifier_status(o.state, stdout, &err) < 0 ? die(EXIT_SYSTEM, "%s", err)
+								  : EXIT_OK;
+	}
+	return die(EXIT_USAGE, "unknown verb '%s' (--help)", verb);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The central ledger verifier's logic (docs/verifier.md), without MQTT: the
+ * program (vault-verifier-main.c) feeds it the messages it receives and
+ * publishes what it hands back; tests do the same with captured output.
+ *
+ * A vault is named by its topic level (the `+` in <root>/+/ledger). The state
+ * lives in the verifier's own SQLite database, each message's changes in one
+ * durable transaction. Not thread-safe: one thread (the event loop) calls it.
+ */
+#ifndef VAULT_VERIFIER_H
+#define VAULT_VERIFIER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define VERIFIER_BACKFILL_US 5000000 /* repeat a backfill after this without progress */
+
+struct verifier_ops {
+	/* Publish text on <root>/<vault>/<suffix> ("verified", "command",
+	 * "verifier-alarm"). Called only after the state change it reports is
+	 * committed. */
+	void (*publish)(void *ud, const char *vault, const char *suffix, const char *text,
+			size_t len, int retained);
+	/* Unix microseconds (alarm times, command ids, backfill throttling).
+	 * NULL: the real clock. */
+	int64_t (*now_us)(void *ud);
+	void *ud;
+};
+
+struct verifier;
+
+/* Open (creating it and its schema if needed) the state database at path and
+ * sign with sk (libsodium's 64-byte Ed25519 secret key, copied). ops is copied.
+ * Returns 0, or -EIO with *err (may be NULL) saying why. */
+int verifier_open(const char *path, const uint8_t sk[64], const struct verifier_ops *ops,
+		  struct verifier **ret, const char **err);
+void verifier_close(struct verifier *v);
+
+/* Pin a vault's checkpoint key (--pin). 0 if pinned now or already this key;
+ * -EKEYREJECTED if another key is pinned (it never changes); -EINVAL for a bad
+ * vault name; -EIO. */
+int verifier_pin(struct verifier *v, const char *vault, const uint8_t pk[32]);
+
+/* A message on <root>/<vault>/ledger, /checkpoint, /tip (len bytes, no NUL
+ * needed). Breaks are alarms, not errors: 0 unless the database failed
+ * (-EIO: nothing changed, nothing published) or the vault name is unusable
+ * (-EINVAL). */
+int verifier_on_ledger(struct verifier *v, const char *vault, const char *msg, size_t len);
+int verifier_on_checkpoint(struct verifier *v, const char *vault, const char *msg, size_t len);
+int verifier_on_tip(struct verifier *v, const char *vault, const char *msg, size_t len);
+
+/* Repeat the backfill requests that made no progress for VERIFIER_BACKFILL_US.
+ * Call about once a second. */
+int verifier_tick(struct verifier *v);
+
+/* One JSON line per vault of the state database at path (read-only): vault,
+ * name, received, verified, pubkey, unseen, alarms, last_alarm. 0 or -EIO. */
+int verifier_status(const char *path, FILE *out, const char **err);
+#endif
