@@ -1055,6 +1055,7 @@ int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	m->d = d;
+	m->rp_next = 1; /* no backfill: rp_next > rp_end */
 	m->link.loop = d->loop;
 	m->link.m = m;
 	m->qos = c->mqtt_qos;

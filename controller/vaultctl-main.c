@@ -788,33 +788,23 @@ static int cmd_mqtt(int argc, char **argv)
 	int r = open_ro(&db);
 	if (r)
 		return r;
-	int64_t tip = 0;
-	uint8_t h[VAULT_HASH_LEN];
-	sqlite3_stmt *st = NULL;
-	int ok = vault_ledger_tip(db, &tip, h) == 0 &&
-		 sqlite3_prepare_v2(db, "SELECT seq, checkpoint_seq, verified_seq, verified_utc, "
-				    "command_id FROM mqtt_cursor WHERE id=1",
-				    -1, &st, NULL) == SQLITE_OK &&
-		 sqlite3_step(st) == SQLITE_ROW;
-	if (!ok) {
+	struct vault_outbox o;
+	if (vault_outbox_read(db, &o) < 0) {
 		r = die(EXIT_SYSTEM, "mqtt status: %s", sqlite3_errmsg(db));
 	} else {
-		char at[64] = "";
-		int64_t vu = sqlite3_column_int64(st, 3);
-		if (vu) {
-			time_t t = (time_t)(vu / 1000000);
+		char at[64] = "null";
+		if (o.verified_utc) {
+			time_t t = (time_t)(o.verified_utc / 1000000);
 			struct tm tm;
 			gmtime_r(&t, &tm);
-			strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			strftime(at, sizeof at, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
 		}
-		printf("{\"tip\":%" PRId64 ",\"published_seq\":%lld,\"checkpoint_seq\":%lld,"
-		       "\"verified_seq\":%lld,\"verified_at\":%s%s%s,\"unverified\":%lld,"
-		       "\"command_id\":%lld}\n",
-		       tip, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-		       sqlite3_column_int64(st, 2), vu ? "\"" : "", vu ? at : "null", vu ? "\"" : "",
-		       (long long)tip - sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 4));
+		printf("{\"tip\":%" PRId64 ",\"published_seq\":%" PRId64 ",\"checkpoint_seq\":%" PRId64
+		       ",\"verified_seq\":%" PRId64 ",\"verified_at\":%s,\"unverified\":%" PRId64
+		       ",\"command_id\":%" PRId64 "}\n",
+		       o.tip, o.published, o.checkpoint, o.verified, at, o.tip - o.verified,
+		       o.command_id);
 	}
-	sqlite3_finalize(st);
 	vault_db_close(db);
 	return r;
 }

@@ -843,6 +843,20 @@ static int q_ledger(struct web *w, const cJSON *params, cJSON *out, struct vault
 	uint8_t h[VAULT_HASH_LEN];
 	if (vault_ledger_tip(w->d->db, &tip, h) == 0)
 		cJSON_AddNumberToObject(out, "tip", (double)tip);
+	/* How far the ledger has left the box: the broker, the central verifier. */
+	struct vault_outbox box;
+	const struct vault_config *c = &w->d->cfg;
+	if (vault_outbox_read(w->d->db, &box) == 0) {
+		cJSON *ob = cJSON_AddObjectToObject(out, "offbox");
+		cJSON_AddBoolToObject(ob, "mqtt", c->mqtt_enabled);
+		cJSON_AddBoolToObject(ob, "verifier", c->mqtt_enabled && c->mqtt_verifier_key[0]);
+		cJSON_AddNumberToObject(ob, "published", (double)box.published);
+		cJSON_AddNumberToObject(ob, "verified", (double)box.verified);
+		char t[48] = "";
+		if (box.verified_utc)
+			time_str(w->d, box.verified_utc, t, sizeof t);
+		cJSON_AddStringToObject(ob, "verified_at", t);
+	}
 	return 0;
 }
 

@@ -275,3 +275,26 @@ void vault_db_close(sqlite3 *db)
 	if (db)
 		sqlite3_close_v2(db);
 }
+
+int vault_outbox_read(sqlite3 *db, struct vault_outbox *ret)
+{
+	struct vault_outbox o = {0};
+	sqlite3_stmt *st;
+	if (vault_db_cached(db,
+			    "SELECT (SELECT ifnull(max(seq), 0) FROM ledger), seq, checkpoint_seq, "
+			    "verified_seq, verified_utc, command_id FROM mqtt_cursor WHERE id=1",
+			    &st) < 0)
+		return -EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t *f[] = {&o.tip, &o.published, &o.checkpoint, &o.verified, &o.verified_utc,
+				&o.command_id};
+		for (int i = 0; i < 6; i++)
+			*f[i] = sqlite3_column_int64(st, i);
+	}
+	vault_db_done(st);
+	if (rc != SQLITE_ROW)
+		return -EIO;
+	*ret = o;
+	return 0;
+}

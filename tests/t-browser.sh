@@ -28,7 +28,12 @@ vt_init "[reader]" "kiosk = pn532_uart:$T/kiosk-pty" "console = pn532_uart:$T/co
 	"[pin]" "lockout_after = 3" "lockout_seconds = 600" "[custody]" "station_window_s = 1" \
 	"[bus.kiosk]" "kind = tcp" "host = 127.0.0.1" "port = $(sed -n 's/^tcp_port=//p' "$T/sim.out")" \
 	"shelves = 10:kiosk-pad" "response_timeout_ms = 100" "poll_interval_ms = 20" \
-	"[http]" "enabled = 1" "port = 0" "static_root = $VAULT_SRC/web"
+	"[http]" "enabled = 1" "port = 0" "static_root = $VAULT_SRC/web" \
+	"[mqtt]" "enabled = 1" "broker = tcp://127.0.0.1:9" "reconnect_ms = 60000" \
+	"verifier_key = $(printf '%064d' 7)"
+# As if the central verifier had acknowledged seq 2 (t-verifier tests that
+# path with a real verifier; here the broker is unreachable): the console says so.
+sqlite3 "$T/vault.db" "UPDATE mqtt_cursor SET verified_seq = 2, verified_utc = 1795600000000000"
 emu_start kiosk && emu_start console && emu_start enrol || { echo "not ok 1 - emulators"; exit 1; }
 ok "vaultd starts with [http] enabled" vt_start
 ok "and logs the port it listens on" web_port

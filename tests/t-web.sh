@@ -282,6 +282,8 @@ is "a supervisor signs in at the console" "200 V1 supervisor console" \
 tip=$(vt_sql "SELECT max(seq) FROM ledger")
 is "the ledger query gives the newest entries, oldest first" "5|$tip|$tip" \
 	"$(http GET '/api/ledger?limit=5' "" >/dev/null; jlen '$.entries')|$(j '$.entries[4].seq')|$(j '$.tip')"
+is "... and how far it has left the box: no MQTT here, nothing published or verified" \
+	"0|0|0|0|" "$(j '$.offbox.mqtt')|$(j '$.offbox.verifier')|$(j '$.offbox.published')|$(j '$.offbox.verified')|$(j '$.offbox.verified_at')"
 http GET "/api/ledger?since=1&kind=session.&limit=500" "" >/dev/null
 is "a kind prefix filters the ledger" \
 	"$(vt_sql "SELECT group_concat(seq) FROM (SELECT seq FROM ledger WHERE kind LIKE 'session.%' ORDER BY seq)")" \

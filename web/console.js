@@ -2,7 +2,8 @@
 // Supervisor console: badge at the console reader + PIN (supervisors and
 // admins), ledger view, alerts. API (docs/http.md):
 //   POST /api/login {kind:"console", lang, credentials:{pin}}
-//   GET  /api/ledger?since=N&limit=N&kind=P -> {tip, entries:[{seq, time, kind, actors, medium, approval, payload}]}
+//   GET  /api/ledger?since=N&limit=N&kind=P -> {tip, entries:[{seq, time, kind, actors, medium, approval, payload}],
+//        offbox:{mqtt, verifier, published, verified, verified_at}}
 //   GET  /api/alerts -> {alerts:[{id, time, kind, severity, code, subject, actors, text}]}
 //   POST /api/action/ack_alert {id}
 //   POST /api/action/checkpoint {} -> {checkpoint}
@@ -54,6 +55,7 @@ async function loadLedger(background) {
   const q = since ? `?since=${encodeURIComponent(since)}&limit=100` : "?limit=100";
   const l = await Vault.api("GET", "/api/ledger" + q, null, background === true);
   if (!l.ok) return expired(l) ? leave(Vault.errorText(l)) : Vault.msg("console-msg", Vault.errorText(l));
+  showOffbox(l.tip, l.offbox);
   const tb = document.getElementById("ledger");
   tb.replaceChildren();
   for (const e of l.entries || []) {
@@ -61,6 +63,24 @@ async function loadLedger(background) {
     for (const v of [e.seq, e.time, e.kind, e.actors, summary(e)]) tr.append(Vault.el("td", v === undefined ? "" : String(v)));
     tb.append(tr);
   }
+}
+
+// How far the ledger has left the box: a supervisor sees at a glance whether
+// the central verifier holds it (docs/verifier.md).
+function showOffbox(tip, o) {
+  const p = document.getElementById("offbox");
+  if (!o) return p.replaceChildren();
+  let text = `${Vault.t("tip")} ${tip ?? ""}  ·  `;
+  if (!o.mqtt) text += Vault.t("offbox_none");
+  else {
+    text += `${Vault.t("offbox_published")} ${o.published}  ·  `;
+    if (!o.verifier) text += Vault.t("offbox_no_verifier");
+    else if (!o.verified) text += Vault.t("offbox_unverified");
+    else text += `${Vault.t("offbox_verified")} ${o.verified} (${o.verified_at})` +
+      (tip > o.verified ? `  ·  ${tip - o.verified} ${Vault.t("offbox_pending")}` : "");
+  }
+  p.textContent = text;
+  p.dataset.verified = o.verified ?? "";
 }
 
 // One line for an entry's payload: a refusal's code and detail, else the JSON.

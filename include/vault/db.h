@@ -8,6 +8,7 @@
 #ifndef VAULT_DB_H
 #define VAULT_DB_H
 #include <sqlite3.h>
+#include <stdint.h>
 
 enum vault_db_mode {
 	VAULT_DB_READONLY,  /* vaultctl log/verify, exports: never writes */
@@ -45,4 +46,13 @@ int vault_db_exec(sqlite3 *db, const char *sql);
 int vault_db_begin(sqlite3 *db);   /* BEGIN IMMEDIATE */
 int vault_db_commit(sqlite3 *db);
 void vault_db_rollback(sqlite3 *db);
+
+/* How far the ledger has left the box (table mqtt_cursor; docs/verifier.md):
+ * the tip, what the broker has acknowledged (entries, checkpoints), and what
+ * the central verifier holds (its seq, when it said so; 0 if never). */
+struct vault_outbox {
+	int64_t tip, published, checkpoint, verified, verified_utc, command_id;
+};
+/* 0 or -EIO. */
+int vault_outbox_read(sqlite3 *db, struct vault_outbox *ret);
 #endif

@@ -303,6 +303,13 @@ async function console_() {
     });
   await is("  its newest row is the ledger's tip", true,
     async () => (await rows()).at(-1)?.[0] === sql("SELECT max(seq) FROM ledger"));
+  await contains("above it, how far the ledger has left the box: the verifier holds it up to seq 2",
+    "  ·  已送达消息服务器至 0  ·  中心校验方已确认至 2 (", txt(page, "#offbox"));
+  await is("  and how many entries it does not hold yet: the page's tip (the ledger's) less 2", true,
+    async () => {
+      const m = (await txt(page, "#offbox")()).match(/^最新序号 (\d+) .* (\d+) 条待确认$/);
+      return !!m && +m[2] === +m[1] - 2 && +m[1] <= +sql("SELECT max(seq) FROM ledger");
+    });
 
   const duress = sql("SELECT max(seq) FROM ledger WHERE kind='alarm.duress'");
   const alarm = page.locator("#alerts li", { hasText: "DURESS" });
