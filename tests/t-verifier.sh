@@ -12,7 +12,10 @@
 # Part 2, vault-verifier itself: it catches up on the ledger through a
 # backfill, matches the signed checkpoints and acknowledges them (vaultd
 # records it); it keeps up with new entries; a forged entry on the broker is
-# the alarm HASH_MISMATCH and is not accepted; its state survives a restart.
+# the alarm HASH_MISMATCH and is not accepted; its state survives a restart;
+# an older copy of the box's database restored after the verifier acknowledged
+# later entries is caught on both sides (FORK at the verifier, the alarm
+# mqtt.verifier_mismatch in vaultd).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-mqtt.sh"
 command -v openssl >/dev/null || skip_all "openssl is missing"
@@ -215,5 +218,31 @@ V unit add --id U7 --name "Unit 7" --first-time no
 vstart
 ok "the verifier restarts from its state and catches up (received = $(tip_seq))" wait_v received "$(tip_seq)"
 is "... going on from seq $received: it asked for no backfill from seq 1 again" "$before" "$(from1)"
+
+# History rewritten on the box after the verifier acknowledged it: an older
+# copy of the database restored (erasing what came after), then new entries
+# under the same seqs. Caught off the box (FORK) and by vaultd itself.
+vt_stop
+cp "$T/vault.db" "$T/backup.db"
+x=$(tip_seq)
+vt_start
+for i in 8 9 10; do V unit add --id "U$i" --name "Unit $i" --first-time no; done
+"$VAULTCTL" checkpoint now >>"$T/ctl.log" 2>&1
+ok "entries after the copy are acknowledged (verified_seq $(ckpt))" wait_verified "$(ckpt)"
+acked=$(ckpt)
+vt_stop
+cp "$T/backup.db" "$T/vault.db"
+rm -f "$T/vault.db-wal" "$T/vault.db-shm"
+m0=$(mismatch)
+ok "vaultd starts on the restored copy (tip $x, the verifier holds $acked)" vt_start
+V unit add --id U66 --name "Unit 66" --first-time no
+ok "the verifier sees seq $((x + 1)) again with another hash: FORK on $PFX/verifier-alarm" \
+	wait_retained verifier-alarm "code FORK"
+contains "... the first at seq $((x + 1)) (the verifier's log)" "FORK at seq $((x + 1)):" "$(cat "$T/verifier.log")"
+for _ in $(seq 100); do [ "$(mismatch)" -gt "$m0" ] && break; sleep 0.05; done
+is "vaultd: the verifier's acknowledgement of seq $acked names an entry this ledger lacks: mqtt.verifier_mismatch" \
+	"$((m0 + 1)) $acked null" \
+	"$(mismatch) $(vt_sql "SELECT json_extract(payload,'\$.seq')||' '||ifnull(json_extract(payload,'\$.ledger_hash'),'null')
+	FROM ledger WHERE kind='mqtt.verifier_mismatch' ORDER BY seq DESC LIMIT 1")"
 vstop
 vt_done
