@@ -329,18 +329,23 @@ static int members(const char *s, size_t n, const char *const *keys, struct span
 		i = skip_ws(s, n, ke);
 		if (i >= n || s[i] != ':')
 			return -EBADMSG;
-		i = skip_ws(s, n, i + 1);
+		/* The span is every byte between the ':' and the next member's ','
+		 * (or the '}'), white space included: vaultd writes the stored
+		 * payload there verbatim, so those are the bytes it hashed. */
+		size_t vs = i + 1;
+		i = skip_ws(s, n, vs);
 		size_t ve = value_end(s, n, i);
 		if (!ve)
 			return -EBADMSG;
+		size_t after = skip_ws(s, n, ve);
 		for (int f = 0; keys[f]; f++) {
 			if (strlen(keys[f]) != ke - 1 - k || memcmp(keys[f], s + k, ke - 1 - k))
 				continue;
 			if (sp[f].len)
 				return -EBADMSG;
-			sp[f] = (struct span){i, ve - i};
+			sp[f] = (struct span){vs, after - vs};
 		}
-		i = skip_ws(s, n, ve);
+		i = after;
 		if (i < n && s[i] == ',')
 			i = skip_ws(s, n, i + 1);
 		else if (i >= n || s[i] != '}')

@@ -482,6 +482,15 @@ static void gaps(void)
 	   "a tip at 11 with the clock set back: from 10 to 11, id = the last + 1");
 	verifier_close(v);
 
+	/* A stored payload with white space around the value: the hash covers
+	 * every byte vaultd wrote between "payload": and the next member. */
+	v = vopen("ws.db");
+	feed(v, 1, 3);
+	ok(feed_msg(v, msg(4, " \n{\"a\":[1, 2]}\t ", 0, 0)) == 0 && nothing() &&
+		   status("ws.db", "received") == 4,
+	   "a payload with white space around it is hashed as written: accepted");
+	verifier_close(v);
+
 	/* No progress at all: each request waits twice as long as the last. */
 	v = vopen("backoff.db");
 	fake_now = t0 + 100000000;
