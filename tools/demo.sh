@@ -5,8 +5,9 @@
 # then (as root: staff act as their own Unix users) the custody flows against the
 # simulators: checkout and return at the kiosk pad, a copy with its lineage, a
 # witnessed destruction at the shredder with its certificate, and an inventory
-# reconciliation with one planted discrepancy. Then a checkpoint is exported and
-# the ledger shown and verified. Every wait polls the ledger with a timeout; an
+# reconciliation with one planted discrepancy. Then a checkpoint is exported,
+# the central verifier (on a loopback mosquitto) shown holding the ledger off
+# the box, and the ledger shown and verified. Every wait polls the ledger with a timeout; an
 # entry that never comes stops the demo with exit 1 (tests/t-demo.sh runs it).
 # Everything lives in a temp directory (kept if KEEP=1) and vaultd is stopped by
 # its PID at the end.
@@ -20,9 +21,10 @@ D=$(mktemp -d /tmp/vault-demo.XXXXXX)
 chmod 755 "$D"
 VAULTD_PID=
 SIM_PIDS=""
+OFFBOX_PIDS=""
 cleanup() {
 	[ -n "$VAULTD_PID" ] && kill "$VAULTD_PID" 2>/dev/null && wait "$VAULTD_PID" 2>/dev/null
-	for p in $SIM_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for p in $SIM_PIDS $OFFBOX_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	if [ "${KEEP:-}" ]; then echo "demo files kept in $D"; else rm -rf "$D"; fi
 }
 trap cleanup EXIT
@@ -36,6 +38,36 @@ die() {
 	[ -f "$D/vaultd.log" ] && tail -5 "$D/vaultd.log" | sed 's/^/  vaultd: /' >&2
 	exit 1
 }
+
+# Off the box: a broker on loopback and the central verifier on it (when
+# mosquitto is installed; `make deps` installs it). vaultd publishes its ledger
+# there; the verifier checks it and acknowledges it (docs/verifier.md).
+MQTT_INI=
+MOSQUITTO=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || :)
+if [ -n "$MOSQUITTO" ]; then
+	mkdir -p "$D/mq"
+	for _ in $(seq 20); do
+		MQ_PORT=$((20000 + RANDOM % 40000))
+		printf 'listener %s 127.0.0.1\nallow_anonymous true\nlog_dest file %s/mq/log\n%s' \
+			"$MQ_PORT" "$D" "$([ "$(id -u)" -ne 0 ] || echo 'user root')" >"$D/mq/mosquitto.conf"
+		"$MOSQUITTO" -c "$D/mq/mosquitto.conf" 2>>"$D/mq/stderr" &
+		mq=$!
+		for _ in $(seq 50); do grep -q ' running$' "$D/mq/log" 2>/dev/null && break; sleep 0.02; done
+		grep -q ' running$' "$D/mq/log" 2>/dev/null && { OFFBOX_PIDS=$mq; break; }
+		kill "$mq" 2>/dev/null; wait "$mq" 2>/dev/null; rm -f "$D/mq/log"
+	done
+fi
+if [ -n "$OFFBOX_PIDS" ]; then
+	VK=$("$B/vault-verifier" keygen --keys-dir "$D/verifier-keys")
+	"$B/vault-verifier" run --broker "tcp://127.0.0.1:$MQ_PORT" --root vault \
+		--state "$D/verifier.db" --keys-dir "$D/verifier-keys" 2>"$D/verifier.log" &
+	OFFBOX_PIDS="$OFFBOX_PIDS $!"
+	MQTT_INI="[mqtt]
+enabled = 1
+broker = tcp://127.0.0.1:$MQ_PORT
+reconnect_ms = 200
+verifier_key = $VK"
+fi
 
 cat >"$D/vault.ini" <<EOC
 [vault]
@@ -75,6 +107,7 @@ pad = kiosk-pad
 throat = shredder-throat
 removal_window_s = 120
 quiet_window_s = 2
+$MQTT_INI
 EOC
 export VAULT_CONFIG=$D/vault.ini
 
@@ -361,6 +394,19 @@ step "Sign a checkpoint and export it (keep this file off the box)"
 ctl checkpoint now
 ctl checkpoint export --out "$D/checkpoint.txt"
 cat "$D/checkpoint.txt"
+
+step "Off the box: the central verifier holds the ledger (vault-verifier, over MQTT)"
+if [ -n "$OFFBOX_PIDS" ]; then
+	ck=$(sql "SELECT max(seq) FROM checkpoint")
+	for _ in $(seq 200); do [ "$(sql "SELECT verified_seq FROM mqtt_cursor")" -ge "$ck" ] && break; sleep 0.05; done
+	[ "$(sql "SELECT verified_seq FROM mqtt_cursor")" -ge "$ck" ] ||
+		die "the central verifier did not acknowledge checkpoint $ck"
+	ctl mqtt status
+	run "$B/vault-verifier" status --state "$D/verifier.db"
+	echo "(every entry up to the checkpoint is held and checked off the box: rewriting it here is now caught there)"
+else
+	echo "(skipped: mosquitto is not installed; make deps installs it)"
+fi
 
 step "Stop vaultd; read the ledger (offline, read-only)"
 kill "$VAULTD_PID"; wait "$VAULTD_PID" 2>/dev/null || true; VAULTD_PID=
