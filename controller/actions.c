@@ -17,6 +17,7 @@
 #include "vault/schema.h"
 #include "vault/util.h"
 #include "door.h"
+#include "integrity.h"
 #include "kdf.h"
 #include "mqtt.h"
 #include "vaultd.h"
@@ -54,6 +55,7 @@ static const struct {
 	{"destroy.", "custodian supervisor admin"},
 	{"inventory.", "custodian supervisor admin"},
 	{"alert.", "supervisor admin"},
+	{"ledger.verify", "supervisor admin"},
 	/* Sign-in at the web stations (controller/web.c); not actions. */
 	{"web.kiosk", "staff custodian supervisor admin"},
 	{"web.console", "supervisor admin"},
@@ -69,6 +71,7 @@ static const struct {
 	{"destroy.", destruction_action_known, destruction_action},
 	{"inventory.", inventory_action_known, inventory_action},
 	{"alert.", warnings_action_known, warnings_action},
+	{"ledger.", integrity_action_known, integrity_action},
 };
 
 static int module_of(const char *action)

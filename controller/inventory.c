@@ -88,18 +88,7 @@ static const struct vaultd_shelf *world_shelf(const struct vaultd *d, const char
 /* ts_utc of the last inventory.reconciled entry, else of the genesis; 0 if none. */
 static int64_t last_reconciled_utc(struct vaultd *d)
 {
-	sqlite3_stmt *st;
-	int64_t t = 0;
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT ifnull((SELECT ts_utc FROM ledger WHERE kind = "
-			       "'inventory.reconciled' ORDER BY seq DESC LIMIT 1), "
-			       "(SELECT ts_utc FROM ledger WHERE seq = 1))",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		t = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return t;
+	return vault_ledger_last_utc(d->db, "inventory.reconciled", NULL);
 }
 
 /* ---- the result ----------------------------------------------------------- */

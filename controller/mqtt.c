@@ -41,6 +41,7 @@
 
 #include <MQTTAsync.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,13 +101,44 @@ struct slot {
 	uint8_t hash[VAULT_HASH_LEN];
 };
 
-/* Immutable after mqtt_start: the context of the connection-lost and
- * message-arrived callbacks. */
+/* Inbound messages (the verifier's topics) posted to the loop: at most
+ * MQTT_IN_PER_S a second, the rest dropped on Paho's thread and counted, so
+ * that a flood on the broker cannot queue work without bound on the loop
+ * that decides at the door (each text costs an Ed25519 check there). The
+ * verifier sends a few a minute. */
+#define MQTT_IN_PER_S 20
+/* A command's `time` must be within this of vaultd's clock: an old signed
+ * command replayed into a database restored from before it (its id then
+ * new again) is refused. */
+#define MQTT_COMMAND_AGE_S 600
+
+/* The context of the connection-lost and message-arrived callbacks: immutable
+ * after mqtt_start but for the atomic inbound counters. */
 struct link {
 	struct vault_loop *loop;
 	struct mqtt *m;
 	char t_cmd[MQTT_TOPIC_MAX], t_verified[MQTT_TOPIC_MAX];
+	atomic_llong in_second; /* the second in_used counts (monotonic) */
+	atomic_int in_used, in_dropped;
 };
+
+/* At most once per `every_us`: the first event of a window is acted on, the
+ * others counted (quiet) and reported with the next one acted on. */
+struct ratelimit {
+	int64_t at;
+	int quiet;
+};
+
+static int ratelimit_take(struct ratelimit *r, int64_t every_us)
+{
+	int64_t now = vault_now_mono_us();
+	if (r->at && now - r->at < every_us) {
+		r->quiet++;
+		return 0;
+	}
+	r->at = now;
+	return 1;
+}
 
 struct mqtt {
 	struct vaultd *d;
@@ -142,13 +174,14 @@ struct mqtt {
 	uint8_t vkey[VAULT_SIGN_PK_LEN];
 	int64_t verified, verified_utc, verified_saved; /* mqtt_cursor.verified_* */
 	int64_t command_id;   /* the last accepted command's id (durable) */
-	int64_t mismatch_seq; /* the verified seq last alarmed as a mismatch */
+	char prefix[MQTT_TOPIC_MAX]; /* named in every text the verifier signs */
+	unsigned sub_gen;	      /* connections: a subscription's outcome is for one */
+	struct ratelimit mismatch, refused, dropped;
 	/* A backfill in progress: rp_next..rp_end still to publish, rp_fl in
 	 * flight. A reset abandons it (the verifier asks again). */
 	int64_t rp_next, rp_end;
 	int rp_fl;
-	int64_t refused_at; /* when a refused command was last ledgered (mono µs) */
-	int refused_quiet;  /* refused since then, not ledgered */
+	int64_t rp_stall; /* rp_next at the previous stall check */
 };
 
 static void on_msg(struct vault_loop *l, void *p, int quitting);
@@ -226,6 +259,16 @@ static int on_arrived(void *ctx, char *topic, int len, MQTTAsync_message *msg)
 	size_t n = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
 	if (n > VAULT_SIGNED_MAX)
 		n = VAULT_SIGNED_MAX + 1;
+	if (in) {
+		struct link *w = ctx; /* only the atomics are written */
+		long long sec = vault_now_mono_us() / 1000000;
+		if (atomic_exchange(&w->in_second, sec) != sec)
+			atomic_store(&w->in_used, 0);
+		if (atomic_fetch_add(&w->in_used, 1) >= MQTT_IN_PER_S) {
+			atomic_fetch_add(&w->in_dropped, 1);
+			in = 0;
+		}
+	}
 	struct mqtt_msg *x = in ? calloc(1, sizeof *x + n + 1) : NULL;
 	if (x) {
 		x->loop = k->loop;
@@ -621,6 +664,15 @@ static void stall_cb(struct vault_loop *l, uint64_t id, void *ud)
 		reset(m);
 		pump(m);
 	}
+	if (m->rp_fl > 0 && m->rp_next == m->rp_stall) {
+		/* A backfill with acknowledgements lost: abandoned (the verifier
+		 * asks again), so that it cannot block the next one. */
+		vault_log(LOG_WARNING, "mqtt", "backfill stalled at seq %lld: abandoned",
+			  (long long)m->rp_next);
+		m->rp_fl = 0;
+		m->rp_next = m->rp_end + 1;
+	}
+	m->rp_stall = m->rp_next;
 	subscribe(m);
 	m->stall_cursor = m->cursor;
 	m->stall_ckpt = m->ckpt;
@@ -706,6 +758,7 @@ static void subscribe(struct mqtt *m)
 	struct mqtt_msg *x = new_msg(m, 0);
 	if (!x)
 		return; /* the stall check tries again */
+	x->gen = m->sub_gen; /* a reset of the publishing does not void it */
 	char *topics[2] = {m->link.t_cmd, m->link.t_verified};
 	int qos[2] = {1, 1};
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
@@ -740,24 +793,37 @@ static int hash_at(struct mqtt *m, int64_t seq, uint8_t out[VAULT_HASH_LEN])
 	return r;
 }
 
+/* The text names this vault and its topic prefix (the verifier signs the
+ * prefix it read the ledger from: a text made for another topic, even about
+ * a copy of this vault's genesis published there, is refused). */
+static const char *addressed(struct mqtt *m, const char *t, size_t n)
+{
+	char vault[128], prefix[MQTT_TOPIC_MAX];
+	if (vault_signed_get(t, n, "vault", vault, sizeof vault) < 0 ||
+	    vault_signed_get(t, n, "prefix", prefix, sizeof prefix) < 0)
+		return "vault or prefix is missing";
+	if (strcmp(vault, vault_ledger_vault_name(m->d->ledger)) || strcmp(prefix, m->prefix))
+		return "it is about another vault or topic";
+	return NULL;
+}
+
 static void on_verified(struct mqtt *m, const char *t, size_t n)
 {
 	const char *err = NULL;
-	char vault[128], hex[2 * VAULT_HASH_LEN + 1];
+	char hex[2 * VAULT_HASH_LEN + 1], ghex[2 * VAULT_HASH_LEN + 1];
 	int64_t seq = 0;
-	uint8_t h[VAULT_HASH_LEN], mine[VAULT_HASH_LEN];
+	uint8_t h[VAULT_HASH_LEN], mine[VAULT_HASH_LEN], g[VAULT_HASH_LEN], g1[VAULT_HASH_LEN];
 	int r = vault_signed_check(t, n, "vault-verified", m->vkey, &err);
-	if (r == 0 && (vault_signed_get(t, n, "vault", vault, sizeof vault) < 0 ||
-		       vault_signed_get_i64(t, n, "seq", &seq) < 0 || seq < 1 ||
+	if (r == 0 && (vault_signed_get_i64(t, n, "seq", &seq) < 0 || seq < 1 ||
 		       vault_signed_get(t, n, "hash", hex, sizeof hex) < 0 ||
-		       vault_unhex(hex, h, sizeof h) < 0)) {
+		       vault_unhex(hex, h, sizeof h) < 0 ||
+		       vault_signed_get(t, n, "genesis", ghex, sizeof ghex) < 0 ||
+		       vault_unhex(ghex, g, sizeof g) < 0)) {
 		r = -EBADMSG;
 		err = "a field is missing or malformed";
 	}
-	if (r == 0 && strcmp(vault, vault_ledger_vault_name(m->d->ledger))) {
+	if (r == 0 && (err = addressed(m, t, n)))
 		r = -EBADMSG;
-		err = "it is about another vault";
-	}
 	if (r < 0) {
 		vault_log(LOG_WARNING, "mqtt", "a message on %s was ignored: %s", m->link.t_verified,
 			  err);
@@ -766,6 +832,8 @@ static void on_verified(struct mqtt *m, const char *t, size_t n)
 	if (seq < m->verified)
 		return; /* older news */
 	int have = hash_at(m, seq, mine);
+	if (have >= 0 && hash_at(m, 1, g1) == 1 && memcmp(g, g1, sizeof g))
+		have = 0; /* another ledger at this prefix (its genesis): nothing matches */
 	if (have < 0) {
 		vault_log(LOG_ERR, "mqtt", "verified seq %lld: the ledger could not be read: %s",
 			  (long long)seq, sqlite3_errmsg(m->d->db));
@@ -781,15 +849,19 @@ static void on_verified(struct mqtt *m, const char *t, size_t n)
 		}
 		return;
 	}
-	if (seq == m->mismatch_seq)
-		return;
-	m->mismatch_seq = seq;
 	char mh[2 * VAULT_HASH_LEN + 1];
 	vault_hex(mine, sizeof mine, mh);
 	vault_log(LOG_ERR, "mqtt", "%s: seq %lld, the verifier's hash %s, this ledger's %s",
 		  vault_reason_text(VAULT_R_VERIFIER_MISMATCH, "en"), (long long)seq, hex,
-		  have ? mh : "(no such entry)");
+		  have ? mh : "(no such entry, or another genesis)");
+	/* Ledgered at most once a minute: the same signed texts replayed in turn
+	 * must not grow the ledger. */
+	int quiet = m->mismatch.quiet;
+	if (!ratelimit_take(&m->mismatch, 60 * 1000000LL))
+		return;
+	m->mismatch.quiet = 0;
 	cJSON *p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "not_ledgered_before", quiet);
 	cJSON_AddStringToObject(p, "code", vault_reason_id(VAULT_R_VERIFIER_MISMATCH));
 	cJSON_AddStringToObject(p, "text", vault_reason_text(VAULT_R_VERIFIER_MISMATCH, "en"));
 	add_int(p, "seq", seq);
@@ -808,25 +880,23 @@ static void refuse_command(struct mqtt *m, enum vault_reason why, const char *er
 {
 	vault_log(LOG_WARNING, "mqtt", "command on %s refused: %s (%s)", m->link.t_cmd,
 		  vault_reason_id(why), err ? err : vault_reason_text(why, "en"));
-	int64_t now = vault_now_mono_us();
-	if (m->refused_at && now - m->refused_at < 60 * 1000000LL) {
-		m->refused_quiet++; /* counted in the next entry */
-		return;
-	}
+	int quiet = m->refused.quiet;
+	if (!ratelimit_take(&m->refused, 60 * 1000000LL))
+		return; /* counted in the next entry */
+	m->refused.quiet = 0;
 	char detail[256];
 	snprintf(detail, sizeof detail, "%s; %d more refused since the last such entry",
-		 err ? err : vault_reason_text(why, "en"), m->refused_quiet);
+		 err ? err : vault_reason_text(why, "en"), quiet);
 	vaultd_record_refusal(m->d, "mqtt.command", "", "command", why, detail, NULL);
-	m->refused_at = now;
-	m->refused_quiet = 0;
 }
 
 static void on_command(struct mqtt *m, const char *t, size_t n)
 {
 	const char *err = NULL;
 	enum vault_reason why = VAULT_R_OK;
-	char vault[128], verb[32];
-	int64_t id = 0, from = 0, to = 0;
+	char verb[32];
+	int64_t id = 0, from = 0, to = 0, when = 0;
+	int64_t now_s = vault_now_utc_us() / 1000000;
 	int r = vault_signed_check(t, n, "vault-command", m->vkey, &err);
 	if (r == -EKEYREJECTED)
 		why = VAULT_R_COMMAND_WRONG_KEY;
@@ -834,12 +904,14 @@ static void on_command(struct mqtt *m, const char *t, size_t n)
 		why = VAULT_R_COMMAND_BAD_SIGNATURE;
 	else if (r < 0)
 		why = VAULT_R_COMMAND_MALFORMED;
-	else if (vault_signed_get(t, n, "vault", vault, sizeof vault) < 0 ||
-		 vault_signed_get_i64(t, n, "id", &id) < 0 ||
+	else if (vault_signed_get_i64(t, n, "id", &id) < 0 ||
+		 vault_signed_get_i64(t, n, "time", &when) < 0 ||
 		 vault_signed_get(t, n, "verb", verb, sizeof verb) < 0)
-		why = VAULT_R_COMMAND_MALFORMED, err = "vault, id or verb is missing or malformed";
-	else if (strcmp(vault, vault_ledger_vault_name(m->d->ledger)))
-		why = VAULT_R_COMMAND_WRONG_VAULT, err = NULL;
+		why = VAULT_R_COMMAND_MALFORMED, err = "id, time or verb is missing or malformed";
+	else if ((err = addressed(m, t, n)))
+		why = VAULT_R_COMMAND_WRONG_VAULT;
+	else if (when < now_s - MQTT_COMMAND_AGE_S || when > now_s + MQTT_COMMAND_AGE_S)
+		why = VAULT_R_COMMAND_STALE, err = NULL;
 	else if (id <= m->command_id)
 		why = VAULT_R_COMMAND_REPLAYED, err = NULL;
 	else if (strcmp(verb, "backfill"))
@@ -891,6 +963,12 @@ static void on_command(struct mqtt *m, const char *t, size_t n)
 
 static void on_arrival(struct mqtt *m, struct mqtt_msg *x)
 {
+	int dropped = atomic_load(&m->link.in_dropped);
+	if (dropped && ratelimit_take(&m->dropped, 10 * 1000000LL)) {
+		atomic_fetch_sub(&m->link.in_dropped, dropped);
+		vault_log(LOG_WARNING, "mqtt", "%d messages on %s or %s dropped: more than %d a "
+			  "second", dropped, m->link.t_cmd, m->link.t_verified, MQTT_IN_PER_S);
+	}
 	/* Signed texts hold no NUL; one in the copy makes the check refuse it. */
 	x->data[x->len] = 0;
 	if (x->in == IN_VERIFIED)
@@ -922,6 +1000,7 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		if (m->cursor > 0)
 			publish_tip(m);
 		m->subscribed = m->subscribing = 0;
+		m->sub_gen++;
 		subscribe(m);
 		pump(m);
 		break;
@@ -939,12 +1018,14 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		m->connected = 0;
 		m->connecting = 0;
 		m->subscribed = m->subscribing = 0;
+		m->sub_gen++;
 		reset(m);
 		arm_retry(m, 0);
 		break;
 	case M_ACK:
 		if (x->gen == m->gen && x->replay) {
-			m->rp_fl--;
+			if (m->rp_fl > 0) /* 0 after an abandoned backfill */
+				m->rp_fl--;
 			pump(m);
 		} else if (x->gen == m->gen && x->ckpt)
 			ckpt_acked(m, x->seq);
@@ -963,7 +1044,7 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		on_arrival(m, x);
 		break;
 	case M_SUBSCRIBED:
-		if (x->gen == m->gen && m->subscribing) {
+		if (x->gen == m->sub_gen && m->subscribing) {
 			m->subscribing = 0;
 			m->subscribed = 1;
 			vault_log(LOG_INFO, "mqtt", "listening to the verifier on %s and %s",
@@ -971,7 +1052,7 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		}
 		break;
 	case M_SUB_FAILED:
-		if (x->gen == m->gen && m->subscribing) {
+		if (x->gen == m->sub_gen && m->subscribing) {
 			m->subscribing = 0; /* the stall check tries again */
 			vault_log(LOG_WARNING, "mqtt", "subscribing to %s failed (%d)",
 				  m->link.t_cmd, x->code);
@@ -1055,6 +1136,7 @@ int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	m->d = d;
+	snprintf(m->prefix, sizeof m->prefix, "%s", prefix);
 	m->rp_next = 1; /* no backfill: rp_next > rp_end */
 	m->link.loop = d->loop;
 	m->link.m = m;

@@ -3,11 +3,13 @@
  * vault-verifier: the central ledger verifier (docs/verifier.md). The logic is
  * controller/verifier.c; this is its key, its command line and its MQTT client.
  *
- * Paho's threads only copy what arrives and post it to the event loop; the
- * loop thread alone runs the verifier and touches its database. The session
- * is persistent (cleansession 0, a fixed client id), so the broker queues the
- * vaults' entries while the verifier is down; whatever is lost anyway is a gap
- * the verifier asks vaultd to republish.
+ * Paho's threads only copy what arrives and post it to the event loop (at
+ * most QUEUE_MAX messages waiting, each cut at VERIFIER_MSG_MAX + 1 bytes: the
+ * rest is dropped and counted); the loop thread alone runs the verifier and
+ * touches its database. The session is persistent (cleansession 0, a fixed
+ * client id), so the broker queues the vaults' entries while the verifier is
+ * down; whatever is lost anyway is a gap the verifier asks vaultd to
+ * republish.
  */
 #include <MQTTAsync.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,9 @@ enum {
 #define KEY_NAME "verifier.key"
 #define TOPIC_MAX 256
 #define MAX_PINS 64
+#define MAX_VAULTS 256
+#define QUEUE_MAX 1024 /* messages waiting for the loop */
+#define IGNORED_MAX 64 /* other levels named in the log */
 
 static const char usage_text[] =
 	"usage: vault-verifier VERB ...\n"
@@ -42,10 +48,11 @@ static const char usage_text[] =
 	"                          and print its public key (each vault's [mqtt] verifier_key)\n"
 	"  pubkey --keys-dir DIR   print the public key of DIR/" KEY_NAME "\n"
 	"  run --broker URI [--root ROOT] --state FILE --keys-dir DIR [--client-id ID]\n"
-	"      [--pin VAULT=HEX]...\n"
+	"      [--vault VAULT]... [--pin VAULT=HEX]...\n"
 	"                          verify the ledgers of every vault under ROOT (default vault):\n"
-	"                          ROOT/+/ledger, ROOT/+/checkpoint, ROOT/+/tip; --pin fixes a\n"
-	"                          vault's checkpoint key (else its genesis names it)\n"
+	"                          ROOT/+/ledger, ROOT/+/checkpoint, ROOT/+/tip; --vault: only\n"
+	"                          these topic levels (recommended); --pin fixes a vault's\n"
+	"                          checkpoint key (recommended; else its genesis names it)\n"
 	"  status --state FILE     one JSON line per vault\n"
 	"The key is read from $CREDENTIALS_DIRECTORY/" KEY_NAME " when that is set.\n"
 	"exit codes: 0 ok, 2 bad arguments, 4 database/key file/broker error\n";
@@ -127,6 +134,11 @@ struct app {
 	const char *broker, *root, *client_id;
 	int connected, connecting;
 	unsigned failures; /* connects failed in a row */
+	atomic_int queued;       /* messages posted to the loop, not yet handled */
+	atomic_uint dropped;     /* messages dropped since the loop last said so */
+	const char *const *only; /* --vault: the levels verified (NULL: all) */
+	int nonly, nignored;
+	char ignored[IGNORED_MAX][128]; /* other levels, said once each */
 };
 
 static volatile sig_atomic_t sig_quit;
@@ -180,7 +192,18 @@ static void on_lost(void *ctx, char *cause)
 static int on_arrived(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
 {
 	struct app *a = ctx;
+	if (atomic_fetch_add(&a->queued, 1) >= QUEUE_MAX) {
+		/* The loop is behind: dropped (a gap that a backfill fills). */
+		atomic_fetch_sub(&a->queued, 1);
+		atomic_fetch_add(&a->dropped, 1);
+		MQTTAsync_freeMessage(&msg);
+		MQTTAsync_free(topic);
+		return 1;
+	}
+	/* Longer than any message is MALFORMED all the same: no more copied. */
 	size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+	if (len > VERIFIER_MSG_MAX + 1)
+		len = VERIFIER_MSG_MAX + 1;
 	struct ev *x = calloc(1, sizeof *x);
 	char *t = strndup(topic, tlen > 0 ? (size_t)tlen : strlen(topic));
 	char *p = malloc(len + 1);
@@ -194,6 +217,7 @@ static int on_arrived(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
 			return 1;
 		}
 	}
+	atomic_fetch_sub(&a->queued, 1);
 	free(x);
 	free(t);
 	free(p);
@@ -252,6 +276,24 @@ static void subscribe(struct app *a)
 		post(a, EV_SUBSCRIBE, rc);
 }
 
+/* Whether vault is one of --vault (or there is none); another is said once. */
+static int verifying(struct app *a, const char *vault)
+{
+	for (int i = 0; i < a->nonly; i++)
+		if (!strcmp(a->only[i], vault))
+			return 1;
+	for (int i = 0; i < a->nignored; i++)
+		if (!strcmp(a->ignored[i], vault))
+			return 0;
+	if (a->nignored < IGNORED_MAX) {
+		vault_log(LOG_WARNING, "mqtt", "messages for %s/%s ignored: not a --vault%s",
+			  a->root, vault,
+			  a->nignored == IGNORED_MAX - 1 ? " (other levels ignored silently)" : "");
+		snprintf(a->ignored[a->nignored++], sizeof a->ignored[0], "%s", vault);
+	}
+	return 0;
+}
+
 /* <root>/<vault>/<leaf> with exactly one level for the vault. */
 static void dispatch(struct app *a, char *topic, const char *msg, size_t len)
 {
@@ -263,6 +305,8 @@ static void dispatch(struct app *a, char *topic, const char *msg, size_t len)
 		return;
 	}
 	*leaf++ = 0;
+	if (a->only && !verifying(a, vault))
+		return;
 	if (!strcmp(leaf, "ledger"))
 		verifier_on_ledger(a->v, vault, msg, len);
 	else if (!strcmp(leaf, "checkpoint"))
@@ -275,6 +319,8 @@ static void on_ev(struct vault_loop *l, void *p, int quitting)
 {
 	struct ev *x = p;
 	struct app *a = x->a;
+	if (x->type == EV_MESSAGE)
+		atomic_fetch_sub(&a->queued, 1);
 	if (quitting) {
 		/* Dropped: what Paho acknowledged and we never checked is a gap
 		 * the next run asks vaultd to fill. */
@@ -318,6 +364,10 @@ static void tick(struct vault_loop *l, uint64_t id, void *ud)
 		a->connected = 0; /* a lost-connection callback that did not arrive */
 	if (!a->connected && !a->connecting)
 		do_connect(a);
+	unsigned dropped = atomic_exchange(&a->dropped, 0);
+	if (dropped)
+		vault_log(LOG_WARNING, "mqtt", "%u messages dropped in the last second: more than %d "
+			  "waiting (the gaps are asked for again)", dropped, QUEUE_MAX);
 	verifier_tick(a->v);
 	vault_loop_timer_in(l, 1000000, tick, a, NULL);
 }
@@ -330,8 +380,8 @@ static void idle(struct vault_loop *l, void *ud)
 
 struct run_opts {
 	const char *broker, *root, *state, *keys_dir, *client_id;
-	const char *pins[MAX_PINS];
-	int npins;
+	const char *pins[MAX_PINS], *vaults[MAX_VAULTS];
+	int npins, nvaults;
 };
 
 static int cmd_run(const struct run_opts *o)
@@ -351,17 +401,22 @@ static int cmd_run(const struct run_opts *o)
 		memcpy(vaults[i], o->pins[i], n);
 		vaults[i][n] = 0;
 	}
+	for (int i = 0; i < o->nvaults; i++)
+		if (!o->vaults[i][0] || strpbrk(o->vaults[i], "/+#"))
+			return die(EXIT_USAGE, "--vault '%s': one topic level, no wildcards",
+				   o->vaults[i]);
 	uint8_t sk[64];
 	int r = load_key(o->keys_dir, sk);
 	if (r)
 		return r;
-	struct app a = {.broker = o->broker, .root = o->root, .client_id = o->client_id};
+	struct app a = {.broker = o->broker, .root = o->root, .client_id = o->client_id,
+			.only = o->nvaults ? o->vaults : NULL, .nonly = o->nvaults};
 	struct verifier_ops ops = {.publish = publish, .ud = &a};
 	const char *err;
-	r = verifier_open(o->state, sk, &ops, &a.v, &err);
+	r = verifier_open(o->state, o->root, sk, &ops, &a.v, &err);
 	sodium_memzero(sk, sizeof sk);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "%s", err);
+		return die(r == -EINVAL ? EXIT_USAGE : EXIT_SYSTEM, "%s", err);
 	int code = EXIT_OK;
 	for (int i = 0; i < o->npins && code == EXIT_OK; i++) {
 		if ((r = verifier_pin(a.v, vaults[i], pks[i])) == -EKEYREJECTED)
@@ -401,8 +456,9 @@ static int cmd_run(const struct run_opts *o)
 		 MQTTASYNC_SUCCESS)
 		code = die(EXIT_SYSTEM, "mqtt: setting callbacks failed (%d)", rc);
 	if (code == EXIT_OK) {
-		vault_log(LOG_INFO, "verifier", "state %s; broker %s as %s; root %s", o->state,
-			  o->broker, o->client_id, o->root);
+		vault_log(LOG_INFO, "verifier", "state %s; broker %s as %s; root %s; %s", o->state,
+			  o->broker, o->client_id, o->root,
+			  o->nvaults ? "only the --vault levels" : "every vault (no --vault)");
 		tick(a.loop, 0, &a);
 		if ((r = vault_loop_run(a.loop, &waitmask)) < 0)
 			code = die(EXIT_SYSTEM, "event loop: %s", strerror(-r));
@@ -430,6 +486,7 @@ int main(int argc, char **argv)
 		{"keys-dir", required_argument, NULL, 'k'},
 		{"client-id", required_argument, NULL, 'c'},
 		{"pin", required_argument, NULL, 'p'},
+		{"vault", required_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -464,6 +521,11 @@ int main(int argc, char **argv)
 			if (o.npins == MAX_PINS)
 				return die(EXIT_USAGE, "at most %d --pin", MAX_PINS);
 			o.pins[o.npins++] = optarg;
+			break;
+		case 'v':
+			if (o.nvaults == MAX_VAULTS)
+				return die(EXIT_USAGE, "at most %d --vault", MAX_VAULTS);
+			o.vaults[o.nvaults++] = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -5,8 +5,10 @@
  * checkpoint export (read-only). Every change goes to vaultd over its socket.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -65,6 +67,7 @@ static void usage_main(FILE *f)
 		"offline verbs (open the database directly):\n"
 		"  init               create the database, keys and the first admin\n"
 		"  verify             check hashes, checkpoints and the registry replay\n"
+		"  backup --out FILE  a consistent copy of the database (vaultd may run), verified\n"
 		"  log                read the ledger (filters; table, csv or json)\n"
 		"  checkpoint export  write the latest signed checkpoint to a file\n"
 		"  mqtt status        how far the broker and the central verifier hold the ledger\n"
@@ -74,6 +77,7 @@ static void usage_main(FILE *f)
 		"  medium list|show   the media register, one medium with lineage and entries\n"
 		"changes (sent to vaultd):\n"
 		"  checkpoint now     sign a checkpoint of the ledger tip\n"
+		"  ledger verify-now  vaultd verifies the ledger now and ledgers the result\n"
 		"  whoami             who vaultd thinks you are\n"
 		"  door stats         last 2048 decision and PIN KDF times, oldest first;\n"
 		"                     decisions counted; occupants (JSON)\n"
@@ -159,30 +163,41 @@ static int call_vaultd(cJSON *req, cJSON **ret_reply)
 	return 0;
 }
 
-/* Send an action; print the outcome. */
-static int send_action(const char *action, cJSON *args)
+/* vaultd's refusal: its code, text and detail on stderr. */
+static void print_refusal(const cJSON *reply)
+{
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(reply, "code");
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const cJSON *det = cJSON_GetObjectItemCaseSensitive(reply, "detail");
+	fprintf(stderr, "vaultctl: refused: %s: %s%s%s\n",
+		cJSON_IsString(code) ? code->valuestring : "?", cJSON_IsString(e) ? e->valuestring : "",
+		cJSON_IsString(det) ? " — " : "", cJSON_IsString(det) ? det->valuestring : "");
+}
+
+/* Send {action, args} (takes args); 0 and the reply, or the exit code. With
+ * only_ok, a refusal is printed and is EXIT_REFUSED. */
+static int call_action(const char *action, cJSON *args, int only_ok, cJSON **ret_reply)
 {
 	cJSON *req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "action", action);
 	cJSON_AddItemToObject(req, "args", args);
-	cJSON *reply = NULL;
-	int r = call_vaultd(req, &reply);
+	int r = call_vaultd(req, ret_reply);
 	cJSON_Delete(req);
+	if (r || !only_ok || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(*ret_reply, "ok")))
+		return r;
+	print_refusal(*ret_reply);
+	cJSON_Delete(*ret_reply);
+	*ret_reply = NULL;
+	return EXIT_REFUSED;
+}
+
+/* Send an action; print the outcome. */
+static int send_action(const char *action, cJSON *args)
+{
+	cJSON *reply = NULL;
+	int r = call_action(action, args, 1, &reply);
 	if (r)
 		return r;
-	const cJSON *okv = cJSON_GetObjectItemCaseSensitive(reply, "ok");
-	if (!cJSON_IsTrue(okv)) {
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(reply, "code");
-		const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
-		const cJSON *det = cJSON_GetObjectItemCaseSensitive(reply, "detail");
-		fprintf(stderr, "vaultctl: refused: %s: %s%s%s\n",
-			cJSON_IsString(code) ? code->valuestring : "?",
-			cJSON_IsString(e) ? e->valuestring : "",
-			cJSON_IsString(det) ? " — " : "",
-			cJSON_IsString(det) ? det->valuestring : "");
-		cJSON_Delete(reply);
-		return EXIT_REFUSED;
-	}
 	cJSON_DeleteItemFromObjectCaseSensitive(reply, "ok");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, reply)
@@ -201,12 +216,8 @@ static int send_action(const char *action, cJSON *args)
 /* Send an action and print the whole JSON reply (for machine use). */
 static int send_action_json(const char *action, cJSON *args)
 {
-	cJSON *req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "action", action);
-	cJSON_AddItemToObject(req, "args", args);
 	cJSON *reply = NULL;
-	int r = call_vaultd(req, &reply);
-	cJSON_Delete(req);
+	int r = call_action(action, args, 0, &reply);
 	if (r)
 		return r;
 	char *t = cJSON_PrintUnformatted(reply);
@@ -658,6 +669,29 @@ static void say_line(void *ud, const char *line)
 	printf("FAIL %s\n", line);
 }
 
+/* Verify an open database (closed here) and print the outcome for `name`:
+ * EXIT_OK, EXIT_VERIFY or EXIT_SYSTEM. */
+static int verify_db(sqlite3 *db, const char *name, const struct vault_checkpoint *files,
+		     size_t nfiles)
+{
+	struct vault_verify_result res;
+	struct say_ctx s = {0};
+	/* One snapshot: with vaultd writing, a chain read before and a registry
+	 * read after one of its commits would disagree. */
+	int r = vault_db_exec(db, "BEGIN");
+	if (r == 0)
+		r = vault_verify(db, files, nfiles, say_line, &s, &res);
+	vault_db_exec(db, "ROLLBACK");
+	vault_db_close(db);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "verify: could not read %s: %s", name, strerror(-r));
+	printf("%s: %" PRId64 " entries, %" PRId64 " checkpoints, %" PRId64
+	       " registry rows checked: %s\n",
+	       name, res.entries, res.checkpoints, res.rows,
+	       res.problems ? "VERIFICATION FAILED" : "verified");
+	return res.problems ? EXIT_VERIFY : EXIT_OK;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option o[] = {
@@ -697,19 +731,33 @@ static int cmd_verify(int argc, char **argv)
 		return die(EXIT_USAGE, "verify: unexpected argument '%s'", argv[optind]);
 	sqlite3 *db;
 	int r = open_ro(&db);
-	if (r)
-		return r;
-	struct vault_verify_result res;
-	struct say_ctx s = {0};
-	r = vault_verify(db, files, nf, say_line, &s, &res);
-	vault_db_close(db);
-	if (r < 0)
-		return die(EXIT_SYSTEM, "verify: could not read the database: %s", strerror(-r));
-	printf("%s: %" PRId64 " entries, %" PRId64 " checkpoints, %" PRId64
-	       " registry rows checked: %s\n",
-	       cfg.database, res.entries, res.checkpoints, res.rows,
-	       res.problems ? "VERIFICATION FAILED" : "verified");
-	return res.problems ? EXIT_VERIFY : EXIT_OK;
+	return r ? r : verify_db(db, cfg.database, files, nf);
+}
+
+/* "[--out FILE] [--help]" of `verb`; help is its usage text. Returns -1 to go
+ * on (*out set if given), else the exit code. */
+static int out_option(int argc, char **argv, const char *verb, const char *help,
+		      const char **out)
+{
+	static const struct option o[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", o, NULL)) != -1) {
+		if (c == 'h') {
+			printf("%s%s", help, exit_codes);
+			return 0;
+		}
+		if (c != 'o')
+			return EXIT_USAGE;
+		*out = optarg;
+	}
+	if (optind != argc)
+		return die(EXIT_USAGE, "%s: unexpected argument '%s'", verb, argv[optind]);
+	return -1;
 }
 
 static int cmd_checkpoint(int argc, char **argv)
@@ -725,32 +773,17 @@ static int cmd_checkpoint(int argc, char **argv)
 	}
 	if (argc < 1 || strcmp(argv[0], "export") != 0)
 		return die(EXIT_USAGE, "usage: vaultctl checkpoint export|now");
-	static const struct option o[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *out = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", o, NULL)) != -1) {
-		if (c == 'h') {
-			printf("usage: vaultctl checkpoint export [--out FILE]\n"
-			       "Writes the latest signed checkpoint (a few lines of text) to FILE "
-			       "or stdout.\nKeep it off the box: verify --checkpoint FILE then "
-			       "detects truncation.\n%s",
-			       exit_codes);
-			return 0;
-		}
-		if (c != 'o')
-			return EXIT_USAGE;
-		out = optarg;
-	}
-	if (optind != argc)
-		return die(EXIT_USAGE, "checkpoint export: unexpected argument '%s'", argv[optind]);
+	int r = out_option(argc, argv, "checkpoint export",
+			   "usage: vaultctl checkpoint export [--out FILE]\n"
+			   "Writes the latest signed checkpoint (a few lines of text) to FILE or "
+			   "stdout.\nKeep it off the box: verify --checkpoint FILE then detects "
+			   "truncation.\n",
+			   &out);
+	if (r >= 0)
+		return r;
 	sqlite3 *db;
-	int r = open_ro(&db);
-	if (r)
+	if ((r = open_ro(&db)))
 		return r;
 	struct vault_checkpoint k;
 	r = vault_checkpoint_latest(db, &k);
@@ -769,6 +802,183 @@ static int cmd_checkpoint(int argc, char **argv)
 		return die(EXIT_SYSTEM, "checkpoint export: %s: %s", out, strerror(-r));
 	printf("checkpoint seq %" PRId64 " written to %s\n", k.seq, out);
 	return 0;
+}
+
+static double reply_num(const cJSON *reply, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, name);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *reply_str(const cJSON *reply, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, name);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* ledger verify-now: vaultd verifies its ledger now (controller/integrity.c),
+ * ledgers the result and answers when it is done. */
+static int cmd_ledger_verify_now(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--help")) {
+		printf("usage: vaultctl ledger verify-now\n"
+		       "vaultd verifies the ledger now, as `vaultctl verify` does, in a background "
+		       "thread\non its own read-only connection, and ledgers ledger.verified or the "
+		       "alarm\nledger.verify_failed. Exit 3 if the ledger does not verify.\n%s",
+		       exit_codes);
+		return 0;
+	}
+	if (argc > 1)
+		return die(EXIT_USAGE, "ledger verify-now takes no arguments");
+	cJSON *reply = NULL;
+	int r = call_action("ledger.verify", cJSON_CreateObject(), 1, &reply);
+	if (r)
+		return r;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "verified"))) {
+		printf("verified: %.0f entries, tip seq %.0f (%s), %.0f checkpoints, %.0f registry "
+		       "rows, %.0f ms; ledger.verified at seq %.0f\n",
+		       reply_num(reply, "entries"), reply_num(reply, "tip"),
+		       reply_str(reply, "tip_hash"), reply_num(reply, "checkpoints"),
+		       reply_num(reply, "rows"), reply_num(reply, "ms"), reply_num(reply, "seq"));
+		cJSON_Delete(reply);
+		return EXIT_OK;
+	}
+	const char *code = reply_str(reply, "code");
+	printf("VERIFICATION FAILED: %s: %s; ledger.verify_failed at seq %.0f\n", code,
+	       reply_str(reply, "text"), reply_num(reply, "seq"));
+	const cJSON *line;
+	cJSON_ArrayForEach(line, cJSON_GetObjectItemCaseSensitive(reply, "said"))
+	{
+		if (cJSON_IsString(line))
+			printf("FAIL %s\n", line->valuestring);
+	}
+	r = !strcmp(code, "LEDGER_VERIFY_FAILED") ? EXIT_VERIFY : EXIT_SYSTEM;
+	cJSON_Delete(reply);
+	return r;
+}
+
+/* Copy the database `src` into the new, empty file `path` with SQLite's
+ * backup API. Returns 0 or -EIO with *err (the destination's message). */
+static int backup_copy(sqlite3 *src, const char *path, char *err, size_t errlen)
+{
+	sqlite3 *dst = NULL;
+	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+		if (!b) {
+			rc = sqlite3_errcode(dst);
+		} else {
+			/* Every page in one step: one read transaction on the
+			 * source, so the copy is one snapshot however vaultd
+			 * commits meanwhile (steps of N pages would start over
+			 * after each of its commits). */
+			rc = sqlite3_backup_step(b, -1);
+			int fin = sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? fin : rc;
+		}
+	}
+	/* Page 1 brought the source's WAL flag along; a copy in rollback mode
+	 * is one self-contained file that opens read-only from any medium. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		snprintf(err, errlen, "%s", dst ? sqlite3_errmsg(dst) : "out of memory");
+	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
+		snprintf(err, errlen, "closing the copy failed");
+		rc = SQLITE_IOERR;
+	}
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+static int fsync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* backup --out FILE: an online, consistent copy of the live database (vaultd
+ * may run), written as FILE.tmp, synced and renamed, then verified. */
+static int cmd_backup(int argc, char **argv)
+{
+	const char *out = NULL;
+	int r = out_option(argc, argv, "backup",
+			   "usage: vaultctl backup --out FILE\n"
+			   "Copies the database into FILE (a new file; never overwritten) from "
+			   "one read\ntransaction, so while vaultd runs too, then verifies the "
+			   "copy as `vaultctl verify`\ndoes and prints its tip. Exit 3 if the "
+			   "copy does not verify (nor does the\ndatabase it was taken from), 4 "
+			   "on I/O errors.\n",
+			   &out);
+	if (r >= 0)
+		return r;
+	if (!out || !*out)
+		return die(EXIT_USAGE, "backup: --out FILE is required");
+	struct stat sb;
+	if (lstat(out, &sb) == 0)
+		return die(EXIT_USAGE, "backup: %s already exists; nothing written", out);
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp)
+		return die(EXIT_USAGE, "backup: --out: name too long");
+	sqlite3 *src;
+	if ((r = open_ro(&src)))
+		return r;
+	/* O_EXCL: a FILE.tmp left by an interrupted backup (or anyone's file)
+	 * is never written over. 0600: the copy holds the PIN hashes. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		vault_db_close(src);
+		return die(EXIT_SYSTEM, "backup: %s: %s%s", tmp, strerror(e),
+			   e == EEXIST ? " (left by an interrupted backup? remove it)" : "");
+	}
+	close(fd);
+	char err[256] = "";
+	r = backup_copy(src, tmp, err, sizeof err);
+	vault_db_close(src);
+	if (r == 0 && (r = fsync_path(tmp, O_RDONLY)) < 0)
+		snprintf(err, sizeof err, "fsync: %s", strerror(-r));
+	if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE) < 0) {
+		r = -errno;
+		/* A file system without RENAME_NOREPLACE (vfat, some FUSE): check,
+		 * then rename; only a file appearing in between is overwritten. */
+		if ((r == -EINVAL || r == -ENOSYS) && lstat(out, &sb) < 0)
+			r = rename(tmp, out) < 0 ? -errno : 0;
+		if (r == -EEXIST || r == -EINVAL || r == -ENOSYS) {
+			unlink(tmp);
+			return die(EXIT_USAGE, "backup: %s already exists; nothing written", out);
+		}
+		if (r < 0)
+			snprintf(err, sizeof err, "rename to %s: %s", out, strerror(-r));
+	}
+	if (r < 0) {
+		unlink(tmp);
+		return die(EXIT_SYSTEM, "backup: %s: %s", tmp, err);
+	}
+	char dir[4096];
+	vault_strlcpy(dir, out, sizeof dir);
+	if ((r = fsync_path(dirname(dir), O_RDONLY | O_DIRECTORY)) < 0)
+		return die(EXIT_SYSTEM, "backup: fsync of the directory of %s: %s", out,
+			   strerror(-r));
+
+	/* The copy is what gets verified: it is what will be restored. */
+	sqlite3 *db;
+	const char *oerr;
+	r = vault_db_open(out, VAULT_DB_READONLY, NULL, &db, &oerr);
+	if (r < 0)
+		return die(EXIT_SYSTEM, "backup: opening the copy %s: %s", out, oerr);
+	int64_t tip = 0;
+	uint8_t h[VAULT_HASH_LEN] = {0};
+	char hex[2 * VAULT_HASH_LEN + 1];
+	int tr = vault_ledger_tip(db, &tip, h);
+	vault_hex(h, sizeof h, hex);
+	printf("%s: copy of %s at tip seq %" PRId64 ", hash %s\n", out, cfg.database, tip,
+	       tr == 0 ? hex : "(not a hash)");
+	fflush(stdout);
+	return verify_db(db, out, NULL, 0);
 }
 
 /* vaultctl mqtt status: the ledger tip, what the broker has acknowledged and
@@ -1360,6 +1570,8 @@ int main(int argc, char **argv)
 		return cmd_init(vargc, vargv);
 	if (!strcmp(verb, "verify"))
 		return cmd_verify(vargc, vargv);
+	if (!strcmp(verb, "backup"))
+		return cmd_backup(vargc, vargv);
 	if (!strcmp(verb, "log"))
 		return cmd_log(vargc, vargv);
 	if (!strcmp(verb, "checkpoint"))
@@ -1382,6 +1594,8 @@ int main(int argc, char **argv)
 		return cmd_pin(vargc - 1, vargv + 1);
 	if (!strcmp(verb, "copy"))
 		return cmd_copy(vargc - 1, vargv + 1);
+	if (!strcmp(verb, "ledger") && vargc > 1 && !strcmp(vargv[1], "verify-now"))
+		return cmd_ledger_verify_now(vargc - 1, vargv + 1);
 	if (!strcmp(verb, "ledger"))
 		return cmd_ledger(vargc, vargv);
 	if (!strcmp(verb, "alerts"))

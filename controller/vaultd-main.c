@@ -23,6 +23,8 @@
 #include "vault/secrets.h"
 #include "vault/util.h"
 #include "door.h"
+#include "integrity.h"
+#include "health.h"
 #include "kdf.h"
 #include "mqtt.h"
 #include "shelves.h"
@@ -353,8 +355,16 @@ int main(int argc, char **argv)
 		vault_log(LOG_ERR, "inventory", "cannot start: %s", strerror(-r));
 		goto out;
 	}
+	if ((r = integrity_start(&d, &d.integrity)) < 0) {
+		vault_log(LOG_ERR, "integrity", "cannot start: %s", strerror(-r));
+		goto out;
+	}
 	if ((r = warnings_start(&d, &d.warnings)) < 0) {
 		vault_log(LOG_ERR, "warnings", "cannot start: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = health_start(&d, &d.health)) < 0) {
+		vault_log(LOG_ERR, "health", "cannot start: %s", strerror(-r));
 		goto out;
 	}
 	if ((r = stations_start(&d, &d.stations)) < 0)
@@ -405,7 +415,9 @@ int main(int argc, char **argv)
 out:
 	web_free(d.web);
 	stations_free(d.stations);
+	health_free(d.health);
 	warnings_free(d.warnings);
+	integrity_free(d.integrity); /* interrupts and joins a run */
 	inventory_free(d.inventory);
 	destruction_free(d.destruction);
 	custody_free(d.custody);

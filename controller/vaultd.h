@@ -25,7 +25,9 @@ struct stations;
 struct vault_badge_event;
 struct vault_badge_reader;
 struct vaultd_world;
+struct integrity;
 struct warnings;
+struct health;
 struct web;
 struct door;
 struct mqtt;
@@ -52,7 +54,9 @@ struct vaultd {
 	struct custody *custody;    /* removal, checkout, return */
 	struct destruction *destruction;
 	struct inventory *inventory;
+	struct integrity *integrity; /* the ledger verifying itself */
 	struct warnings *warnings;
+	struct health *health; /* clock jumps, free space: controller/health.c */
 	struct web *web; /* NULL unless [http] enabled */
 	struct pinlock pinlock; /* wrong-PIN lockout per badge: door, kiosk, console */
 	struct vault_policy_config pc;

@@ -23,22 +23,29 @@
 #include "vault/util.h"
 
 #define NAME_LEN 128
+#define ROOT_LEN 128
 #define CKPT_TEXT_MAX 1024
-#define LEDGER_MSG_MAX (512 * 1024) /* vaultd publishes at most 256 KiB */
-#define OUT_MAX 4
-#define AHEAD_MAX 4096 /* entries kept beyond a gap, per vault */
+#define OUT_MAX 8
+#define AHEAD_MAX 4096                 /* entries kept beyond a gap, per vault */
+#define AHEAD_BYTES (32 * 1024 * 1024) /* ... and their bytes */
+#define FAR_MAX 1000000                /* the farthest beyond received a tip or checkpoint reaches */
+#define ALARMS_PER_HOUR 100            /* stored (and published) per vault; the rest counted */
 
 static const char schema[] =
 	/* vault: the topic level; name: the genesis's vault name; pending: a
 	 * checkpoint ahead of received; horizon: the highest seq known to exist
 	 * beyond a gap; backfill_us: the last backfill request or progress while
 	 * one is outstanding (0: none); backfill_n: requests since the last
-	 * progress (each waits twice as long as the one before). */
+	 * progress (each waits twice as long as the one before); doubt: the
+	 * highest seq where a message conflicted with an entry above verified;
+	 * quiet: alarms not stored since the last stored one (over the hour's
+	 * share). doubt and quiet are added to older databases by verifier_open. */
 	"CREATE TABLE IF NOT EXISTS vault(vault TEXT PRIMARY KEY, name TEXT NOT NULL,"
 	" pubkey BLOB, received INTEGER NOT NULL, received_hash BLOB,"
 	" verified INTEGER NOT NULL, verified_hash BLOB, pending TEXT NOT NULL,"
 	" pending_seq INTEGER NOT NULL, last_id INTEGER NOT NULL, horizon INTEGER NOT NULL,"
-	" backfill_us INTEGER NOT NULL, backfill_n INTEGER NOT NULL);"
+	" backfill_us INTEGER NOT NULL, backfill_n INTEGER NOT NULL,"
+	" doubt INTEGER NOT NULL DEFAULT 0, quiet INTEGER NOT NULL DEFAULT 0);"
 	/* unseen: published without its payload, linked by the hash it names */
 	"CREATE TABLE IF NOT EXISTS entry(vault TEXT NOT NULL, seq INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, unseen INTEGER NOT NULL, PRIMARY KEY(vault, seq)) WITHOUT ROWID;"
@@ -52,6 +59,7 @@ static const char schema[] =
 
 struct verifier {
 	sqlite3 *db;
+	char root[ROOT_LEN];
 	uint8_t sk[64];
 	struct verifier_ops ops;
 };
@@ -61,7 +69,8 @@ struct vstate {
 	char vault[NAME_LEN], name[NAME_LEN];
 	int pinned;
 	uint8_t pk[32], rhash[32], vhash[32];
-	int64_t received, verified, pending_seq, last_id, horizon, backfill_us, backfill_n;
+	int64_t received, verified, pending_seq, last_id, horizon, backfill_us, backfill_n, doubt,
+		quiet;
 	char pending[CKPT_TEXT_MAX];
 };
 
@@ -152,7 +161,7 @@ static int load(struct tx *t, const char *vault)
 	vault_strlcpy(s->vault, vault, sizeof s->vault);
 	sqlite3_stmt *st = stmt(t, "SELECT name, pubkey, received, received_hash, verified, "
 				"verified_hash, pending, pending_seq, last_id, horizon, backfill_us, "
-				"backfill_n "
+				"backfill_n, doubt, quiet "
 				"FROM vault WHERE vault=?", "t", vault);
 	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
 	if (rc == SQLITE_ROW) {
@@ -169,6 +178,8 @@ static int load(struct tx *t, const char *vault)
 		s->horizon = sqlite3_column_int64(st, 9);
 		s->backfill_us = sqlite3_column_int64(st, 10);
 		s->backfill_n = sqlite3_column_int64(st, 11);
+		s->doubt = sqlite3_column_int64(st, 12);
+		s->quiet = sqlite3_column_int64(st, 13);
 	}
 	sqlite3_finalize(st);
 	memcpy(&t->orig, s, sizeof *s);
@@ -178,11 +189,11 @@ static int load(struct tx *t, const char *vault)
 static void save(struct tx *t)
 {
 	const struct vstate *s = &t->s;
-	run(t, stmt(t, "INSERT OR REPLACE INTO vault VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		    "ttbibibtiiiii", s->vault, s->name, s->pinned ? s->pk : NULL, s->received,
+	run(t, stmt(t, "INSERT OR REPLACE INTO vault VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    "ttbibibtiiiiiii", s->vault, s->name, s->pinned ? s->pk : NULL, s->received,
 		    s->received ? s->rhash : NULL, s->verified, s->verified ? s->vhash : NULL,
 		    s->pending, s->pending_seq, s->last_id, s->horizon, s->backfill_us,
-		    s->backfill_n));
+		    s->backfill_n, s->doubt, s->quiet));
 }
 
 /* The hash held for seq: 0, -ENOENT, or -EIO (the transaction failed). */
@@ -206,7 +217,7 @@ static int64_t clock_us(const struct verifier *v)
 }
 
 /* Queue a signed text of `type` for <vault>/<suffix>, published after the
- * commit. fmt gives the fields between the vault line and the time line. */
+ * commit. fmt gives the fields between the prefix line and the time line. */
 __attribute__((format(printf, 5, 6))) static int emit(struct tx *t, const char *suffix,
 						      int retained, const char *type,
 						      const char *fmt, ...)
@@ -215,9 +226,12 @@ __attribute__((format(printf, 5, 6))) static int emit(struct tx *t, const char *
 		return -ENOSPC;
 	struct out *o = &t->out[t->nout];
 	size_t size = sizeof o->text;
-	/* A vault is named as vaultd names itself (the genesis), once known. */
-	int n = snprintf(o->text, size, "%s 1\nvault %s\n", type,
-			 t->s.name[0] ? t->s.name : t->s.vault);
+	/* A vault is named as vaultd names itself (the genesis), once known,
+	 * and the text is bound to the topics it is about: vaultd refuses a
+	 * text whose prefix is not its own, so one about a copy of its ledger
+	 * published elsewhere is not taken for one about it. */
+	int n = snprintf(o->text, size, "%s 1\nvault %s\nprefix %s/%s\n", type,
+			 t->s.name[0] ? t->s.name : t->s.vault, t->v->root, t->s.vault);
 	va_list ap;
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < size)
@@ -242,28 +256,47 @@ __attribute__((format(printf, 5, 6))) static int emit(struct tx *t, const char *
 
 /* A break: logged, stored, published retained, and the message that caused it
  * is not accepted (the caller returns). The same break found again (a
- * backfill re-delivering a bad entry every few seconds) is only logged. */
+ * backfill re-delivering a bad entry every few seconds) is only logged, and so
+ * is any beyond ALARMS_PER_HOUR in an hour (counted in the next one stored):
+ * breaks taking turns are not a row each. */
 __attribute__((format(printf, 4, 5))) static void alarm(struct tx *t, const char *code,
 							int64_t seq, const char *fmt, ...)
 {
-	char text[400];
+	char text[480];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	vsnprintf(text, 400, fmt, ap);
 	va_end(ap);
 	for (char *p = text; *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
 			*p = '?'; /* a signed text is printable ASCII */
-	int malformed = !strcmp(code, "MALFORMED");
-	vault_log(malformed ? LOG_WARNING : LOG_ERR, "verifier", "%s: %s at seq %lld: %s",
-		  t->s.vault, code, (long long)seq, text);
 	sqlite3_stmt *st = stmt(t, "SELECT code = ? AND seq = ? AND text = ? FROM alarm "
 			       "WHERE vault=? ORDER BY id DESC LIMIT 1", "titt", code, seq, text,
 			       t->s.vault);
 	int again = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	st = again ? NULL : stmt(t, "SELECT ts > ? FROM alarm WHERE vault=? ORDER BY id DESC "
+				 "LIMIT 1 OFFSET ?", "iti", t->now - 3600 * 1000000LL, t->s.vault,
+				 (int64_t)ALARMS_PER_HOUR - 1);
+	int full = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	char note[64] = "";
+	if (full && !again)
+		snprintf(note, sizeof note, " (not stored: %d in the last hour)", ALARMS_PER_HOUR);
+	vault_log(strcmp(code, "MALFORMED") ? LOG_ERR : LOG_WARNING, "verifier",
+		  "%s: %s at seq %lld: %s%s", t->s.vault, code, (long long)seq, text, note);
 	if (again)
 		return;
+	if (full) {
+		t->s.quiet++;
+		return;
+	}
+	if (t->s.quiet) {
+		size_t n = strlen(text);
+		snprintf(text + n, sizeof text - n, " (and %lld alarms before it not stored: over "
+			 "%d an hour)", (long long)t->s.quiet, ALARMS_PER_HOUR);
+		t->s.quiet = 0;
+	}
 	run(t, stmt(t, "INSERT INTO alarm(vault, ts, code, seq, text) VALUES(?,?,?,?,?)",
 		    "titit", t->s.vault, t->now, code, seq, text));
 	emit(t, "verifier-alarm", 1, "vault-verifier-alarm",
@@ -271,6 +304,25 @@ __attribute__((format(printf, 4, 5))) static void alarm(struct tx *t, const char
 }
 
 /* ---- messages ---- */
+
+/* Printable ASCII (what a signed text's values may hold), none of `not`. */
+static int printable(const char *s, const char *not)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e || strchr(not, *s))
+			return 0;
+	return 1;
+}
+
+/* Whether JSON text holds the escape \u0000: cJSON ends the string there, so
+ * what it reads is not what was written (nor what vaultd hashed). */
+static int nul_escape(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (s[i] == '\\' && s[++i] == 'u' && n - i > 4 && !memcmp(s + i + 1, "0000", 4))
+			return 1;
+	return 0;
+}
 
 static size_t skip_ws(const char *s, size_t n, size_t i)
 {
@@ -385,13 +437,16 @@ static int hash_item(const cJSON *o, const char *name, uint8_t out[32])
 static int parse_entry(const char *msg, size_t len, cJSON **root, struct vault_entry *e,
 		       int *omitted, const char **why)
 {
-	static const char *const ints[] = {"seq", "ts_utc", "ts_mono", "payload", NULL};
-	static const char *const strs[] = {"kind", "actors", "medium", "approval", "cites"};
+	/* Every member vaultd writes: none may come twice, cJSON would read
+	 * only one of them. The strings are keys[4..8]. */
+	static const char *const keys[] = {"seq", "ts_utc", "ts_mono", "payload", "kind", "actors",
+					   "medium", "approval", "cites", "prev_hash", "hash",
+					   "payload_omitted", "time", NULL};
 	const char **dst[] = {&e->kind, &e->actors, &e->medium, &e->approval, &e->cites};
-	struct span sp[4] = {{0}};
+	struct span sp[VAULT_ARRAY_SIZE(keys) - 1] = {{0}};
 	memset(e, 0, sizeof *e);
 	*why = "longer than vaultd sends";
-	if (len > LEDGER_MSG_MAX)
+	if (len > VERIFIER_MSG_MAX)
 		return -EBADMSG;
 	*why = "not JSON";
 	if (!(*root = cJSON_ParseWithLength(msg, len)))
@@ -400,16 +455,19 @@ static int parse_entry(const char *msg, size_t len, cJSON **root, struct vault_e
 	if (!cJSON_IsObject(*root))
 		return -EBADMSG;
 	*why = "a field named twice or with an escape, or bytes after the object";
-	if (members(msg, len, ints, sp) < 0)
+	if (members(msg, len, keys, sp) < 0)
 		return -EBADMSG;
 	*why = "seq, ts_utc or ts_mono is not an integer (seq >= 1)";
 	if (span_i64(msg, sp[0], &e->seq) < 0 || e->seq < 1 ||
 	    span_i64(msg, sp[1], &e->ts_utc) < 0 || span_i64(msg, sp[2], &e->ts_mono) < 0)
 		return -EBADMSG;
-	for (size_t i = 0; i < VAULT_ARRAY_SIZE(strs); i++) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(*root, strs[i]);
+	for (size_t i = 0; i < VAULT_ARRAY_SIZE(dst); i++) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(*root, keys[4 + i]);
 		*why = "kind, actors, medium, approval or cites is not a string";
 		if (!cJSON_IsString(f))
+			return -EBADMSG;
+		*why = "kind, actors, medium, approval or cites holds \\u0000";
+		if (nul_escape(msg + sp[4 + i].off, sp[4 + i].len))
 			return -EBADMSG;
 		*dst[i] = f->valuestring;
 	}
@@ -430,11 +488,16 @@ static int parse_entry(const char *msg, size_t len, cJSON **root, struct vault_e
 
 static void publish_verified(struct tx *t)
 {
-	char h[65];
+	char h[65], g[65];
+	uint8_t genesis_hash[32];
+	if (held(t, 1, genesis_hash) < 0)
+		return; /* verified >= 1: only a failed read */
 	vault_log(LOG_INFO, "verifier", "%s: verified up to seq %lld (received %lld)", t->s.vault,
 		  (long long)t->s.verified, (long long)t->s.received);
-	emit(t, "verified", 1, "vault-verified", "seq %lld\nhash %s\nreceived %lld\n",
-	     (long long)t->s.verified, hex32(t->s.vhash, h), (long long)t->s.received);
+	/* The genesis's hash: vaultd refuses a text about another ledger. */
+	emit(t, "verified", 1, "vault-verified", "genesis %s\nseq %lld\nhash %s\nreceived %lld\n",
+	     hex32(genesis_hash, g), (long long)t->s.verified, hex32(t->s.vhash, h),
+	     (long long)t->s.received);
 }
 
 /* Ask for received+1..horizon unless a request is outstanding and has made
@@ -467,9 +530,59 @@ static void backfill(struct tx *t)
 	s->backfill_n++;
 }
 
-/* A checkpoint whose text parsed. One ahead of received waits (the newest
- * such one); one at or below it must name the hash held. */
-static void checkpoint(struct tx *t, const struct vault_checkpoint *c, const char *text)
+/* A seq seen beyond a gap (a tip, an entry): unauthenticated, so it raises
+ * the horizon at most FAR_MAX beyond received. */
+static void beyond(struct tx *t, int64_t seq)
+{
+	struct vstate *s = &t->s;
+	if (seq > s->received + FAR_MAX)
+		seq = s->received + FAR_MAX;
+	if (seq > s->horizon)
+		s->horizon = seq;
+	backfill(t);
+}
+
+/* The checkpoint c waits for the chain to reach it, if it is the newest such. */
+static void keep(struct vstate *s, const struct vault_checkpoint *c, const char *text)
+{
+	if (c->seq > s->pending_seq && vault_strlcpy(s->pending, text, sizeof s->pending) == 0)
+		s->pending_seq = c->seq;
+}
+
+/* Entries above verified are tentative: hash-linked, but anyone who can
+ * publish could have sent a self-consistent one first. A checkpoint under the
+ * pinned key (seq) has found them wrong: discard them (and those kept beyond a
+ * gap) and ask for them again; the genuine ones then link. */
+static void rollback(struct tx *t, int64_t seq)
+{
+	struct vstate *s = &t->s;
+	vault_log(LOG_WARNING, "verifier", "%s: checkpoint %lld: entries %lld..%lld were "
+		  "tentative (after the last checkpoint matched): discarded, asking for them again",
+		  s->vault, (long long)seq, (long long)s->verified + 1, (long long)s->received);
+	run(t, stmt(t, "DELETE FROM entry WHERE vault=? AND seq>?", "ti", s->vault, s->verified));
+	run(t, stmt(t, "DELETE FROM ahead WHERE vault=?", "t", s->vault));
+	if (s->horizon < s->received)
+		s->horizon = s->received;
+	if (s->horizon < seq)
+		s->horizon = seq;
+	s->received = s->verified;
+	memcpy(s->rhash, s->vhash, 32);
+	s->doubt = 0;
+	if (!s->verified)
+		s->name[0] = 0; /* it came from a tentative genesis */
+	s->backfill_n = 0;  /* at most one request every VERIFIER_BACKFILL_US */
+	backfill(t);
+}
+
+/* A checkpoint whose text parsed, from its topic or (reached) waiting until
+ * the chain reached it. One ahead of received waits (the newest such one);
+ * one at or below it must name the hash held. One under the pinned key that
+ * contradicts the entries above verified, or that comes while a conflict
+ * among them stops the chain, settles it: rollback. One reached through them
+ * and contradicting them does not (the same one would again after the
+ * rollback): the next checkpoint does. */
+static void checkpoint(struct tx *t, const struct vault_checkpoint *c, const char *text,
+		       int reached)
 {
 	struct vstate *s = &t->s;
 	char a[65], b[65];
@@ -483,28 +596,59 @@ static void checkpoint(struct tx *t, const struct vault_checkpoint *c, const cha
 		      "verify under the pinned key", (long long)c->seq);
 		return;
 	}
-	if (c->seq > s->received) {
-		/* Unpinned (no genesis yet), its signature is checked when the
-		 * chain reaches it. */
-		if (c->seq > s->pending_seq && vault_strlcpy(s->pending, text, sizeof s->pending) == 0)
-			s->pending_seq = c->seq;
+	if (c->seq > s->received + FAR_MAX) {
+		alarm(t, "MALFORMED", c->seq, "checkpoint %lld is more than %d entries ahead of "
+		      "entry %lld", (long long)c->seq, FAR_MAX, (long long)s->received);
 		return;
 	}
 	uint8_t h[32] = {0};
-	int r = held(t, c->seq, h);
+	int r = c->seq <= s->received ? held(t, c->seq, h) : 0;
 	if (r == -EIO)
 		return;
-	if (strcmp(c->vault, s->name)) {
+	if (s->name[0] && strcmp(c->vault, s->name)) {
 		alarm(t, "CHECKPOINT_MISMATCH", c->seq, "checkpoint %lld names vault '%s', not '%s'",
 		      (long long)c->seq, c->vault, s->name);
-	} else if (r < 0 || memcmp(h, c->hash, 32)) {
+		if (s->verified)
+			return; /* the name is checkpointed, nothing tentative to settle */
+	} else if (c->seq <= s->received && (r < 0 || memcmp(h, c->hash, 32))) {
 		alarm(t, "CHECKPOINT_MISMATCH", c->seq, "checkpoint %lld names hash %s, the entry "
 		      "held has %s", (long long)c->seq, hex32(c->hash, a), hex32(h, b));
-	} else if (c->seq > s->verified) {
-		s->verified = c->seq;
-		memcpy(s->vhash, c->hash, 32);
-		publish_verified(t);
+	} else if (c->seq <= s->received) {
+		if (c->seq > s->verified) {
+			s->verified = c->seq;
+			memcpy(s->vhash, c->hash, 32);
+			publish_verified(t);
+		}
+		return;
+	} else if (s->doubt <= s->verified || s->received <= s->verified) {
+		/* Unpinned (no genesis yet), its signature is checked when the
+		 * genesis pins the key. */
+		keep(s, c, text);
+		return;
 	}
+	if (!s->pinned || c->seq <= s->verified || s->received <= s->verified)
+		return;
+	if (reached) {
+		if (c->seq > s->doubt)
+			s->doubt = c->seq;
+		return;
+	}
+	rollback(t, c->seq);
+	keep(s, c, text);
+}
+
+/* The waiting checkpoint, again: the chain has reached it, or the genesis
+ * pinned the key it is to be checked under. */
+static void recheck(struct tx *t, int reached)
+{
+	struct vstate *s = &t->s;
+	struct vault_checkpoint c;
+	char text[CKPT_TEXT_MAX];
+	memcpy(text, s->pending, sizeof text);
+	s->pending[0] = 0;
+	s->pending_seq = 0;
+	if (text[0] && vault_checkpoint_parse(text, &c, NULL) == 0)
+		checkpoint(t, &c, text, reached);
 }
 
 /* The genesis (seq 1, linked): pins the key it names unless another one is
@@ -521,6 +665,10 @@ static int genesis(struct tx *t, const struct vault_entry *e, int omitted)
 	    hash_item(p, "checkpoint_pubkey", pk) < 0 || strlen(name->valuestring) >= NAME_LEN)
 		alarm(t, "MALFORMED", 1, "entry 1 is not a genesis naming the vault and its "
 		      "checkpoint_pubkey");
+	else if (!name->valuestring[0] || !printable(name->valuestring, "") ||
+		 nul_escape(e->payload, e->payload_len))
+		alarm(t, "MALFORMED", 1, "the genesis's vault name is empty or not printable ASCII "
+		      "(it goes into signed texts)");
 	else if (s->pinned && memcmp(pk, s->pk, 32))
 		alarm(t, "GENESIS_KEY", 1, "the genesis names the key %s, the pinned key is %s",
 		      hex32(pk, a), hex32(s->pk, b));
@@ -532,9 +680,33 @@ static int genesis(struct tx *t, const struct vault_entry *e, int omitted)
 		vault_strlcpy(s->name, name->valuestring, sizeof s->name);
 		vault_log(LOG_INFO, "verifier", "%s: vault '%s', checkpoint key %s", s->vault,
 			  s->name, hex32(pk, a));
+		recheck(t, 0); /* one that came before: its signature and vault, now */
 	}
 	cJSON_Delete(p);
 	return r;
+}
+
+/* A linked mqtt.command entry: the vault's record of a backfill command. The
+ * one answering the last command sent says how far the vault republishes;
+ * what comes after comes by its normal publishing, so the horizon comes down
+ * to that (a forged tip or entry far ahead costs the vault one command). */
+static void answered(struct tx *t, const struct vault_entry *e)
+{
+	static const char *const keys[] = {"id", "republish_to", NULL};
+	struct vstate *s = &t->s;
+	struct span sp[2] = {{0}};
+	int64_t id, to;
+	if (members(e->payload, e->payload_len, keys, sp) < 0 ||
+	    span_i64(e->payload, sp[0], &id) < 0 || !s->last_id || id != s->last_id)
+		return;
+	if (span_i64(e->payload, sp[1], &to) < 0 || to < s->received)
+		to = s->received; /* null: nothing to republish */
+	if (to < s->horizon) {
+		vault_log(LOG_INFO, "verifier", "%s: command %lld answered (entry %lld): entries "
+			  "after %lld come as published", s->vault, (long long)id,
+			  (long long)e->seq, (long long)to);
+		s->horizon = to;
+	}
 }
 
 /* An entry message that parsed: accepted, an alarm, or (1) ahead of a gap. */
@@ -552,22 +724,27 @@ static int entry(struct tx *t, const struct vault_entry *e, int omitted)
 		}
 	}
 	if (e->seq <= s->received) {
-		/* At least once: a repeat is normal, another hash is a fork. */
-		if (held(t, e->seq, h) == 0 && memcmp(h, e->hash, 32))
+		/* At least once: a repeat is normal, another hash is a fork (one
+		 * of the two is forged: above verified, the next checkpoint says
+		 * which). */
+		if (held(t, e->seq, h) == 0 && memcmp(h, e->hash, 32)) {
 			alarm(t, "FORK", e->seq, "entry %lld arrives again with hash %s, the one "
 			      "accepted has %s", (long long)e->seq, hex32(e->hash, a), hex32(h, b));
+			if (e->seq > s->verified && e->seq > s->doubt)
+				s->doubt = e->seq;
+		}
 		return 0;
 	}
 	if (e->seq > s->received + 1) {
-		if (e->seq > s->horizon)
-			s->horizon = e->seq;
-		backfill(t);
+		beyond(t, e->seq);
 		return 1;
 	}
 	if (memcmp(e->prev_hash, s->received ? s->rhash : zero_hash, 32)) {
 		alarm(t, "BROKEN_LINK", e->seq, "entry %lld: prev_hash %s is not the hash of entry "
 		      "%lld (%s)", (long long)e->seq, hex32(e->prev_hash, a),
 		      (long long)s->received, hex32(s->received ? s->rhash : zero_hash, b));
+		if (s->received > s->verified && e->seq > s->doubt)
+			s->doubt = e->seq; /* the entry held may be the forged one */
 		return 0;
 	}
 	if (e->seq == 1 && genesis(t, e, omitted) < 0)
@@ -579,20 +756,19 @@ static int entry(struct tx *t, const struct vault_entry *e, int omitted)
 			  "linked by its hash, not checked", s->vault, (long long)e->seq);
 	s->received = e->seq;
 	memcpy(s->rhash, e->hash, 32);
-	if (s->backfill_us) {
+	/* The vault's record of a command is no progress: a request that
+	 * brings only that must not be repeated every 5 s. */
+	int command = !strcmp(e->kind, "mqtt.command");
+	if (command && !omitted)
+		answered(t, e);
+	if (s->backfill_us && !command) {
 		s->backfill_us = t->now > 0 ? t->now : 1; /* progress */
 		s->backfill_n = 0;
-		if (s->horizon <= s->received)
-			s->backfill_us = 0;
 	}
-	if (s->pending_seq && s->pending_seq <= s->received) {
-		struct vault_checkpoint c;
-		int r = vault_checkpoint_parse(s->pending, &c, NULL);
-		s->pending[0] = 0;
-		s->pending_seq = 0;
-		if (r == 0)
-			checkpoint(t, &c, "");
-	}
+	if (s->backfill_us && s->horizon <= s->received)
+		s->backfill_us = s->backfill_n = 0;
+	if (s->pending_seq && s->pending_seq <= s->received)
+		recheck(t, 1);
 	return 0;
 }
 
@@ -601,12 +777,7 @@ static int entry(struct tx *t, const struct vault_entry *e, int omitted)
 static int valid_vault(const char *vault)
 {
 	size_t n = strlen(vault);
-	if (!n || n >= NAME_LEN)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (vault[i] < 0x20 || vault[i] > 0x7e || strchr("/+#", vault[i]))
-			return 0;
-	return 1;
+	return n && n < NAME_LEN && printable(vault, "/+#");
 }
 
 /* The decision for one message, inside its transaction; < 0 rolls it back. */
@@ -650,7 +821,19 @@ static int handle(struct verifier *v, const char *vault, decide_fn decide, const
 	return r;
 }
 
-/* One ledger message: accepted, an alarm, or kept ahead of a gap. */
+/* Whether len more bytes fit in the vault's entries kept beyond a gap. */
+static int ahead_room(struct tx *t, size_t len)
+{
+	sqlite3_stmt *st = stmt(t, "SELECT ifnull(sum(length(msg)), 0) FROM ahead WHERE vault=?",
+				"t", t->s.vault);
+	int room = st && sqlite3_step(st) == SQLITE_ROW &&
+		   sqlite3_column_int64(st, 0) + (int64_t)len <= AHEAD_BYTES;
+	sqlite3_finalize(st);
+	return room;
+}
+
+/* One ledger message: accepted, an alarm, or kept ahead of a gap (within
+ * AHEAD_MAX seqs and AHEAD_BYTES; beyond that it comes again by backfill). */
 static void ledger_one(struct tx *t, const char *msg, size_t len)
 {
 	cJSON *root = NULL;
@@ -659,7 +842,8 @@ static void ledger_one(struct tx *t, const char *msg, size_t len)
 	const char *why;
 	if (parse_entry(msg, len, &root, &e, &omitted, &why) < 0)
 		alarm(t, "MALFORMED", e.seq, "a ledger message: %s", why);
-	else if (entry(t, &e, omitted) == 1 && e.seq <= t->s.received + AHEAD_MAX)
+	else if (entry(t, &e, omitted) == 1 && e.seq <= t->s.received + AHEAD_MAX &&
+		 ahead_room(t, len))
 		run(t, stmt(t, "INSERT OR IGNORE INTO ahead VALUES(?,?,?)", "tiB", t->s.vault,
 			    e.seq, msg, len));
 	cJSON_Delete(root);
@@ -701,24 +885,28 @@ static int checkpoint_msg(struct tx *t, const char *msg, size_t len)
 	if (why || vault_checkpoint_parse(text, &c, &why) < 0)
 		alarm(t, "MALFORMED", 0, "a checkpoint message: %s", why);
 	else
-		checkpoint(t, &c, text);
+		checkpoint(t, &c, text, 0);
 	return 0;
 }
 
 static int tip_msg(struct tx *t, const char *msg, size_t len)
 {
-	static const char *const keys[] = {"seq", NULL};
-	struct span sp[1] = {{0}};
+	static const char *const keys[] = {"seq", "hash", NULL};
+	struct span sp[2] = {{0}};
 	cJSON *o = len <= 1024 ? cJSON_ParseWithLength(msg, len) : NULL;
 	int64_t seq = -1;
 	uint8_t h[32];
-	if (!cJSON_IsObject(o) || members(msg, len, keys, sp) < 0 || span_i64(msg, sp[0], &seq) < 0 ||
-	    seq < 0 || hash_item(o, "hash", h) < 0) {
-		alarm(t, "MALFORMED", 0, "a tip message is not {\"seq\":N,\"hash\":HEX}");
+	const char *why = NULL;
+	if (!cJSON_IsObject(o) || members(msg, len, keys, sp) < 0)
+		why = "not one JSON object of at most 1 KiB, each member once";
+	else if (span_i64(msg, sp[0], &seq) < 0 || seq < 0)
+		why = "seq is not an integer >= 0";
+	else if (hash_item(o, "hash", h) < 0)
+		why = "hash is not 64 hex digits";
+	if (why) {
+		alarm(t, "MALFORMED", 0, "a tip message is not {\"seq\":N,\"hash\":HEX}: %s", why);
 	} else if (seq > t->s.received) {
-		if (seq > t->s.horizon)
-			t->s.horizon = seq;
-		backfill(t);
+		beyond(t, seq);
 	} else if (seq > 0) {
 		uint8_t mine[32];
 		char a[65], b[65];
@@ -787,13 +975,31 @@ int verifier_pin(struct verifier *v, const char *vault, const uint8_t pk[32])
 	return handle(v, vault, pin, (const char *)pk, 32);
 }
 
-int verifier_open(const char *path, const uint8_t sk[64], const struct verifier_ops *ops,
-		  struct verifier **ret, const char **err)
+/* Columns added since the first schema. */
+static int migrate(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT doubt, quiet FROM vault", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	return exec(db, "ALTER TABLE vault ADD COLUMN doubt INTEGER NOT NULL DEFAULT 0;"
+			"ALTER TABLE vault ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0");
+}
+
+int verifier_open(const char *path, const char *root, const uint8_t sk[64],
+		  const struct verifier_ops *ops, struct verifier **ret, const char **err)
 {
 	static char why[256];
 	const char *e = NULL;
 	if (!err)
 		err = &e;
+	size_t rl = strlen(root);
+	if (!rl || rl >= ROOT_LEN || root[rl - 1] == '/' || !printable(root, "+#")) {
+		*err = "the topic root: printable ASCII, no wildcards (+ #), no trailing /, "
+		       "shorter than 128";
+		return -EINVAL;
+	}
 	struct verifier *v = calloc(1, sizeof *v);
 	if (!v || sodium_init() < 0) {
 		free(v);
@@ -801,13 +1007,14 @@ int verifier_open(const char *path, const uint8_t sk[64], const struct verifier_
 		return -ENOMEM;
 	}
 	memcpy(v->sk, sk, 64);
+	memcpy(v->root, root, rl + 1);
 	v->ops = *ops;
 	int rc = sqlite3_open_v2(path, &v->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX, NULL);
 	/* Every accepted entry survives a crash: WAL with a sync per commit. */
 	if (rc != SQLITE_OK || exec(v->db, "PRAGMA journal_mode=WAL") < 0 ||
 	    exec(v->db, "PRAGMA synchronous=FULL") < 0 || sqlite3_busy_timeout(v->db, 5000) ||
-	    exec(v->db, schema) < 0) {
+	    exec(v->db, schema) < 0 || migrate(v->db) < 0) {
 		snprintf(why, sizeof why, "%s: %s", path, v->db ? sqlite3_errmsg(v->db) : "no memory");
 		*err = why;
 		verifier_close(v);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #define VERIFIER_BACKFILL_US 5000000 /* repeat a backfill after this without progress */
+#define VERIFIER_MSG_MAX (512 * 1024)  /* longer is MALFORMED (vaultd sends <= 256 KiB) */
 
 struct verifier_ops {
 	/* Publish text on <root>/<vault>/<suffix> ("verified", "command",
@@ -31,10 +32,13 @@ struct verifier_ops {
 struct verifier;
 
 /* Open (creating it and its schema if needed) the state database at path and
- * sign with sk (libsodium's 64-byte Ed25519 secret key, copied). ops is copied.
- * Returns 0, or -EIO with *err (may be NULL) saying why. */
-int verifier_open(const char *path, const uint8_t sk[64], const struct verifier_ops *ops,
-		  struct verifier **ret, const char **err);
+ * sign with sk (libsodium's 64-byte Ed25519 secret key, copied) for the vaults
+ * under the topic root (copied: every text names its vault's prefix
+ * <root>/<vault>). ops is copied. Returns 0, or -EINVAL (a root with a
+ * wildcard, a trailing '/', not printable ASCII or too long) or -EIO, with
+ * *err (may be NULL) saying why. */
+int verifier_open(const char *path, const char *root, const uint8_t sk[64],
+		  const struct verifier_ops *ops, struct verifier **ret, const char **err);
 void verifier_close(struct verifier *v);
 
 /* Pin a vault's checkpoint key (--pin). 0 if pinned now or already this key;

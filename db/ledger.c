@@ -548,3 +548,20 @@ int vault_checkpoint_next(sqlite3 *db, int64_t after, struct vault_checkpoint *r
 				   "ORDER BY seq LIMIT 1",
 			       after, ret);
 }
+
+int64_t vault_ledger_last_utc(sqlite3 *db, const char *kind1, const char *kind2)
+{
+	sqlite3_stmt *st;
+	int64_t t = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT ifnull((SELECT max(ts_utc) FROM ledger WHERE kind IN (?1, ?2)), "
+			       "(SELECT ts_utc FROM ledger WHERE seq = 1))",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, kind1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind2 ? kind2 : kind1, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}

@@ -70,6 +70,16 @@ static int split(const char *text, size_t len, struct line *ln, const char **err
 	return n;
 }
 
+/* Lowercase hex only: with either case accepted, two texts would carry one
+ * signature. */
+static int lower_hex(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 static int is_key(const struct line *l, const char *key)
 {
 	return l->klen == strlen(key) && !memcmp(l->key, key, l->klen);
@@ -145,14 +155,14 @@ int vault_signed_check(const char *text, size_t len, const char *type, const uin
 	uint8_t signer[32], s[64];
 	memcpy(hex, ln[n - 2].val, ln[n - 2].vlen < 64 ? ln[n - 2].vlen : 64);
 	hex[ln[n - 2].vlen < 64 ? ln[n - 2].vlen : 64] = 0;
-	if (ln[n - 2].vlen != 64 || vault_unhex(hex, signer, 32) < 0) {
-		*err = "the pubkey is not 64 hex digits";
+	if (ln[n - 2].vlen != 64 || !lower_hex(ln[n - 2].val, 64) || vault_unhex(hex, signer, 32) < 0) {
+		*err = "the pubkey is not 64 lowercase hex digits";
 		return -EBADMSG;
 	}
 	memcpy(hex, ln[n - 1].val, ln[n - 1].vlen < 128 ? ln[n - 1].vlen : 128);
 	hex[ln[n - 1].vlen < 128 ? ln[n - 1].vlen : 128] = 0;
-	if (ln[n - 1].vlen != 128 || vault_unhex(hex, s, 64) < 0) {
-		*err = "the sig is not 128 hex digits";
+	if (ln[n - 1].vlen != 128 || !lower_hex(ln[n - 1].val, 128) || vault_unhex(hex, s, 64) < 0) {
+		*err = "the sig is not 128 lowercase hex digits";
 		return -EBADMSG;
 	}
 	if (sodium_memcmp(signer, pk, 32) != 0) {

@@ -45,14 +45,15 @@ pubkey $(cat "$1/pub.hex")"
 pub() { # TOPIC-LEAF FILE
 	mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t "$PFX/$1" -f "$2"
 }
-command_text() { # FROM TO [VAULT] [VERB]: an unsigned backfill command, a new id (unix µs, as the verifier's)
-	printf 'vault-command 1\nvault %s\nid %s\nverb %s\nfrom %s\nto %s\ntime %s\n' \
-		"${3:-test-vault}" "$(($(date +%s%N) / 1000))" "${4:-backfill}" "$1" "$2" "$(date +%s)"
+command_text() { # FROM TO [VAULT] [VERB] [PREFIX] [TIME]: an unsigned backfill command, a new id (unix µs, as the verifier's)
+	printf 'vault-command 1\nvault %s\nprefix %s\nid %s\nverb %s\nfrom %s\nto %s\ntime %s\n' \
+		"${3:-test-vault}" "${5:-$PFX}" "$(($(date +%s%N) / 1000))" "${4:-backfill}" "$1" "$2" \
+		"${6:-$(date +%s)}"
 }
 id_of() { sed -n 's/^id //p' "$1"; }
-verified_text() { # SEQ HASH
-	printf 'vault-verified 1\nvault test-vault\nseq %s\nhash %s\nreceived %s\ntime %s\n' \
-		"$1" "$2" "$1" "$(date +%s)"
+verified_text() { # SEQ HASH [GENESIS]
+	printf 'vault-verified 1\nvault test-vault\nprefix %s\nseq %s\nhash %s\ngenesis %s\nreceived %s\ntime %s\n' \
+		"$PFX" "$1" "$2" "${3:-$(vt_sql "SELECT lower(hex(hash)) FROM ledger WHERE seq=1")}" "$1" "$(date +%s)"
 }
 refusals() { vt_sql "SELECT count(*) FROM ledger WHERE kind='mqtt.command.refused'"; }
 logged() { # PATTERN: wait (5 s) for a vaultd log line
@@ -110,9 +111,20 @@ ok "a signed command altered after signing is refused (COMMAND_BAD_SIGNATURE)" \
 command_text 1 1 other-vault | sign "$T/vk" >"$T/cmd4.txt"
 pub command "$T/cmd4.txt"
 ok "a command for another vault is refused (COMMAND_WRONG_VAULT)" logged "refused: COMMAND_WRONG_VAULT"
+command_text 1 1 test-vault backfill vault/evil | sign "$T/vk" >"$T/cmd4b.txt"
+pub command "$T/cmd4b.txt"
+ok "a command naming this vault but made for another topic (vault/evil) is refused" \
+	eval '[ "$(grep -c "refused: COMMAND_WRONG_VAULT" "$T/vaultd.log")" -ge 2 ] || { sleep 1; [ "$(grep -c "refused: COMMAND_WRONG_VAULT" "$T/vaultd.log")" -ge 2 ]; }'
+command_text 1 1 test-vault backfill "$PFX" $(($(date +%s) - 3600)) | sign "$T/vk" >"$T/cmd4c.txt"
+pub command "$T/cmd4c.txt"
+ok "a command signed an hour ago is refused (COMMAND_STALE)" logged "refused: COMMAND_STALE"
 command_text 1 1 test-vault unlock | sign "$T/vk" >"$T/cmd5.txt"
 pub command "$T/cmd5.txt"
 ok "a verb vaultd does not know is refused (COMMAND_UNKNOWN_VERB)" logged "refused: COMMAND_UNKNOWN_VERB"
+command_text 1 1 | sign "$T/vk" | sed '/^sig /y/abcdef/ABCDEF/' >"$T/cmd5b.txt"
+pub command "$T/cmd5b.txt"
+ok "a signed command with its signature in upper case is refused (one signature, one text)" \
+	logged "not 128 lowercase hex digits"
 head -c 3000 /dev/urandom >"$T/cmd6.bin"
 pub command "$T/cmd6.bin"
 ok "3000 random bytes are refused (COMMAND_MALFORMED)" logged "refused: COMMAND_MALFORMED"
@@ -162,10 +174,28 @@ is "a verified text with another hash at seq 3 is the alarm mqtt.verifier_mismat
 	json_extract(payload,'\$.verifier_hash')||' '||json_extract(payload,'\$.ledger_hash')
 	FROM ledger WHERE kind='mqtt.verifier_mismatch'")"
 contains "... listed as an open alarm" "mqtt.verifier_mismatch" "$("$VAULTCTL" alert list 2>&1)"
-pub verified "$T/ver3.txt"
+verified_text 4 "$h2" | sign "$T/vk" >"$T/ver4.txt"
+for _ in 1 2 3; do pub verified "$T/ver4.txt"; pub verified "$T/ver3.txt"; done
 sleep 0.5
-is "... ledgered once for that seq" 1 "$(mismatch)"
+is "two mismatching texts replayed in turn: still one entry (at most one a minute)" 1 "$(mismatch)"
+ok "... each one logged" eval '[ "$(grep -c "another ledger history" "$T/vaultd.log")" -ge 7 ]'
 is "verified_seq stays 2" 2 "$(vt_sql "SELECT verified_seq FROM mqtt_cursor")"
+verified_text 3 "$h3" "$h3" | sign "$T/vk" >"$T/ver5.txt"
+pub verified "$T/ver5.txt"
+sleep 0.5
+is "a verified text with the right hash but another genesis moves nothing" 2 \
+	"$(vt_sql "SELECT verified_seq FROM mqtt_cursor")"
+verified_text 3 "$h3" | sed "s#^prefix .*#prefix vault/evil#" | sign "$T/vk" >"$T/ver6.txt"
+pub verified "$T/ver6.txt"
+ok "one made for another topic is ignored (logged)" logged "verified was ignored: it is about another vault or topic"
+is "... verified_seq stays 2" 2 "$(vt_sql "SELECT verified_seq FROM mqtt_cursor")"
+# A flood on the command topic: at most 20 a second reach the loop.
+for i in $(seq 300); do printf 'junk %s\n' "$i"; done >"$T/junk.txt"
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 0 -t "$PFX/command" -l <"$T/junk.txt"
+ok "300 messages at once on the command topic: the excess is dropped before the loop (logged)" \
+	logged "dropped: more than 20 a second"
+ok "vaultd still answers" "$VAULTCTL" whoami
+sleep 1.1 # a new second: the verifier's texts are not counted with the flood
 
 # ---- part 2: vault-verifier ----
 # The verifier's key: the one vaultd pins (made above as seed || public key).

@@ -37,6 +37,8 @@ struct vault_config {
 	char lang[16];
 	/* [ledger] */
 	int checkpoint_every;
+	int verify_every_h;    /* vaultd verifies the ledger every N hours (0: never) */
+	int verify_at_start_s; /* ... and N seconds after start (0: not at start) */
 	/* [pin] */
 	int argon2_ops;
 	int argon2_mem_kib;
@@ -80,6 +82,13 @@ struct vault_config {
 	char mqtt_client_id[128];    /* "" = the vault name */
 	char mqtt_topic_prefix[192]; /* "" = vault/<name> */
 	char mqtt_verifier_key[80];  /* hex Ed25519 public key; "" = no verifier */
+	/* [clock] (controller/health.c) */
+	int clock_check_s;
+	int clock_jump_s;
+	/* [storage] (controller/health.c): free space on the database's file system */
+	int storage_check_s;
+	int storage_warn_free_mb;
+	int storage_alarm_free_mb;
 	int mqtt_qos;
 	int mqtt_keepalive_s;
 	int mqtt_reconnect_ms;

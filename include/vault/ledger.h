@@ -105,6 +105,10 @@ int vault_checkpoint_latest(sqlite3 *db, struct vault_checkpoint *ret);
  * -ENODATA if none, -EIO. */
 int vault_checkpoint_next(sqlite3 *db, int64_t after, struct vault_checkpoint *ret);
 
+/* ts_utc of the newest entry of kind1 or kind2 (may be NULL), else of the
+ * genesis: when a periodic job last ran. 0 if neither can be read. */
+int64_t vault_ledger_last_utc(sqlite3 *db, const char *kind1, const char *kind2);
+
 /* Genesis facts, read from seq 1. Returns 0, -ENODATA, or -EBADMSG. */
 int vault_ledger_genesis_info(sqlite3 *db, char *vault, size_t vault_size,
 			      uint8_t pk[VAULT_SIGN_PK_LEN]);

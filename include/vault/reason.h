@@ -137,6 +137,12 @@
 	X(GPIO_FAULT, "the GPIO lines stopped answering: the door and shredder sensors are blind; " \
 		      "vaultd stops with the lock off and is restarted to reopen them", \
 	  "GPIO线路无响应：门和粉碎机传感器失效；vaultd锁门后停止，重启后重新打开线路") \
+	/* integrity (controller/integrity.c) */ \
+	X(LEDGER_VERIFY_FAILED, "the ledger does not verify: an entry, a checkpoint or a registry " \
+				"row is not what the ledger proves", \
+	  "账本校验失败：条目、检查点或登记表记录与账本不符") \
+	X(LEDGER_VERIFY_ERROR, "the ledger could not be verified: the database could not be read", \
+	  "无法校验账本：数据库无法读取") \
 	X(BADGE_UNKNOWN, "the badge is not enrolled", "该卡未登记") \
 	X(BADGE_REVOKED, "the badge has been revoked", "该卡已注销") \
 	X(BADGE_KEY_VERSION, "the badge carries an outdated key version", "该卡密钥版本已过期") \
@@ -259,6 +265,16 @@
 	  "请先在本终端的读卡器上出示门禁卡")                                                \
 	X(WEB_BADGE_CHANGED, "another badge was presented meanwhile; sign in again",           \
 	  "期间出示了另一张门禁卡，请重新登录")                                              \
+	/* health (controller/health.c) */                                                  \
+	X(CLOCK_JUMP, "the wall clock jumped against the monotonic clock",                    \
+	  "系统时钟相对单调时钟发生跳变")                                                    \
+	X(STORAGE_LOW, "free space for the database is below the warning threshold",          \
+	  "数据库所在存储的剩余空间低于预警阈值")                                            \
+	X(STORAGE_CRITICAL,                                                                    \
+	  "free space for the database is below the alarm threshold; the ledger may soon stop recording", \
+	  "数据库所在存储的剩余空间低于告警阈值，台账可能即将无法记录")                      \
+	X(STORAGE_OK, "free space for the database is back above the warning threshold",      \
+	  "数据库所在存储的剩余空间已恢复到预警阈值以上")                                    \
 	/* MQTT (controller/mqtt.c): the central verifier (docs/verifier.md) */              \
 	X(VERIFIER_MISMATCH, "the central verifier holds another ledger history than this vault", \
 	  "中心校验方持有的台账历史与本库不一致")                                            \
@@ -273,7 +289,9 @@
 	X(COMMAND_REPLAYED, "the inbound command was already used (its id is not new)",       \
 	  "收到的指令已被使用过（编号不是新的）")                                            \
 	X(COMMAND_UNKNOWN_VERB, "the inbound command asks for something vaultd does not do",  \
-	  "收到的指令要求执行控制器不支持的操作")
+	  "收到的指令要求执行控制器不支持的操作")                                                \
+	X(COMMAND_STALE, "the inbound command's time is more than 10 minutes from this vault's clock", \
+	  "收到的指令时间与本库时钟相差超过10分钟")
 
 enum vault_reason {
 #define VAULT_REASON_ENUM(id, en, zh) VAULT_R_##id,
