@@ -73,6 +73,7 @@ enum msg_type {
 	M_ARRIVED,    /* a message on <prefix>/command or /verified */
 	M_SUBSCRIBED, /* to those two */
 	M_SUB_FAILED,
+	M_DROPPED, /* inbound messages were dropped (the first since the last report) */
 };
 
 enum { IN_COMMAND = 1, IN_VERIFIED };
@@ -265,8 +266,17 @@ static int on_arrived(void *ctx, char *topic, int len, MQTTAsync_message *msg)
 		if (atomic_exchange(&w->in_second, sec) != sec)
 			atomic_store(&w->in_used, 0);
 		if (atomic_fetch_add(&w->in_used, 1) >= MQTT_IN_PER_S) {
-			atomic_fetch_add(&w->in_dropped, 1);
 			in = 0;
+			/* The first drop since the loop last reported them tells the
+			 * loop (one message, not one per drop). */
+			struct mqtt_msg *d = atomic_fetch_add(&w->in_dropped, 1) == 0
+						     ? calloc(1, sizeof *d) : NULL;
+			if (d) {
+				d->loop = k->loop;
+				d->m = k->m;
+				d->type = M_DROPPED;
+				post(d);
+			}
 		}
 	}
 	struct mqtt_msg *x = in ? calloc(1, sizeof *x + n + 1) : NULL;
@@ -404,6 +414,7 @@ static char *entry_json(sqlite3_stmt *st, int64_t seq, int omit_payload)
 
 static void arm_retry(struct mqtt *m, int64_t delay_us);
 static void subscribe(struct mqtt *m);
+static void report_drops(struct mqtt *m);
 
 /* Forget what is in flight and republish from the cursor. */
 static void reset(struct mqtt *m)
@@ -673,6 +684,7 @@ static void stall_cb(struct vault_loop *l, uint64_t id, void *ud)
 		m->rp_next = m->rp_end + 1;
 	}
 	m->rp_stall = m->rp_next;
+	report_drops(m);
 	subscribe(m);
 	m->stall_cursor = m->cursor;
 	m->stall_ckpt = m->ckpt;
@@ -961,14 +973,21 @@ static void on_command(struct mqtt *m, const char *t, size_t n)
 	}
 }
 
+/* Inbound messages dropped by on_arrived: logged at most every 10 s. The
+ * count is reset only when logged, so that on_arrived tells the loop again
+ * only after a report. */
+static void report_drops(struct mqtt *m)
+{
+	if (!atomic_load(&m->link.in_dropped) || !ratelimit_take(&m->dropped, 10 * 1000000LL))
+		return;
+	int dropped = atomic_exchange(&m->link.in_dropped, 0);
+	vault_log(LOG_WARNING, "mqtt", "%d messages on %s or %s dropped: more than %d a second",
+		  dropped, m->link.t_cmd, m->link.t_verified, MQTT_IN_PER_S);
+}
+
 static void on_arrival(struct mqtt *m, struct mqtt_msg *x)
 {
-	int dropped = atomic_load(&m->link.in_dropped);
-	if (dropped && ratelimit_take(&m->dropped, 10 * 1000000LL)) {
-		atomic_fetch_sub(&m->link.in_dropped, dropped);
-		vault_log(LOG_WARNING, "mqtt", "%d messages on %s or %s dropped: more than %d a "
-			  "second", dropped, m->link.t_cmd, m->link.t_verified, MQTT_IN_PER_S);
-	}
+	report_drops(m);
 	/* Signed texts hold no NUL; one in the copy makes the check refuse it. */
 	x->data[x->len] = 0;
 	if (x->in == IN_VERIFIED)
@@ -1042,6 +1061,9 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		break;
 	case M_ARRIVED:
 		on_arrival(m, x);
+		break;
+	case M_DROPPED:
+		report_drops(m);
 		break;
 	case M_SUBSCRIBED:
 		if (x->gen == m->sub_gen && m->subscribing) {

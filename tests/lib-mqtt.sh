@@ -14,30 +14,37 @@ sub_stop() { [ -n "$SUB_PID" ] && { kill "$SUB_PID" 2>/dev/null; wait "$SUB_PID"
 trap 'vt_stop; sub_stop; mq_stop; [ "${KEEP:-}" ] || rm -rf "$T"' EXIT
 mkdir -p "$T/mq"
 
-# The broker on $PORT (kept across restarts, with its persistence file).
-mq_start() {
+# A mosquitto on 127.0.0.1:PORT, its configuration, log and persistence in
+# DIR, with extra configuration LINES; BROKER_PID. 0 once it runs.
+broker_start() { # DIR PORT PERSISTENCE(true|false) [LINES...]
+	local dir=$1 port=$2 persist=$3 before
+	shift 3
 	{
-		echo "listener $PORT 127.0.0.1"
+		echo "listener $port 127.0.0.1"
 		echo "allow_anonymous true"
-		echo "persistence true"
-		echo "persistence_location $T/mq/"
-		echo "log_dest file $T/mq/log"
+		echo "persistence $persist"
+		echo "persistence_location $dir/"
+		echo "log_dest file $dir/log"
 		# As root, mosquitto 2 drops to user mosquitto, which cannot write here.
 		[ "$(id -u)" -ne 0 ] || echo "user root"
-	} >"$T/mq/mosquitto.conf"
-	local before
-	before=$(grep -c ' running$' "$T/mq/log" 2>/dev/null)
-	"$MOSQUITTO" -c "$T/mq/mosquitto.conf" 2>>"$T/mq/stderr" &
-	MQ_PID=$!
+		[ $# -eq 0 ] || printf '%s\n' "$@"
+	} >"$dir/mosquitto.conf"
+	before=$(grep -c ' running$' "$dir/log" 2>/dev/null)
+	"$MOSQUITTO" -c "$dir/mosquitto.conf" 2>>"$dir/stderr" &
+	BROKER_PID=$!
 	for _ in $(seq 100); do
-		[ "$(grep -c ' running$' "$T/mq/log" 2>/dev/null || :)" -gt "${before:-0}" ] 2>/dev/null &&
+		[ "$(grep -c ' running$' "$dir/log" 2>/dev/null || :)" -gt "${before:-0}" ] 2>/dev/null &&
 			return 0
-		kill -0 "$MQ_PID" 2>/dev/null || break
+		kill -0 "$BROKER_PID" 2>/dev/null || break
 		sleep 0.02
 	done
-	mq_stop
+	kill "$BROKER_PID" 2>/dev/null
+	wait "$BROKER_PID" 2>/dev/null
+	BROKER_PID=
 	return 1
 }
+# The broker on $PORT (kept across restarts, with its persistence file).
+mq_start() { broker_start "$T/mq" "$PORT" true && MQ_PID=$BROKER_PID; }
 # A free port: try random ones until the broker binds.
 for _ in $(seq 20); do
 	PORT=$((20000 + RANDOM % 40000))

@@ -19,31 +19,11 @@ sub_stop
 # verifier's texts in.
 SITE_PID=
 site_start() { # [persistence true|false]
-	{
-		echo "listener $SPORT 127.0.0.1"
-		echo "allow_anonymous true"
-		echo "persistence ${1:-true}"
-		echo "persistence_location $T/site/"
-		echo "log_dest file $T/site/log"
-		[ "$(id -u)" -ne 0 ] || echo "user root"
-		echo "connection central"
-		echo "address 127.0.0.1:$CPORT"
-		echo "cleansession false"
-		echo "restart_timeout 1"
-		for t in ledger checkpoint tip state alarm; do echo "topic vault/+/$t out 1"; done
-		for t in verified command verifier-alarm; do echo "topic vault/+/$t in 1"; done
-	} >"$T/site/mosquitto.conf"
-	local before
-	before=$(grep -c ' running$' "$T/site/log" 2>/dev/null)
-	"$MOSQUITTO" -c "$T/site/mosquitto.conf" 2>>"$T/site/stderr" &
-	SITE_PID=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c ' running$' "$T/site/log" 2>/dev/null || :)" -gt "${before:-0}" ] 2>/dev/null &&
-			return 0
-		kill -0 "$SITE_PID" 2>/dev/null || break
-		sleep 0.02
-	done
-	return 1
+	local lines=("connection central" "address 127.0.0.1:$CPORT" "cleansession false"
+		"restart_timeout 1") t
+	for t in ledger checkpoint tip state alarm; do lines+=("topic vault/+/$t out 1"); done
+	for t in verified command verifier-alarm; do lines+=("topic vault/+/$t in 1"); done
+	broker_start "$T/site" "$SPORT" "${1:-true}" "${lines[@]}" && SITE_PID=$BROKER_PID
 }
 site_stop() { [ -n "$SITE_PID" ] && { kill "$SITE_PID" 2>/dev/null; wait "$SITE_PID" 2>/dev/null; }; SITE_PID=; }
 mkdir -p "$T/site"
