@@ -1088,23 +1088,15 @@ static int read_cursor(struct mqtt *m)
 {
 	sqlite3 *db = m->d->db;
 	sqlite3_stmt *st;
-	int64_t tip;
-	uint8_t tip_hash[VAULT_HASH_LEN];
-	if (vault_ledger_tip(db, &tip, tip_hash) < 0)
+	struct vault_outbox o;
+	if (vault_outbox_read(db, &o) < 0)
 		return -EIO;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT seq, checkpoint_seq, verified_seq, verified_utc, command_id "
-			       "FROM mqtt_cursor WHERE id=1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		m->cursor = sqlite3_column_int64(st, 0);
-		m->ckpt = sqlite3_column_int64(st, 1);
-		m->verified = sqlite3_column_int64(st, 2);
-		m->verified_utc = sqlite3_column_int64(st, 3);
-		m->command_id = sqlite3_column_int64(st, 4);
-	}
-	sqlite3_finalize(st);
+	int64_t tip = o.tip;
+	m->cursor = o.published;
+	m->ckpt = o.checkpoint;
+	m->verified = o.verified;
+	m->verified_utc = o.verified_utc;
+	m->command_id = o.command_id;
 	if (m->cursor > tip) {
 		/* A database restored from an older copy: its new entries reuse seqs
 		 * the broker has seen, so republish from its tip on. */

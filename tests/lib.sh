@@ -49,10 +49,11 @@ skip() { # skip WHY N: N cases that cannot run here, counted as skipped
 	for i in $(seq "$2"); do _n=$((_n + 1)); echo "ok $_n - skipped # SKIP $1"; done
 }
 
-vt_config() { # extra INI lines may be given as arguments
+vt_config() { # extra INI lines may be given as arguments (VT_DIR, VT_NAME: another vault)
+	local T=${VT_DIR:-$T}
 	cat >"$T/vault.ini" <<EOC
 [vault]
-name = test-vault
+name = ${VT_NAME:-test-vault}
 database = $T/vault.db
 keys_dir = $T/keys
 socket = $T/vaultd.sock

@@ -42,30 +42,9 @@ declare -A PID
 mkvault() { # NAME
 	local d=$T/$1
 	mkdir -p "$d"
-	cat >"$d/vault.ini" <<EOC
-[vault]
-name = $1
-database = $d/vault.db
-keys_dir = $d/keys
-socket = $d/vaultd.sock
-lang = en
-[pin]
-argon2_ops = 1
-argon2_mem_kib = 1024
-[reader]
-door =
-[gpio]
-backend = sim
-sim_socket = $d/gpio.sock
-[ledger]
-checkpoint_every = 0
-[mqtt]
-enabled = 1
-broker = tcp://127.0.0.1:$SPORT
-reconnect_ms = 100
-keepalive_s = 5
-verifier_key = $VK
-EOC
+	VT_DIR=$d VT_NAME=$1 vt_config "[ledger]" "checkpoint_every = 0" "[mqtt]" "enabled = 1" \
+		"broker = tcp://127.0.0.1:$SPORT" "reconnect_ms = 100" "keepalive_s = 5" \
+		"verifier_key = $VK"
 	"$VAULTCTL" -c "$d/vault.ini" init --admin-user "$(id -un)" >/dev/null
 }
 vstart() { # NAME
