@@ -4,11 +4,14 @@
  * synchronous=FULL), measured in the same run on the same disk.
  * Prints p50/p99 of each and their ratios.
  *
- * bench-ledger [RUNS [GAP_MS [raw]]]: with GAP_MS, each commit and each append
- * follows GAP_MS of idle time (as a door decision follows seconds of idle time),
- * instead of a hot loop. With `raw`, only the bare commits are made and each
- * one's time is printed in µs, one per line (bench/door.sh interleaves such
- * blocks with its quiet and loaded blocks of door decisions).
+ * bench-ledger [RUNS [GAP_MS [raw|raw2]]]: with GAP_MS, each commit and each
+ * append follows GAP_MS of idle time (as a door decision follows seconds of idle
+ * time), instead of a hot loop. With `raw`, only the bare commits are made and
+ * each one's time is printed in µs, one per line (bench/door.sh interleaves
+ * such blocks with its quiet and loaded blocks of door decisions). With `raw2`,
+ * each bare commit is followed (after GAP_MS) by one to a second database whose
+ * WAL was reserved first (vault_db_wal_reserve, as vaultd does at start), and
+ * a line holds both times: what the reserve changes, under the same conditions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,14 +45,28 @@ static void idle_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* One durable commit of a 200-byte row; µs. */
+static int64_t bare_commit(sqlite3 *db, sqlite3_stmt *st, const char *blob)
+{
+	int64_t t0 = vault_now_mono_us();
+	vault_db_begin(db);
+	sqlite3_bind_blob(st, 1, blob, 200, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	vault_db_commit(db);
+	return vault_now_mono_us() - t0;
+}
+
 int main(int argc, char **argv)
 {
 	char *dir = tv_tmpdir(), path[512] = "";
 	static int64_t bare[RUNS], led[RUNS];
 	int runs = argc > 1 ? atoi(argv[1]) : RUNS, gap = argc > 2 ? atoi(argv[2]) : 0;
-	int raw = argc > 3 && !strcmp(argv[3], "raw");
+	int raw2 = argc > 3 && !strcmp(argv[3], "raw2");
+	int raw = raw2 || (argc > 3 && !strcmp(argv[3], "raw"));
 	if (runs < 10 || runs > RUNS || gap < 0 || gap > 10000 || (argc > 3 && !raw)) {
-		fprintf(stderr, "usage: bench-ledger [RUNS (10..%d) [GAP_MS (0..10000) [raw]]]\n",
+		fprintf(stderr,
+			"usage: bench-ledger [RUNS (10..%d) [GAP_MS (0..10000) [raw|raw2]]]\n",
 			RUNS);
 		return 2;
 	}
@@ -64,6 +81,19 @@ int main(int argc, char **argv)
 	vault_db_exec(bdb, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)");
 	sqlite3_stmt *st;
 	sqlite3_prepare_v2(bdb, "INSERT INTO t(v) VALUES(?)", -1, &st, NULL);
+	sqlite3 *rdb = NULL;
+	sqlite3_stmt *rst = NULL;
+	if (raw2) { /* 1 MiB holds this run's frames; written before the first gap */
+		int64_t added;
+		snprintf(path, sizeof path, "%s/reserved.db", dir);
+		if (vault_db_open(path, VAULT_DB_CREATE, NULL, &rdb, &err) < 0 ||
+		    vault_db_exec(rdb, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)") < 0 ||
+		    vault_db_wal_reserve(rdb, 1 << 20, &added, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", path, err);
+			return 1;
+		}
+		sqlite3_prepare_v2(rdb, "INSERT INTO t(v) VALUES(?)", -1, &rst, NULL);
+	}
 	snprintf(path, sizeof path, "%s/ledger.db", dir);
 	struct vault_ledger *l;
 	if (tv_new_vault(path, NULL, &db, &l, NULL) < 0)
@@ -76,13 +106,13 @@ int main(int argc, char **argv)
 	/* Interleaved, so both see the same disk and cache conditions. */
 	for (int i = 0; i < runs; i++) {
 		idle_ms(gap);
-		int64_t t0 = vault_now_mono_us();
-		vault_db_begin(bdb);
-		sqlite3_bind_blob(st, 1, path, 200, SQLITE_STATIC);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-		vault_db_commit(bdb);
-		bare[i] = (vault_now_mono_us() - t0) * 1000;
+		bare[i] = bare_commit(bdb, st, path) * 1000;
+		if (raw2) {
+			idle_ms(gap);
+			printf("%lld %lld\n", (long long)bare[i] / 1000,
+			       (long long)bare_commit(rdb, rst, path));
+			continue;
+		}
 		if (raw) {
 			printf("%lld\n", (long long)bare[i] / 1000);
 			continue;
@@ -90,12 +120,14 @@ int main(int argc, char **argv)
 		struct vault_record r = {.kind = "entry.granted", .actors = "P1", .cites = "17,18",
 					 .payload = p};
 		idle_ms(gap);
-		t0 = vault_now_mono_us();
+		int64_t t0 = vault_now_mono_us();
 		vault_ledger_record(l, &r, NULL, NULL, NULL);
 		led[i] = (vault_now_mono_us() - t0) * 1000;
 	}
 	sqlite3_finalize(st);
 	vault_db_close(bdb);
+	sqlite3_finalize(rst);
+	vault_db_close(rdb);
 	cJSON_Delete(p);
 	vault_ledger_free(l);
 	vault_db_close(db);

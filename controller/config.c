@@ -39,6 +39,7 @@ static const struct key keys[] = {
 	S("vault", "socket", socket, "/run/vault/vaultd.sock"),
 	E("vault", "lang", lang, "zh-CN", "zh-CN en"),
 	I("ledger", "checkpoint_every", checkpoint_every, 0, 1000000, "100"),
+	I("ledger", "wal_reserve_mb", wal_reserve_mb, 0, 4096, "64"),
 	I("ledger", "verify_every_h", verify_every_h, 0, 8760, "24"),
 	I("ledger", "verify_at_start_s", verify_at_start_s, 0, 86400, "60"),
 	I("pin", "argon2_ops", argon2_ops, 1, 10, "2"),

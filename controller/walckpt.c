@@ -12,6 +12,14 @@
  * commit restarts the WAL, which costs it an extra header write and fdatasync.
  * Checkpointing by size makes that happen once per `pages` pages, not on the
  * first commit after every idle second (often a door decision).
+ *
+ * A checkpoint that a reader stopped short (an export holding an old snapshot)
+ * is tried again every RETRY_MS until it has copied everything, instead of
+ * waiting for `pages` more frames: the WAL can restart only after a complete
+ * one, and until it restarts every commit extends the file past the reserve
+ * vaultd wrote at start (vault_db_wal_reserve), which makes its fdatasync
+ * commit the file system's journal too. A retry with nothing new to copy
+ * writes nothing.
  */
 #include "walckpt.h"
 
@@ -23,6 +31,8 @@
 
 #include "vault/db.h"
 #include "vault/util.h"
+
+#define RETRY_MS 1000
 
 struct walckpt {
 	pthread_t thread;
@@ -42,10 +52,11 @@ static void *run(void *arg)
 	struct walckpt *w = arg;
 	/* Lowest priority: it must never compete with the loop for a core. */
 	vault_thread_background("walckpt");
+	int short_of = 0; /* the last checkpoint left frames behind */
 	pthread_mutex_lock(&w->mu);
 	while (!w->quit) {
-		struct timespec ts =
-			vault_mono_ts(vault_now_mono_us() + (int64_t)w->interval_ms * 1000);
+		unsigned ms = short_of ? RETRY_MS : w->interval_ms;
+		struct timespec ts = vault_mono_ts(vault_now_mono_us() + (int64_t)ms * 1000);
 		while (!w->quit && !w->wanted &&
 		       pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0)
 			;
@@ -60,8 +71,10 @@ static void *run(void *arg)
 			break;
 		w->wanted = 0;
 		pthread_mutex_unlock(&w->mu);
-		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		int log = -1, copied = -1;
+		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
 		pthread_mutex_lock(&w->mu);
+		short_of = log > 0 && copied < log;
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;

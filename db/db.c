@@ -3,6 +3,7 @@
 #include "vault/migrations.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -297,4 +298,51 @@ int vault_outbox_read(sqlite3 *db, struct vault_outbox *ret)
 		return -EIO;
 	*ret = o;
 	return 0;
+}
+
+int vault_db_wal_reserve(sqlite3 *db, int64_t bytes, int64_t *ret_added, const char **ret_err)
+{
+	static char zeros[65536];
+	*ret_added = 0;
+	*ret_err = "";
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+	if (!wal || !*wal) {
+		*ret_err = "no WAL file name";
+		return -EINVAL;
+	}
+	/* The write lock also opens the WAL, so the file exists from here. */
+	if (vault_db_begin(db) < 0) {
+		*ret_err = keep_err(db);
+		return -EBUSY;
+	}
+	int r = 0;
+	int fd = open(wal, O_WRONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		*ret_err = "cannot open the WAL file";
+		goto out;
+	}
+	for (int64_t off = st.st_size; off < bytes;) {
+		size_t n = bytes - off < (int64_t)sizeof zeros ? (size_t)(bytes - off) : sizeof zeros;
+		ssize_t w = pwrite(fd, zeros, n, off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r = w < 0 ? -errno : -EIO;
+			*ret_err = "cannot extend the WAL file";
+			break;
+		}
+		off += w;
+		*ret_added += w;
+	}
+	if (*ret_added > 0 && fdatasync(fd) < 0 && r == 0) {
+		r = -errno;
+		*ret_err = "cannot sync the WAL file";
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	vault_db_rollback(db); /* nothing was written through SQLite */
+	return r;
 }

@@ -5,8 +5,12 @@
 # of the live database. The database is tampered with from outside, as an
 # intruder with the file would.
 . "$(dirname "$0")/lib.sh"
-vt_init "[ledger]" "verify_at_start_s = 1"
+VT_WAL_RESERVE_MB=4 vt_init "[ledger]" "verify_at_start_s = 1"
 ok "vaultd starts" vt_start
+# The WAL reserve ([ledger] wal_reserve_mb): the log's first 4 MiB written at
+# start, so that commits overwrite the file instead of extending it.
+is "the -wal file is reserved at start: 4 MiB" 4194304 "$(stat -c %s "$T/vault.db-wal")"
+contains "vaultd logs the reserve" "WAL reserve: 4 MiB" "$(cat "$T/vaultd.log")"
 "$VAULTCTL" unit add --id U1 --name "Survey Bureau" >/dev/null
 "$VAULTCTL" person add --id S1 --name "Zhang San" --role staff --unit U1 --unix-user nobody >/dev/null
 "$VAULTCTL" person add --id SV --name "Wang Wu" --role supervisor --unit U1 --unix-user daemon >/dev/null
@@ -95,6 +99,9 @@ contains "as ledger.verify_failed" '"kind":"ledger.verify_failed","severity":"al
 ok "vaultd keeps running" kill -0 "$VAULTD_PID"
 ok "and keeps answering" "$VAULTCTL" whoami
 
+is "the commits since (registry, verifications, a backup's writes) left it at 4 MiB" \
+	4194304 "$(stat -c %s "$T/vault.db-wal")"
+
 # A ledger entry rewritten (the append-only trigger dropped first).
 sqlite3 "$T/vault.db" "DROP TRIGGER ledger_no_update; UPDATE ledger SET actors='intruder' WHERE seq=5"
 out=$("$VAULTCTL" ledger verify-now); rc=$?
@@ -108,5 +115,7 @@ is "the backup of the tampered database exits 3" 3 "$rc"
 contains "its copy does not verify" "VERIFICATION FAILED" "$out"
 ok "vaultd is still running" kill -0 "$VAULTD_PID"
 vt_stop
+ok "a clean stop gives the reserve back (no -wal file, or an empty one)" \
+	test ! -s "$T/vault.db-wal"
 is "vaultd stopped cleanly" "vaultd.stop" "$(vt_sql "SELECT kind FROM ledger ORDER BY seq DESC LIMIT 1")"
 vt_done

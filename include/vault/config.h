@@ -37,6 +37,7 @@ struct vault_config {
 	char lang[16];
 	/* [ledger] */
 	int checkpoint_every;
+	int wal_reserve_mb;    /* vaultd writes the WAL's first N MiB at start (0: no) */
 	int verify_every_h;    /* vaultd verifies the ledger every N hours (0: never) */
 	int verify_at_start_s; /* ... and N seconds after start (0: not at start) */
 	/* [pin] */

@@ -47,6 +47,22 @@ int vault_db_begin(sqlite3 *db);   /* BEGIN IMMEDIATE */
 int vault_db_commit(sqlite3 *db);
 void vault_db_rollback(sqlite3 *db);
 
+/*
+ * Reserve the first `bytes` of the write-ahead log: extend the -wal file with
+ * written zeros to that size and fdatasync it, under the write lock (BEGIN
+ * IMMEDIATE), so no frame is being written meanwhile. SQLite never truncates a
+ * WAL it reuses (vaultd sets no journal_size_limit): every frame it later
+ * writes inside the reserve overwrites allocated, written blocks, and the
+ * commit's fdatasync then flushes data alone. A frame that extends the file
+ * must also commit the file system's journal (the new size and blocks), which
+ * under disk and CPU load can cost milliseconds (bench/door.sh measures both).
+ * Zeros after the last frame are what SQLite already handles after a restart
+ * of the log: recovery stops at the first frame whose salt does not match.
+ * Returns 0 with *ret_added (bytes written; 0 if the file was large enough),
+ * or -errno with *ret_err (ENOSPC leaves a partial reserve, which is harmless).
+ */
+int vault_db_wal_reserve(sqlite3 *db, int64_t bytes, int64_t *ret_added, const char **ret_err);
+
 /* How far the ledger has left the box (table mqtt_cursor; docs/verifier.md):
  * the tip, what the broker has acknowledged (entries, checkpoints), and what
  * the central verifier holds (its seq, when it said so; 0 if never). */
