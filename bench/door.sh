@@ -144,6 +144,11 @@ bare=$("$B/bench/bench-ledger" | grep 'bare durable')
 b50=$(echo "$bare" | awk -F'|' '{gsub(/ /,"",$3); print $3}')
 b99=$(echo "$bare" | awk -F'|' '{gsub(/ /,"",$4); print $4}')
 of decision_us q >"$T/dec.quiet"; of decision_us l >"$T/dec.loaded"
+# BENCH_SAMPLES=FILE keeps every decision: block kind (q|l), place in its
+# block (1..BLOCK), decision µs, ledger commit µs.
+[ -z "${BENCH_SAMPLES:-}" ] || paste -d' ' <(samples decision_us) <(samples ledger_us) |
+	tail -n +4 | awk -v b="$blocks" -v n="$BLOCK" \
+	'{print substr(b, int((NR - 1) / n) + 1, 1), (NR - 1) % n + 1, $1, $2}' >"$BENCH_SAMPLES"
 nq=$(wc -l <"$T/dec.quiet"); nl=$(wc -l <"$T/dec.loaded")
 echo "| door decision ($nq quiet + $nl loaded, blocks of $BLOCK alternating, one run) | p50 µs | p99 µs | ratio p99 |"
 echo "|---|---|---|---|"

@@ -565,6 +565,10 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 	/* No WAL checkpoint competes with this decision's commit for the disk;
 	 * released when the presentation ends (the deadline covers the rest). */
 	walckpt_hold(door->d->walckpt, (unsigned)door->d->cfg.pin_timeout_s * 1000 + 1000);
+	/* And the decision's commit is not the one that restarts the WAL. */
+	if (walckpt_prime(door->d->walckpt, door->d->db) < 0)
+		vault_log(LOG_WARNING, "db", "WAL restart before the decision: %s",
+			  sqlite3_errmsg(door->d->db));
 	snprintf(door->p_badge, sizeof door->p_badge, "%s", hex);
 	snprintf(door->p_person, sizeof door->p_person, "%s", person);
 	prefetch(door, person); /* a failure is retried at the decision */

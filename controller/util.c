@@ -228,3 +228,14 @@ void vault_thread_background(const char *category)
 		vault_log(LOG_WARNING, category, "I/O priority not lowered: %s", strerror(errno));
 #endif
 }
+
+int vault_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}

@@ -57,27 +57,17 @@ static const char usage_text[] =
 	"The key is read from $CREDENTIALS_DIRECTORY/" KEY_NAME " when that is set.\n"
 	"exit codes: 0 ok, 2 bad arguments, 4 database/key file/broker error\n";
 
-__attribute__((format(printf, 2, 3))) static int die(int code, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "vault-verifier: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
 /* ---- the key ---- */
 
 static int load_key(const char *dir, uint8_t sk[64])
 {
 	if (!dir && !getenv("CREDENTIALS_DIRECTORY"))
-		return die(EXIT_USAGE, "--keys-dir is missing");
+		return vault_die(EXIT_USAGE, "--keys-dir is missing");
 	int r = vault_key_load(KEY_NAME, dir, sk, 64);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "%s/%s: %s", getenv("CREDENTIALS_DIRECTORY") ?: dir, KEY_NAME,
-			   r == -EPERM ? "readable by others or not a file" : strerror(-r));
+		return vault_die(
+		    EXIT_SYSTEM, "%s/%s: %s", getenv("CREDENTIALS_DIRECTORY") ?: dir, KEY_NAME,
+		    r == -EPERM ? "readable by others or not a file" : strerror(-r));
 	/* The public half must be the seed's: a damaged file would sign texts
 	 * no vault accepts. */
 	uint8_t pk[32], sk2[64];
@@ -85,8 +75,9 @@ static int load_key(const char *dir, uint8_t sk[64])
 	int bad = sodium_memcmp(sk2, sk, 64) != 0;
 	sodium_memzero(sk2, sizeof sk2);
 	if (bad)
-		return die(EXIT_SYSTEM, "%s: not an Ed25519 key (seed and public key disagree)",
-			   KEY_NAME);
+		return vault_die(EXIT_SYSTEM,
+				 "%s: not an Ed25519 key (seed and public key disagree)",
+				 KEY_NAME);
 	return 0;
 }
 
@@ -100,9 +91,9 @@ static void print_pubkey(const uint8_t sk[64])
 static int cmd_keygen(const char *dir)
 {
 	if (!dir)
-		return die(EXIT_USAGE, "keygen: --keys-dir is missing");
+		return vault_die(EXIT_USAGE, "keygen: --keys-dir is missing");
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return die(EXIT_SYSTEM, "%s: %s", dir, strerror(errno));
+		return vault_die(EXIT_SYSTEM, "%s: %s", dir, strerror(errno));
 	uint8_t pk[32], sk[64];
 	crypto_sign_ed25519_keypair(pk, sk);
 	int r = vault_secret_create(KEY_NAME, dir, sk, sizeof sk);
@@ -110,8 +101,10 @@ static int cmd_keygen(const char *dir)
 		print_pubkey(sk);
 	sodium_memzero(sk, sizeof sk);
 	if (r == -EEXIST)
-		return die(EXIT_USAGE, "%s/%s already exists; nothing changed", dir, KEY_NAME);
-	return r < 0 ? die(EXIT_SYSTEM, "%s/%s: %s", dir, KEY_NAME, strerror(-r)) : EXIT_OK;
+		return vault_die(EXIT_USAGE, "%s/%s already exists; nothing changed", dir,
+				 KEY_NAME);
+	return r < 0 ? vault_die(EXIT_SYSTEM, "%s/%s: %s", dir, KEY_NAME, strerror(-r))
+		     : EXIT_OK;
 }
 
 /* ---- run: Paho's threads post and nothing else ---- */
@@ -276,12 +269,21 @@ static void subscribe(struct app *a)
 		post(a, EV_SUBSCRIBE, rc);
 }
 
-/* Whether vault is one of --vault (or there is none); another is said once. */
-static int verifying(struct app *a, const char *vault)
+/* Whether vault is one of --vault (or there is none). */
+static int listed(void *ud, const char *vault)
 {
-	for (int i = 0; i < a->nonly; i++)
+	struct app *a = ud;
+	for (int i = 0; a->only && i < a->nonly; i++)
 		if (!strcmp(a->only[i], vault))
 			return 1;
+	return !a->only;
+}
+
+/* listed(), and another is said once. */
+static int verifying(struct app *a, const char *vault)
+{
+	if (listed(a, vault))
+		return 1;
 	for (int i = 0; i < a->nignored; i++)
 		if (!strcmp(a->ignored[i], vault))
 			return 0;
@@ -368,7 +370,7 @@ static void tick(struct vault_loop *l, uint64_t id, void *ud)
 	if (dropped)
 		vault_log(LOG_WARNING, "mqtt", "%u messages dropped in the last second: more than %d "
 			  "waiting (the gaps are asked for again)", dropped, QUEUE_MAX);
-	verifier_tick(a->v);
+	verifier_tick(a->v, listed, a);
 	vault_loop_timer_in(l, 1000000, tick, a, NULL);
 }
 
@@ -387,24 +389,27 @@ struct run_opts {
 static int cmd_run(const struct run_opts *o)
 {
 	if (!o->broker || !o->state)
-		return die(EXIT_USAGE, "run: --broker and --state are needed (--help)");
+		return vault_die(EXIT_USAGE, "run: --broker and --state are needed (--help)");
 	size_t rl = strlen(o->root);
 	if (!rl || strpbrk(o->root, "+#") || o->root[rl - 1] == '/' || rl > TOPIC_MAX / 2)
-		return die(EXIT_USAGE, "run: --root '%s': no wildcards (+ #), no trailing /", o->root);
+		return vault_die(
+		    EXIT_USAGE, "run: --root '%s': no wildcards (+ #), no trailing /", o->root);
 	char vaults[MAX_PINS][128];
 	uint8_t pks[MAX_PINS][32];
 	for (int i = 0; i < o->npins; i++) {
 		const char *eq = strrchr(o->pins[i], '=');
 		size_t n = eq ? (size_t)(eq - o->pins[i]) : 0;
 		if (!n || n >= sizeof vaults[i] || vault_unhex(eq + 1, pks[i], 32) < 0)
-			return die(EXIT_USAGE, "--pin %s: VAULT=64 hex digits", o->pins[i]);
+			return vault_die(EXIT_USAGE, "--pin %s: VAULT=64 hex digits",
+					 o->pins[i]);
 		memcpy(vaults[i], o->pins[i], n);
 		vaults[i][n] = 0;
 	}
 	for (int i = 0; i < o->nvaults; i++)
 		if (!o->vaults[i][0] || strpbrk(o->vaults[i], "/+#"))
-			return die(EXIT_USAGE, "--vault '%s': one topic level, no wildcards",
-				   o->vaults[i]);
+			return vault_die(EXIT_USAGE,
+					 "--vault '%s': one topic level, no wildcards",
+					 o->vaults[i]);
 	uint8_t sk[64];
 	int r = load_key(o->keys_dir, sk);
 	if (r)
@@ -416,19 +421,22 @@ static int cmd_run(const struct run_opts *o)
 	r = verifier_open(o->state, o->root, sk, &ops, &a.v, &err);
 	sodium_memzero(sk, sizeof sk);
 	if (r < 0)
-		return die(r == -EINVAL ? EXIT_USAGE : EXIT_SYSTEM, "%s", err);
+		return vault_die(r == -EINVAL ? EXIT_USAGE : EXIT_SYSTEM, "%s", err);
 	int code = EXIT_OK;
 	for (int i = 0; i < o->npins && code == EXIT_OK; i++) {
 		if ((r = verifier_pin(a.v, vaults[i], pks[i])) == -EKEYREJECTED)
-			code = die(EXIT_USAGE, "--pin %s: another key is pinned for %s (it never "
-				   "changes)", o->pins[i], vaults[i]);
+			code = vault_die(EXIT_USAGE,
+					 "--pin %s: another key is pinned for %s (it never "
+					 "changes)",
+					 o->pins[i], vaults[i]);
 		else if (r < 0)
-			code = die(r == -EINVAL ? EXIT_USAGE : EXIT_SYSTEM, "--pin %s: %s", o->pins[i],
-				   strerror(-r));
+			code = vault_die(r == -EINVAL ? EXIT_USAGE : EXIT_SYSTEM,
+					 "--pin %s: %s", o->pins[i], strerror(-r));
 	}
 	if (code != EXIT_OK || (r = vault_loop_new(&a.loop)) < 0) {
 		verifier_close(a.v);
-		return code != EXIT_OK ? code : die(EXIT_SYSTEM, "event loop: %s", strerror(-r));
+		return code != EXIT_OK ? code
+				       : vault_die(EXIT_SYSTEM, "event loop: %s", strerror(-r));
 	}
 	/* Signals only inside epoll_pwait; Paho's threads, made after, inherit
 	 * the mask. */
@@ -451,17 +459,18 @@ static int cmd_run(const struct run_opts *o)
 	int rc = MQTTAsync_createWithOptions(&a.client, o->broker, o->client_id,
 					     MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
 	if (rc != MQTTASYNC_SUCCESS)
-		code = die(EXIT_USAGE, "--broker '%s': not usable by Paho (%d)", o->broker, rc);
+		code = vault_die(EXIT_USAGE, "--broker '%s': not usable by Paho (%d)",
+				 o->broker, rc);
 	else if ((rc = MQTTAsync_setCallbacks(a.client, &a, on_lost, on_arrived, NULL)) !=
 		 MQTTASYNC_SUCCESS)
-		code = die(EXIT_SYSTEM, "mqtt: setting callbacks failed (%d)", rc);
+		code = vault_die(EXIT_SYSTEM, "mqtt: setting callbacks failed (%d)", rc);
 	if (code == EXIT_OK) {
 		vault_log(LOG_INFO, "verifier", "state %s; broker %s as %s; root %s; %s", o->state,
 			  o->broker, o->client_id, o->root,
 			  o->nvaults ? "only the --vault levels" : "every vault (no --vault)");
 		tick(a.loop, 0, &a);
 		if ((r = vault_loop_run(a.loop, &waitmask)) < 0)
-			code = die(EXIT_SYSTEM, "event loop: %s", strerror(-r));
+			code = vault_die(EXIT_SYSTEM, "event loop: %s", strerror(-r));
 		else
 			vault_log(LOG_INFO, "verifier", "stopping (%s)", strsignal(sig_quit));
 	}
@@ -519,12 +528,12 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			if (o.npins == MAX_PINS)
-				return die(EXIT_USAGE, "at most %d --pin", MAX_PINS);
+				return vault_die(EXIT_USAGE, "at most %d --pin", MAX_PINS);
 			o.pins[o.npins++] = optarg;
 			break;
 		case 'v':
 			if (o.nvaults == MAX_VAULTS)
-				return die(EXIT_USAGE, "at most %d --vault", MAX_VAULTS);
+				return vault_die(EXIT_USAGE, "at most %d --vault", MAX_VAULTS);
 			o.vaults[o.nvaults++] = optarg;
 			break;
 		case 'h':
@@ -535,9 +544,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return die(EXIT_USAGE, "%s: unexpected argument '%s'", verb, argv[optind]);
+		return vault_die(EXIT_USAGE, "%s: unexpected argument '%s'", verb,
+				 argv[optind]);
 	if (sodium_init() < 0)
-		return die(EXIT_SYSTEM, "libsodium failed to initialise");
+		return vault_die(EXIT_SYSTEM, "libsodium failed to initialise");
 	uint8_t sk[64];
 	int r;
 	if (!strcmp(verb, "keygen"))
@@ -553,9 +563,10 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "status")) {
 		const char *err;
 		if (!o.state)
-			return die(EXIT_USAGE, "status: --state is missing");
-		return verifier_status(o.state, stdout, &err) < 0 ? die(EXIT_SYSTEM, "%s", err)
-								  : EXIT_OK;
+			return vault_die(EXIT_USAGE, "status: --state is missing");
+		return verifier_status(o.state, stdout, &err) < 0
+			   ? vault_die(EXIT_SYSTEM, "%s", err)
+			   : EXIT_OK;
 	}
-	return die(EXIT_USAGE, "unknown verb '%s' (--help)", verb);
+	return vault_die(EXIT_USAGE, "unknown verb '%s' (--help)", verb);
 }

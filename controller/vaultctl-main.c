@@ -48,17 +48,6 @@ static const char exit_codes[] =
 	"exit codes: 0 ok, 1 refused by vaultd, 2 bad arguments, 3 verification failed,\n"
 	"            4 database/file/socket error\n";
 
-__attribute__((format(printf, 2, 3))) static int die(int code, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "vaultctl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
 static void usage_main(FILE *f)
 {
 	fprintf(f,
@@ -115,7 +104,7 @@ static int load_config(int required)
 	char err[512];
 	int r = vault_config_load(config_path, &cfg, err, sizeof err);
 	if (r == -EINVAL || (r < 0 && (required || r != -ENOENT)))
-		return die(EXIT_USAGE, "%s", err);
+		return vault_die(EXIT_USAGE, "%s", err);
 	setenv("TZ", cfg.timezone, 1);
 	tzset();
 	return 0;
@@ -127,13 +116,14 @@ static int call_vaultd(cJSON *req, cJSON **ret_reply)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (vault_strlcpy(sa.sun_path, cfg.socket, sizeof sa.sun_path) < 0)
-		return die(EXIT_USAGE, "socket path too long");
+		return vault_die(EXIT_USAGE, "socket path too long");
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return die(EXIT_SYSTEM, "cannot reach vaultd at %s: %s", cfg.socket, strerror(e));
+		return vault_die(EXIT_SYSTEM, "cannot reach vaultd at %s: %s", cfg.socket,
+				 strerror(e));
 	}
 	char *txt = cJSON_PrintUnformatted(req);
 	size_t n = strlen(txt);
@@ -142,7 +132,7 @@ static int call_vaultd(cJSON *req, cJSON **ret_reply)
 	free(txt);
 	if (!ok) {
 		close(fd);
-		return die(EXIT_SYSTEM, "writing to vaultd: %s", strerror(errno));
+		return vault_die(EXIT_SYSTEM, "writing to vaultd: %s", strerror(errno));
 	}
 	char buf[65536];
 	size_t len = 0;
@@ -158,7 +148,7 @@ static int call_vaultd(cJSON *req, cJSON **ret_reply)
 	buf[len] = 0;
 	cJSON *reply = cJSON_Parse(buf);
 	if (!reply)
-		return die(EXIT_SYSTEM, "no valid reply from vaultd");
+		return vault_die(EXIT_SYSTEM, "no valid reply from vaultd");
 	*ret_reply = reply;
 	return 0;
 }
@@ -239,14 +229,15 @@ static int parse_pairs(int argc, char **argv, cJSON *out, int *help)
 			continue;
 		}
 		if (strncmp(a, "--", 2) != 0 || !a[2])
-			return die(EXIT_USAGE, "unexpected argument '%s' (options are --name value)",
-				   a);
+			return vault_die(EXIT_USAGE,
+					 "unexpected argument '%s' (options are --name value)",
+					 a);
 		char name[64];
 		const char *eq = strchr(a, '=');
 		const char *val;
 		size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 		if (nl >= sizeof name)
-			return die(EXIT_USAGE, "option name too long");
+			return vault_die(EXIT_USAGE, "option name too long");
 		memcpy(name, a + 2, nl);
 		name[nl] = 0;
 		for (char *p = name; *p; p++)
@@ -256,11 +247,12 @@ static int parse_pairs(int argc, char **argv, cJSON *out, int *help)
 			val = eq + 1;
 		} else {
 			if (i + 1 >= argc)
-				return die(EXIT_USAGE, "option --%s needs a value", a + 2);
+				return vault_die(EXIT_USAGE, "option --%s needs a value",
+						 a + 2);
 			val = argv[++i];
 		}
 		if (cJSON_GetObjectItemCaseSensitive(out, name))
-			return die(EXIT_USAGE, "option --%s given twice", a + 2);
+			return vault_die(EXIT_USAGE, "option --%s given twice", a + 2);
 		cJSON_AddStringToObject(out, name, val);
 	}
 	return 0;
@@ -313,12 +305,13 @@ static int check_fields(const struct vault_entity *e, const cJSON *args)
 			continue;
 		const struct vault_field *f = vault_entity_field(e, a->string);
 		if (!f || !f->settable)
-			return die(EXIT_USAGE, "%s has no settable field '%s' (see --help)", e->noun,
-				   a->string);
+			return vault_die(EXIT_USAGE,
+					 "%s has no settable field '%s' (see --help)", e->noun,
+					 a->string);
 		const char *err;
 		cJSON *v = vault_field_value(f, a->valuestring, &err);
 		if (!v)
-			return die(EXIT_USAGE, "--%s: %s", a->string, err);
+			return vault_die(EXIT_USAGE, "--%s: %s", a->string, err);
 		cJSON_Delete(v);
 	}
 	return 0;
@@ -329,7 +322,8 @@ static int cmd_badge_issue(int argc, char **argv);
 static int cmd_entity(const struct vault_entity *e, int argc, char **argv)
 {
 	if (argc < 1)
-		return die(EXIT_USAGE, "%s: which verb? (add, update, ...; see --help)", e->noun);
+		return vault_die(EXIT_USAGE, "%s: which verb? (add, update, ...; see --help)",
+				 e->noun);
 	const char *verb = argv[0];
 	if (!strcmp(verb, "issue") && !strcmp(e->noun, "badge"))
 		return cmd_badge_issue(argc - 1, argv + 1);
@@ -362,7 +356,7 @@ static int cmd_entity(const struct vault_entity *e, int argc, char **argv)
 	}
 	if (!cJSON_GetObjectItemCaseSensitive(args, "id")) {
 		cJSON_Delete(args);
-		return die(EXIT_USAGE, "%s %s: --id is required", e->noun, verb);
+		return vault_die(EXIT_USAGE, "%s %s: --id is required", e->noun, verb);
 	}
 	if (put && (r = check_fields(e, args))) {
 		cJSON_Delete(args);
@@ -386,7 +380,8 @@ static int read_pin(const char *prompt, char *buf, size_t size)
 static int cmd_pin(int argc, char **argv)
 {
 	if (argc < 1 || strcmp(argv[0], "set") != 0)
-		return die(EXIT_USAGE, "usage: vaultctl pin set --id PERSON [--with-duress]");
+		return vault_die(EXIT_USAGE,
+				 "usage: vaultctl pin set --id PERSON [--with-duress]");
 	cJSON *args = cJSON_CreateObject();
 	int help = 0, duress = 0;
 	/* --with-duress takes no value */
@@ -413,18 +408,19 @@ static int cmd_pin(int argc, char **argv)
 	cJSON_ArrayForEach(a, args) if (strcmp(a->string, "id") != 0)
 	{
 		cJSON_Delete(args);
-		return die(EXIT_USAGE, "pin set: unknown option --%s (PINs are read from stdin)",
-			   a->string);
+		return vault_die(EXIT_USAGE,
+				 "pin set: unknown option --%s (PINs are read from stdin)",
+				 a->string);
 	}
 	if (!cJSON_GetObjectItemCaseSensitive(args, "id")) {
 		cJSON_Delete(args);
-		return die(EXIT_USAGE, "pin set: --id is required");
+		return vault_die(EXIT_USAGE, "pin set: --id is required");
 	}
 	char pin[64], dpin[64];
 	if (read_pin("PIN", pin, sizeof pin) < 0 ||
 	    (duress && read_pin("duress PIN", dpin, sizeof dpin) < 0)) {
 		cJSON_Delete(args);
-		return die(EXIT_USAGE, "pin set: no PIN on standard input");
+		return vault_die(EXIT_USAGE, "pin set: no PIN on standard input");
 	}
 	cJSON_AddStringToObject(args, "pin", pin);
 	if (duress)
@@ -452,7 +448,7 @@ static int cmd_badge_issue(int argc, char **argv)
 	const cJSON *kv = cJSON_GetObjectItemCaseSensitive(args, "key_version");
 	if (!cJSON_IsString(person) || !cJSON_IsString(reader)) {
 		cJSON_Delete(args);
-		return die(EXIT_USAGE, "badge issue: --person and --reader are required");
+		return vault_die(EXIT_USAGE, "badge issue: --person and --reader are required");
 	}
 	long ver = 1;
 	if (kv) {
@@ -460,14 +456,14 @@ static int cmd_badge_issue(int argc, char **argv)
 		ver = strtol(kv->valuestring, &end, 10);
 		if (*end || ver < 0 || ver > 255) {
 			cJSON_Delete(args);
-			return die(EXIT_USAGE, "badge issue: --key-version: 0..255");
+			return vault_die(EXIT_USAGE, "badge issue: --key-version: 0..255");
 		}
 	}
 	uint8_t master[16];
 	r = vault_key_load("nfc-master.key", cfg.keys_dir, master, sizeof master);
 	if (r < 0) {
 		cJSON_Delete(args);
-		return die(EXIT_SYSTEM, "badge issue: nfc-master.key: %s", strerror(-r));
+		return vault_die(EXIT_SYSTEM, "badge issue: nfc-master.key: %s", strerror(-r));
 	}
 	const char *sysid = cfg.sysid[0] ? cfg.sysid : cfg.name;
 	size_t sl = strlen(sysid) > VAULT_BADGE_SYSID_MAX ? VAULT_BADGE_SYSID_MAX : strlen(sysid);
@@ -478,8 +474,8 @@ static int cmd_badge_issue(int argc, char **argv)
 	sodium_memzero(master, sizeof master);
 	if (r < 0) {
 		cJSON_Delete(args);
-		return die(EXIT_REFUSED, "badge issue: %s: %s", vault_reason_id(why),
-			   vault_reason_text(why, cfg.lang));
+		return vault_die(EXIT_REFUSED, "badge issue: %s: %s", vault_reason_id(why),
+				 vault_reason_text(why, cfg.lang));
 	}
 	char hex[2 * VAULT_BADGE_UID_MAX + 1], ver_s[8];
 	vault_hex_upper(id.uid, id.uid_len, hex);
@@ -520,7 +516,7 @@ static int open_ro(sqlite3 **db)
 	vault_thread_background("vaultctl"); /* one thread: the whole process */
 	int r = vault_db_open(cfg.database, VAULT_DB_READONLY, NULL, db, &err);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "%s: %s", cfg.database, err);
+		return vault_die(EXIT_SYSTEM, "%s: %s", cfg.database, err);
 	return 0;
 }
 
@@ -560,33 +556,36 @@ static int cmd_init(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return die(EXIT_USAGE, "init: unexpected argument '%s'", argv[optind]);
+		return vault_die(EXIT_USAGE, "init: unexpected argument '%s'", argv[optind]);
 	const struct vault_field idf = {"id", VAULT_F_TEXT, NULL, NULL, 1, ""};
 	const char *err;
 	cJSON *chk = vault_field_value(&idf, name, &err);
 	if (!chk)
-		return die(EXIT_USAGE, "init: --admin-name: %s", err);
+		return vault_die(EXIT_USAGE, "init: --admin-name: %s", err);
 	cJSON_Delete(chk);
 	if (!*id || strlen(id) > 64 || strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") != strlen(id))
-		return die(EXIT_USAGE, "init: --admin-id: 1-64 letters, digits, - _ . :");
+		return vault_die(EXIT_USAGE, "init: --admin-id: 1-64 letters, digits, - _ . :");
 	if (!user) {
 		struct passwd *pw = getpwuid(getuid());
 		if (!pw)
-			return die(EXIT_USAGE, "init: cannot name your user; give --admin-user");
+			return vault_die(EXIT_USAGE,
+					 "init: cannot name your user; give --admin-user");
 		user = pw->pw_name;
 	}
 	if (sodium_init() < 0)
-		return die(EXIT_SYSTEM, "libsodium failed to initialise");
+		return vault_die(EXIT_SYSTEM, "libsodium failed to initialise");
 	if (access(cfg.database, F_OK) == 0)
-		return die(EXIT_USAGE, "init: %s already exists; nothing changed", cfg.database);
+		return vault_die(EXIT_USAGE, "init: %s already exists; nothing changed",
+				 cfg.database);
 	if (mkdir(cfg.keys_dir, 0700) < 0 && errno != EEXIST)
-		return die(EXIT_SYSTEM, "init: %s: %s", cfg.keys_dir, strerror(errno));
+		return vault_die(EXIT_SYSTEM, "init: %s: %s", cfg.keys_dir, strerror(errno));
 	uint8_t pk[VAULT_SIGN_PK_LEN], sk[VAULT_SIGN_SK_LEN], pepper[32];
 	crypto_sign_ed25519_keypair(pk, sk);
 	randombytes_buf(pepper, sizeof pepper);
 	int r = vault_secret_create("checkpoint.key", cfg.keys_dir, sk, sizeof sk);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "init: %s/checkpoint.key: %s", cfg.keys_dir, strerror(-r));
+		return vault_die(EXIT_SYSTEM, "init: %s/checkpoint.key: %s", cfg.keys_dir,
+				 strerror(-r));
 	r = vault_secret_create("pin-pepper.key", cfg.keys_dir, pepper, sizeof pepper);
 	if (r == 0) {
 		/* The site master key for badge key diversification (AES-128). An
@@ -601,13 +600,14 @@ static int cmd_init(int argc, char **argv)
 		char p[1024];
 		snprintf(p, sizeof p, "%s/checkpoint.key", cfg.keys_dir);
 		unlink(p);
-		return die(EXIT_SYSTEM, "init: %s/pin-pepper.key: %s", cfg.keys_dir, strerror(-r));
+		return vault_die(EXIT_SYSTEM, "init: %s/pin-pepper.key: %s", cfg.keys_dir,
+				 strerror(-r));
 	}
 	sqlite3 *db;
 	err = NULL;
 	r = vault_db_open(cfg.database, VAULT_DB_CREATE, NULL, &db, &err);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "init: %s: %s", cfg.database, err);
+		return vault_die(EXIT_SYSTEM, "init: %s: %s", cfg.database, err);
 	struct vault_ledger *l = NULL;
 	r = vault_ledger_genesis(db, cfg.name, pk);
 	if (r == 0)
@@ -650,8 +650,8 @@ static int cmd_init(int argc, char **argv)
 		unlink(p2);
 		snprintf(p2, sizeof p2, "%s/pin-pepper.key", cfg.keys_dir);
 		unlink(p2);
-		return die(EXIT_SYSTEM, "init: writing the ledger failed: %s (%s)", strerror(-r),
-			   ebuf);
+		return vault_die(EXIT_SYSTEM, "init: writing the ledger failed: %s (%s)",
+				 strerror(-r), ebuf);
 	}
 	printf("initialised vault '%s': database %s, keys in %s, admin '%s' (Unix user %s)\n",
 	       cfg.name, cfg.database, cfg.keys_dir, id, user);
@@ -684,7 +684,8 @@ static int verify_db(sqlite3 *db, const char *name, const struct vault_checkpoin
 	vault_db_exec(db, "ROLLBACK");
 	vault_db_close(db);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "verify: could not read %s: %s", name, strerror(-r));
+		return vault_die(EXIT_SYSTEM, "verify: could not read %s: %s", name,
+				 strerror(-r));
 	printf("%s: %" PRId64 " entries, %" PRId64 " checkpoints, %" PRId64
 	       " registry rows checked: %s\n",
 	       name, res.entries, res.checkpoints, res.rows,
@@ -715,20 +716,20 @@ static int cmd_verify(int argc, char **argv)
 		if (c != 'k')
 			return EXIT_USAGE;
 		if (nf == VAULT_ARRAY_SIZE(files))
-			return die(EXIT_USAGE, "verify: at most 16 checkpoint files");
+			return vault_die(EXIT_USAGE, "verify: at most 16 checkpoint files");
 		char *txt;
 		int r = vault_read_file(optarg, 4096, &txt, NULL);
 		if (r < 0)
-			return die(EXIT_USAGE, "verify: %s: %s", optarg, strerror(-r));
+			return vault_die(EXIT_USAGE, "verify: %s: %s", optarg, strerror(-r));
 		const char *err;
 		r = vault_checkpoint_parse(txt, &files[nf], &err);
 		free(txt);
 		if (r < 0)
-			return die(EXIT_USAGE, "verify: %s: %s", optarg, err);
+			return vault_die(EXIT_USAGE, "verify: %s: %s", optarg, err);
 		nf++;
 	}
 	if (optind != argc)
-		return die(EXIT_USAGE, "verify: unexpected argument '%s'", argv[optind]);
+		return vault_die(EXIT_USAGE, "verify: unexpected argument '%s'", argv[optind]);
 	sqlite3 *db;
 	int r = open_ro(&db);
 	return r ? r : verify_db(db, cfg.database, files, nf);
@@ -756,7 +757,8 @@ static int out_option(int argc, char **argv, const char *verb, const char *help,
 		*out = optarg;
 	}
 	if (optind != argc)
-		return die(EXIT_USAGE, "%s: unexpected argument '%s'", verb, argv[optind]);
+		return vault_die(EXIT_USAGE, "%s: unexpected argument '%s'", verb,
+				 argv[optind]);
 	return -1;
 }
 
@@ -768,11 +770,11 @@ static int cmd_checkpoint(int argc, char **argv)
 			return 0;
 		}
 		if (argc > 1)
-			return die(EXIT_USAGE, "checkpoint now takes no arguments");
+			return vault_die(EXIT_USAGE, "checkpoint now takes no arguments");
 		return send_action("checkpoint.now", cJSON_CreateObject());
 	}
 	if (argc < 1 || strcmp(argv[0], "export") != 0)
-		return die(EXIT_USAGE, "usage: vaultctl checkpoint export|now");
+		return vault_die(EXIT_USAGE, "usage: vaultctl checkpoint export|now");
 	const char *out = NULL;
 	int r = out_option(argc, argv, "checkpoint export",
 			   "usage: vaultctl checkpoint export [--out FILE]\n"
@@ -789,8 +791,8 @@ static int cmd_checkpoint(int argc, char **argv)
 	r = vault_checkpoint_latest(db, &k);
 	vault_db_close(db);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "checkpoint export: %s",
-			   r == -ENODATA ? "no checkpoint yet" : strerror(-r));
+		return vault_die(EXIT_SYSTEM, "checkpoint export: %s",
+				 r == -ENODATA ? "no checkpoint yet" : strerror(-r));
 	char buf[1024];
 	vault_checkpoint_format(&k, buf, sizeof buf);
 	if (!out) {
@@ -799,7 +801,7 @@ static int cmd_checkpoint(int argc, char **argv)
 	}
 	r = vault_write_file_atomic(out, buf, strlen(buf), 0644);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "checkpoint export: %s: %s", out, strerror(-r));
+		return vault_die(EXIT_SYSTEM, "checkpoint export: %s: %s", out, strerror(-r));
 	printf("checkpoint seq %" PRId64 " written to %s\n", k.seq, out);
 	return 0;
 }
@@ -829,7 +831,7 @@ static int cmd_ledger_verify_now(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1)
-		return die(EXIT_USAGE, "ledger verify-now takes no arguments");
+		return vault_die(EXIT_USAGE, "ledger verify-now takes no arguments");
 	cJSON *reply = NULL;
 	int r = call_action("ledger.verify", cJSON_CreateObject(), 1, &reply);
 	if (r)
@@ -916,13 +918,13 @@ static int cmd_backup(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (!out || !*out)
-		return die(EXIT_USAGE, "backup: --out FILE is required");
+		return vault_die(EXIT_USAGE, "backup: --out FILE is required");
 	struct stat sb;
 	if (lstat(out, &sb) == 0)
-		return die(EXIT_USAGE, "backup: %s already exists; nothing written", out);
+		return vault_die(EXIT_USAGE, "backup: %s already exists; nothing written", out);
 	char tmp[4096];
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp)
-		return die(EXIT_USAGE, "backup: --out: name too long");
+		return vault_die(EXIT_USAGE, "backup: --out: name too long");
 	sqlite3 *src;
 	if ((r = open_ro(&src)))
 		return r;
@@ -932,8 +934,9 @@ static int cmd_backup(int argc, char **argv)
 	if (fd < 0) {
 		int e = errno;
 		vault_db_close(src);
-		return die(EXIT_SYSTEM, "backup: %s: %s%s", tmp, strerror(e),
-			   e == EEXIST ? " (left by an interrupted backup? remove it)" : "");
+		return vault_die(EXIT_SYSTEM, "backup: %s: %s%s", tmp, strerror(e),
+				 e == EEXIST ? " (left by an interrupted backup? remove it)"
+					     : "");
 	}
 	close(fd);
 	char err[256] = "";
@@ -949,27 +952,28 @@ static int cmd_backup(int argc, char **argv)
 			r = rename(tmp, out) < 0 ? -errno : 0;
 		if (r == -EEXIST || r == -EINVAL || r == -ENOSYS) {
 			unlink(tmp);
-			return die(EXIT_USAGE, "backup: %s already exists; nothing written", out);
+			return vault_die(EXIT_USAGE,
+					 "backup: %s already exists; nothing written", out);
 		}
 		if (r < 0)
 			snprintf(err, sizeof err, "rename to %s: %s", out, strerror(-r));
 	}
 	if (r < 0) {
 		unlink(tmp);
-		return die(EXIT_SYSTEM, "backup: %s: %s", tmp, err);
+		return vault_die(EXIT_SYSTEM, "backup: %s: %s", tmp, err);
 	}
 	char dir[4096];
 	vault_strlcpy(dir, out, sizeof dir);
 	if ((r = fsync_path(dirname(dir), O_RDONLY | O_DIRECTORY)) < 0)
-		return die(EXIT_SYSTEM, "backup: fsync of the directory of %s: %s", out,
-			   strerror(-r));
+		return vault_die(EXIT_SYSTEM, "backup: fsync of the directory of %s: %s", out,
+				 strerror(-r));
 
 	/* The copy is what gets verified: it is what will be restored. */
 	sqlite3 *db;
 	const char *oerr;
 	r = vault_db_open(out, VAULT_DB_READONLY, NULL, &db, &oerr);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "backup: opening the copy %s: %s", out, oerr);
+		return vault_die(EXIT_SYSTEM, "backup: opening the copy %s: %s", out, oerr);
 	int64_t tip = 0;
 	uint8_t h[VAULT_HASH_LEN] = {0};
 	char hex[2 * VAULT_HASH_LEN + 1];
@@ -1000,7 +1004,7 @@ static int cmd_mqtt(int argc, char **argv)
 		return r;
 	struct vault_outbox o;
 	if (vault_outbox_read(db, &o) < 0) {
-		r = die(EXIT_SYSTEM, "mqtt status: %s", sqlite3_errmsg(db));
+		r = vault_die(EXIT_SYSTEM, "mqtt status: %s", sqlite3_errmsg(db));
 	} else {
 		char at[64] = "null";
 		if (o.verified_utc) {
@@ -1077,22 +1081,26 @@ static int cmd_log(int argc, char **argv)
 			break;
 		case 's':
 			if (date_to_us(optarg, &since) < 0)
-				return die(EXIT_USAGE, "log: --since: not a valid date YYYY-MM-DD");
+				return vault_die(EXIT_USAGE,
+						 "log: --since: not a valid date YYYY-MM-DD");
 			break;
 		case 'u':
 			if (date_to_us(optarg, &until) < 0)
-				return die(EXIT_USAGE, "log: --until: not a valid date YYYY-MM-DD");
+				return vault_die(EXIT_USAGE,
+						 "log: --until: not a valid date YYYY-MM-DD");
 			until += 86400LL * 1000000; /* through the end of that local day */
 			break;
 		case 'f':
 			fmt = optarg;
 			if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json"))
-				return die(EXIT_USAGE, "log: --format: table, csv or json");
+				return vault_die(EXIT_USAGE,
+						 "log: --format: table, csv or json");
 			break;
 		case 'l':
 			limit = strtol(optarg, &end, 10);
 			if (*end || limit < 0)
-				return die(EXIT_USAGE, "log: --limit: a non-negative integer");
+				return vault_die(EXIT_USAGE,
+						 "log: --limit: a non-negative integer");
 			break;
 		case 'h':
 			printf("usage: vaultctl log [--person ID] [--medium ID] [--kind PREFIX]\n"
@@ -1106,7 +1114,7 @@ static int cmd_log(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return die(EXIT_USAGE, "log: unexpected argument '%s'", argv[optind]);
+		return vault_die(EXIT_USAGE, "log: unexpected argument '%s'", argv[optind]);
 	sqlite3 *db;
 	int r = open_ro(&db);
 	if (r)
@@ -1123,7 +1131,7 @@ static int cmd_log(int argc, char **argv)
 		"AND ts_utc >= ?4 AND ts_utc < ?5 ORDER BY seq LIMIT ?6";
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		vault_db_close(db);
-		return die(EXIT_SYSTEM, "log: %s", sqlite3_errmsg(db));
+		return vault_die(EXIT_SYSTEM, "log: %s", sqlite3_errmsg(db));
 	}
 	if (person)
 		sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
@@ -1202,17 +1210,27 @@ struct report_env {
 	struct vault_report_ctx ctx;
 };
 
-/* Open the database read-only and load the site zone; `today` may be NULL. */
+/* Open the database read-only and load the site zone; `today` may be NULL.
+ * A report reads one snapshot (a read transaction until report_close): with
+ * vaultd writing, queries on either side of one of its commits would disagree
+ * (the self-inspection's verification would replay the chain up to one entry
+ * and compare it with a registry that has the next). */
 static int report_open(struct report_env *e, const char *today)
 {
 	memset(e, 0, sizeof *e);
 	if (today && vault_date_parse(today, &e->ctx.today) < 0)
-		return die(EXIT_USAGE, "--today: not a valid date YYYY-MM-DD");
+		return vault_die(EXIT_USAGE, "--today: not a valid date YYYY-MM-DD");
 	int r = vault_tz_load(NULL, cfg.timezone, &e->tz);
 	if (r < 0)
-		return die(EXIT_USAGE, "time zone %s: %s", cfg.timezone, strerror(-r));
+		return vault_die(EXIT_USAGE, "time zone %s: %s", cfg.timezone, strerror(-r));
 	r = open_ro(&e->db);
 	if (r) {
+		vault_tz_free(e->tz);
+		return r;
+	}
+	if (vault_db_exec(e->db, "BEGIN") < 0) {
+		r = vault_die(EXIT_SYSTEM, "database: %s", sqlite3_errmsg(e->db));
+		vault_db_close(e->db);
 		vault_tz_free(e->tz);
 		return r;
 	}
@@ -1229,12 +1247,13 @@ static int report_open(struct report_env *e, const char *today)
 
 static int report_close(struct report_env *e, int r, const char *what)
 {
+	vault_db_exec(e->db, "ROLLBACK");
 	vault_db_close(e->db);
 	vault_tz_free(e->tz);
 	if (r == -ENOENT)
-		return die(EXIT_USAGE, "%s: no such record", what);
+		return vault_die(EXIT_USAGE, "%s: no such record", what);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "%s: %s", what, strerror(-r));
+		return vault_die(EXIT_SYSTEM, "%s: %s", what, strerror(-r));
 	return EXIT_OK;
 }
 
@@ -1246,7 +1265,7 @@ static int report_format(const char *verb, const char *name, const char *allowed
 	const char *p = strstr(allowed, name);
 	if (!n || !p || (p != allowed && p[-1] != ' ') || (p[n] && p[n] != ' ') ||
 	    vault_report_format_from_name(name, ret) < 0)
-		return die(EXIT_USAGE, "%s: --format: one of %s", verb, allowed);
+		return vault_die(EXIT_USAGE, "%s: --format: one of %s", verb, allowed);
 	return 0;
 }
 
@@ -1282,7 +1301,8 @@ static int cmd_ledger(int argc, char **argv)
 	}
 	enum vault_ledger_view view;
 	if (optind + 1 != argc || vault_ledger_view_from_name(argv[optind], &view) < 0)
-		return die(EXIT_USAGE, "ledger: which one? custody, checkout, copy or destruction");
+		return vault_die(EXIT_USAGE,
+				 "ledger: which one? custody, checkout, copy or destruction");
 	enum vault_report_format f;
 	int r = report_format("ledger", fmt, "csv json table text", &f);
 	if (r)
@@ -1328,7 +1348,7 @@ static int cmd_alerts(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind != argc)
-		return die(EXIT_USAGE, "alerts: unexpected argument '%s'", argv[optind]);
+		return vault_die(EXIT_USAGE, "alerts: unexpected argument '%s'", argv[optind]);
 	enum vault_report_format f;
 	int r = report_format("alerts", fmt, "table csv json", &f);
 	struct report_env e;
@@ -1367,7 +1387,8 @@ static int cmd_self_inspection(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind != argc)
-		return die(EXIT_USAGE, "self-inspection: unexpected argument '%s'", argv[optind]);
+		return vault_die(EXIT_USAGE, "self-inspection: unexpected argument '%s'",
+				 argv[optind]);
 	enum vault_report_format f;
 	int r = report_format("self-inspection", fmt, "text json", &f);
 	struct report_env e;
@@ -1441,12 +1462,13 @@ static int cmd_medium_report(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return die(EXIT_USAGE, "medium %s: unexpected argument '%s'", argv[0], argv[optind]);
+		return vault_die(EXIT_USAGE, "medium %s: unexpected argument '%s'", argv[0],
+				 argv[optind]);
 	if (show && (!id || flt.status || flt.classification || flt.shelf || flt.dataset ||
 		     flt.project || bom))
-		return die(EXIT_USAGE, "medium show: takes --id ID and --format only");
+		return vault_die(EXIT_USAGE, "medium show: takes --id ID and --format only");
 	if (!show && id)
-		return die(EXIT_USAGE, "medium list: no --id (use medium show --id ID)");
+		return vault_die(EXIT_USAGE, "medium list: no --id (use medium show --id ID)");
 	/* Filter values are checked against the schema's allowed values, so a
 	 * typo is an error rather than an empty list. */
 	const struct vault_entity *me = vault_entity_by_noun("medium");
@@ -1456,7 +1478,7 @@ static int cmd_medium_report(int argc, char **argv)
 		const char *err;
 		cJSON *v = fv[i] ? vault_field_value(vault_entity_field(me, fn[i]), fv[i], &err) : NULL;
 		if (fv[i] && !v)
-			return die(EXIT_USAGE, "medium list: --%s: %s", fn[i], err);
+			return vault_die(EXIT_USAGE, "medium list: --%s: %s", fn[i], err);
 		cJSON_Delete(v);
 	}
 	enum vault_report_format f;
@@ -1506,8 +1528,9 @@ static int cmd_destroy_certificate(int argc, char **argv)
 		}
 	}
 	if (optind != argc || !order || (strcmp(fmt, "text") && strcmp(fmt, "json")))
-		return die(EXIT_USAGE, "usage: vaultctl destroy certificate --order ORDER "
-				       "[--format text|json]");
+		return vault_die(EXIT_USAGE,
+				 "usage: vaultctl destroy certificate --order ORDER "
+				 "[--format text|json]");
 	sqlite3 *db;
 	int r = open_ro(&db);
 	if (r)
@@ -1516,13 +1539,14 @@ static int cmd_destroy_certificate(int argc, char **argv)
 	r = vault_destruction_certificate(db, order, &cert);
 	vault_db_close(db);
 	if (r == -ENOENT)
-		return die(EXIT_REFUSED, "no confirmed destruction or handover of order %s", order);
+		return vault_die(EXIT_REFUSED,
+				 "no confirmed destruction or handover of order %s", order);
 	if (r < 0)
-		return die(EXIT_SYSTEM, "reading the ledger: %s", strerror(-r));
+		return vault_die(EXIT_SYSTEM, "reading the ledger: %s", strerror(-r));
 	char *t = !strcmp(fmt, "json") ? cJSON_Print(cert) : vault_destruction_certificate_text(cert);
 	cJSON_Delete(cert);
 	if (!t)
-		return die(EXIT_SYSTEM, "out of memory");
+		return vault_die(EXIT_SYSTEM, "out of memory");
 	fputs(t, stdout);
 	if (!strcmp(fmt, "json"))
 		putchar('\n');
@@ -1615,7 +1639,7 @@ int main(int argc, char **argv)
 		if (strcmp(verb, module_nouns[k]) != 0)
 			continue;
 		if (vargc < 2 || vargv[1][0] == '-')
-			return die(EXIT_USAGE, "%s: which verb? (vaultctl --help)", verb);
+			return vault_die(EXIT_USAGE, "%s: which verb? (vaultctl --help)", verb);
 		char action[96];
 		snprintf(action, sizeof action, "%s.%.64s", verb, vargv[1]);
 		int r;
@@ -1630,5 +1654,5 @@ int main(int argc, char **argv)
 	const struct vault_entity *e = vault_entity_by_noun(verb);
 	if (e)
 		return cmd_entity(e, vargc - 1, vargv + 1);
-	return die(EXIT_USAGE, "unknown verb '%s' (vaultctl --help lists them)", verb);
+	return vault_die(EXIT_USAGE, "unknown verb '%s' (vaultctl --help lists them)", verb);
 }

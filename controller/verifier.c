@@ -939,7 +939,7 @@ static int tick(struct tx *t, const char *msg, size_t len)
 	return 0;
 }
 
-int verifier_tick(struct verifier *v)
+int verifier_tick(struct verifier *v, int (*want)(void *ud, const char *vault), void *ud)
 {
 	/* One vault at a time, by name, each in its own transaction. */
 	char name[NAME_LEN] = "";
@@ -956,6 +956,8 @@ int verifier_tick(struct verifier *v)
 		sqlite3_finalize(st);
 		if (rc != SQLITE_ROW || !name[0])
 			return rc == SQLITE_DONE ? r : -EIO;
+		if (want && !want(ud, name))
+			continue;
 		int e = handle(v, name, tick, NULL, 0);
 		r = r ? r : e;
 	}

@@ -54,9 +54,11 @@ int verifier_on_ledger(struct verifier *v, const char *vault, const char *msg, s
 int verifier_on_checkpoint(struct verifier *v, const char *vault, const char *msg, size_t len);
 int verifier_on_tip(struct verifier *v, const char *vault, const char *msg, size_t len);
 
-/* Repeat the backfill requests that made no progress for VERIFIER_BACKFILL_US.
- * Call about once a second. */
-int verifier_tick(struct verifier *v);
+/* Repeat the backfill requests that made no progress for VERIFIER_BACKFILL_US,
+ * for the vaults `want` accepts (NULL: every vault in the state database; with
+ * --vault, a vault stored by an earlier run without it is left alone). Call
+ * about once a second. */
+int verifier_tick(struct verifier *v, int (*want)(void *ud, const char *vault), void *ud);
 
 /* One JSON line per vault of the state database at path (read-only): vault,
  * name, received, verified, pubkey, unseen, alarms, last_alarm. 0 or -EIO. */

@@ -16,6 +16,13 @@ void walckpt_attach(struct walckpt *w, sqlite3 *writer, int pages);
  * fsync (a checkpoint already running when the badge is read ends long before
  * the PIN is typed). Accepts NULL. Any thread. */
 void walckpt_hold(struct walckpt *w, unsigned ms);
+/* On the writer's thread, where a commit that matters is about to be made (the
+ * door, at the badge): if a complete checkpoint has left the WAL to restart at
+ * the next commit, make that commit now (one frame, nothing changed). The
+ * commit that restarts the WAL first writes and syncs its header, one more
+ * fdatasync, and it should not be the door decision's. Returns 1 if it
+ * committed, 0 if nothing was due, -EIO. Accepts NULL. */
+int walckpt_prime(struct walckpt *w, sqlite3 *writer);
 /* Accepts NULL. Joins the thread. */
 void walckpt_stop(struct walckpt *w);
 #endif

@@ -528,6 +528,13 @@ static void breaks(void)
 	verifier_close(v);
 }
 
+/* A tick's filter: every vault but the one under test. */
+static int other_vaults(void *ud, const char *vault)
+{
+	(void)ud;
+	return strcmp(vault, VAULT) != 0;
+}
+
 static void gaps(void)
 {
 	struct verifier *v = vopen("gap.db");
@@ -548,10 +555,13 @@ static void gaps(void)
 	ok(nothing(), "entry 7 a second later: no second command");
 	fake_now = t0 + 3000000;
 	tip(v, 9);
-	verifier_tick(v);
+	verifier_tick(v, NULL, NULL);
 	ok(nothing(), "a tip at 9 and a tick 3 s after: still none");
 	fake_now = t0 + 5500000;
-	verifier_tick(v);
+	verifier_tick(v, other_vaults, NULL);
+	ok(nothing(), "5.5 s without progress, a tick told to leave this vault (a --vault list "
+		      "without it): no command");
+	verifier_tick(v, NULL, NULL);
 	c = one("command", "vault-command");
 	int64_t id2 = field(c, "id");
 	ok(c && field(c, "from") == 4 && field(c, "to") == 9 && id2 > id1,
@@ -560,10 +570,10 @@ static void gaps(void)
 	feed(v, 4, 4);
 	ok(status("gap.db", "received") == 4, "entry 4 arrives: received 4");
 	fake_now = t0 + 10000000;
-	verifier_tick(v);
+	verifier_tick(v, NULL, NULL);
 	ok(nothing(), "entry 4 arrives (progress): no command 4 s later");
 	fake_now = t0 + 11100000;
-	verifier_tick(v);
+	verifier_tick(v, NULL, NULL);
 	c = one("command", "vault-command");
 	int64_t id3 = field(c, "id");
 	ok(field(c, "from") == 5 && field(c, "to") == 9, "5.1 s after the progress: from 5 to 9");
@@ -572,7 +582,7 @@ static void gaps(void)
 	   "entry 5: entries 6 and 7, kept beyond the gap, are linked in order (received 7)");
 	feed(v, 8, 9);
 	fake_now = t0 + 30000000;
-	verifier_tick(v);
+	verifier_tick(v, NULL, NULL);
 	ok(nothing() && status("gap.db", "received") == 9, "the gap closed: received 9, no command");
 	/* The clock going back: ids still increase. */
 	fake_now = t0;
@@ -600,10 +610,10 @@ static void gaps(void)
 	int backoff_ok = one("command", "vault-command") != NULL;
 	for (int k = 0; k < 10; k++) {
 		fake_now = at + wait - 100000;
-		verifier_tick(v);
+		verifier_tick(v, NULL, NULL);
 		backoff_ok = backoff_ok && nothing();
 		fake_now = at + wait + 100000;
-		verifier_tick(v);
+		verifier_tick(v, NULL, NULL);
 		backoff_ok = backoff_ok && one("command", "vault-command") != NULL;
 		at = fake_now;
 		if (wait < 640000000)
@@ -613,7 +623,7 @@ static void gaps(void)
 		       "640 s (none 0.1 s early, one 0.1 s late)");
 	feed(v, 4, 4);
 	fake_now += 5100000;
-	verifier_tick(v);
+	verifier_tick(v, NULL, NULL);
 	ok(field(one("command", "vault-command"), "from") == 5,
 	   "progress: the next request 5 s after it again");
 	verifier_close(v);
@@ -778,7 +788,7 @@ static void horizon(void)
 		   status("horizon.db", "received") == 4,
 	   "4 s later vaultd's record of an older command (seq 4) is linked");
 	fake_now += 1100000;
-	verifier_tick(v);
+	verifier_tick(v, NULL, NULL);
 	c = one("command", "vault-command");
 	id = field(c, "id");
 	ok(field(c, "from") == 5, "... but is no progress: the request is repeated 5 s after the "
@@ -788,7 +798,7 @@ static void horizon(void)
 	int quiet = 1;
 	for (int k = 0; k < 10; k++) {
 		fake_now += 700000000;
-		verifier_tick(v);
+		verifier_tick(v, NULL, NULL);
 		quiet = quiet && nothing();
 	}
 	ok(quiet && status("horizon.db", "received") == 5,
@@ -803,7 +813,7 @@ static void horizon(void)
 	ok(feed_msg(v, command_entry(4, id, "7", NULL)) == 0 && nothing(),
 	   "a gap 4..9; vaultd answers at seq 4 that it republishes up to 7");
 	fake_now += 5100000;
-	verifier_tick(v);
+	verifier_tick(v, NULL, NULL);
 	ok(field(one("command", "vault-command"), "to") == 7,
 	   "... the repeated request (no progress) asks only up to 7");
 	verifier_close(v);

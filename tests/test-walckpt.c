@@ -262,6 +262,45 @@ int main(void)
 	   "its file stays at %lld bytes (%lld)", seq0, seq1, ws, ws1);
 	sqlite3_close(r);
 
+	/* Priming: after a complete checkpoint the next commit restarts the WAL
+	 * (and syncs its header first). walckpt_prime makes that commit at once,
+	 * with nothing changed, so the commit after it is an ordinary one. */
+	ok(walckpt_prime(ck, w) == 0, "nothing to prime while the WAL is not checkpointed");
+	/* Held, so that the checkpoint comes after the last commit (one in the
+	 * middle would let the next commit restart the WAL: nothing due). */
+	walckpt_hold(ck, 10000);
+	ok(commits(w, 200) == 0, "200 commits past the threshold, checkpoints held");
+	long long s4 = db_size();
+	walckpt_hold(ck, 0);
+	g = grows(s4, 3000);
+	/* Complete once the commits above have stopped: at once or at a retry. */
+	long long seq2 = -1, seq3 = -1;
+	int pr = 0;
+	for (int i = 0; i < 40 && pr == 0; i++) {
+		usleep(100000);
+		seq2 = wal_restarts(walp);
+		pr = walckpt_prime(ck, w);
+		seq3 = wal_restarts(walp);
+	}
+	ok(g && pr == 1 && seq3 == seq2 + 1,
+	   "checkpointed: primed, and the priming commit restarted the WAL (%d; sequence %lld -> "
+	   "%lld)", pr, seq2, seq3);
+	long long n0 = -1, n1 = -1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(w, "SELECT count(*) FROM t", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n0 = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	c = commits(w, 1);
+	if (sqlite3_prepare_v2(w, "SELECT count(*) FROM t", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n1 = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	ok(c == 0 && wal_restarts(walp) == seq3 && n1 == n0 + 1,
+	   "the next commit does not restart it again (sequence %lld), and priming added no row "
+	   "(%lld -> %lld)", wal_restarts(walp), n0, n1);
+	ok(walckpt_prime(ck, w) == 0, "primed once: nothing due after a commit");
+
 	sqlite3_wal_hook(w, NULL, NULL);
 	walckpt_stop(ck);
 	sqlite3_close(w);

@@ -41,6 +41,10 @@ void vault_log(int level, const char *category, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vault_logv(int level, const char *category, const char *fmt, va_list ap);
 
+/* A command-line program's error: "PROGRAM: text" and a newline on stderr
+ * (PROGRAM: the name it was run by). Returns code, for `return vault_die(...)`. */
+int vault_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void vault_hex(const uint8_t *in, size_t n, char *out);
 /* The same in upper case (card UIDs and tag ids are written that way). */
