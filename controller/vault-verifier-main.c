@@ -32,6 +32,7 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_USAGE = 2,  /* bad arguments */
+	EXIT_ALARM = 3,  /* status --alarms-within: a vault had an alarm */
 	EXIT_SYSTEM = 4, /* database, key file or broker */
 };
 
@@ -53,9 +54,13 @@ static const char usage_text[] =
 	"                          ROOT/+/ledger, ROOT/+/checkpoint, ROOT/+/tip; --vault: only\n"
 	"                          these topic levels (recommended); --pin fixes a vault's\n"
 	"                          checkpoint key (recommended; else its genesis names it)\n"
-	"  status --state FILE     one JSON line per vault\n"
+	"  status --state FILE [--alarms-within SECONDS]\n"
+	"                          one JSON line per vault; with --alarms-within, exit 3 if\n"
+	"                          an alarm was raised in the last SECONDS (0: ever), for\n"
+	"                          a monitoring check\n"
 	"The key is read from $CREDENTIALS_DIRECTORY/" KEY_NAME " when that is set.\n"
-	"exit codes: 0 ok, 2 bad arguments, 4 database/key file/broker error\n";
+	"exit codes: 0 ok, 2 bad arguments, 3 alarms (status --alarms-within),\n"
+	"            4 database/key file/broker error\n";
 
 /* ---- the key ---- */
 
@@ -384,6 +389,7 @@ struct run_opts {
 	const char *broker, *root, *state, *keys_dir, *client_id;
 	const char *pins[MAX_PINS], *vaults[MAX_VAULTS];
 	int npins, nvaults;
+	long long alarms_within; /* status: seconds (0: ever; -1: not asked) */
 };
 
 static int cmd_run(const struct run_opts *o)
@@ -496,6 +502,7 @@ int main(int argc, char **argv)
 		{"client-id", required_argument, NULL, 'c'},
 		{"pin", required_argument, NULL, 'p'},
 		{"vault", required_argument, NULL, 'v'},
+		{"alarms-within", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -506,7 +513,7 @@ int main(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	const char *verb = argv[1];
-	struct run_opts o = {.root = "vault", .client_id = "vault-verifier"};
+	struct run_opts o = {.root = "vault", .client_id = "vault-verifier", .alarms_within = -1};
 	int c;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -514,6 +521,17 @@ int main(int argc, char **argv)
 		case 'b':
 			o.broker = optarg;
 			break;
+		case 'a': {
+			char *end;
+			errno = 0;
+			o.alarms_within = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.alarms_within < 0 ||
+			    o.alarms_within > 100LL * 365 * 86400)
+				return vault_die(EXIT_USAGE,
+						 "--alarms-within '%s': seconds, 0 to 3153600000",
+						 optarg);
+			break;
+		}
 		case 'r':
 			o.root = optarg;
 			break;
@@ -564,9 +582,17 @@ int main(int argc, char **argv)
 		const char *err;
 		if (!o.state)
 			return vault_die(EXIT_USAGE, "status: --state is missing");
-		return verifier_status(o.state, stdout, &err) < 0
-			   ? vault_die(EXIT_SYSTEM, "%s", err)
-			   : EXIT_OK;
+		int64_t since = o.alarms_within > 0
+					? vault_now_utc_us() - o.alarms_within * 1000000LL
+					: 0;
+		int64_t alarms = 0;
+		if (verifier_status(o.state, stdout, since, &alarms, &err) < 0)
+			return vault_die(EXIT_SYSTEM, "%s", err);
+		if (o.alarms_within >= 0 && alarms > 0)
+			return vault_die(EXIT_ALARM, "%lld alarm%s %s", (long long)alarms,
+					 alarms == 1 ? "" : "s",
+					 o.alarms_within ? "within the window" : "in the state");
+		return EXIT_OK;
 	}
 	return vault_die(EXIT_USAGE, "unknown verb '%s' (--help)", verb);
 }

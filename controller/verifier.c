@@ -1035,7 +1035,8 @@ void verifier_close(struct verifier *v)
 	free(v);
 }
 
-int verifier_status(const char *path, FILE *out, const char **err)
+int verifier_status(const char *path, FILE *out, int64_t since_us, int64_t *ret_alarms,
+		    const char **err)
 {
 	static char why[256];
 	sqlite3 *db = NULL;
@@ -1055,6 +1056,20 @@ int verifier_status(const char *path, FILE *out, const char **err)
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fprintf(out, "%s\n", sqlite3_column_text(st, 0));
 		rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_DONE && ret_alarms) { /* alarms raised since since_us */
+		sqlite3_finalize(st);
+		st = NULL;
+		rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM alarm WHERE ts >= ?", -1, &st,
+					NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, since_us);
+			rc = sqlite3_step(st);
+		}
+		if (rc == SQLITE_ROW) {
+			*ret_alarms = sqlite3_column_int64(st, 0);
+			rc = SQLITE_DONE;
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		snprintf(why, sizeof why, "%s: %s", path, db ? sqlite3_errmsg(db) : "no memory");

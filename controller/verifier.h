@@ -62,5 +62,6 @@ int verifier_tick(struct verifier *v, int (*want)(void *ud, const char *vault), 
 
 /* One JSON line per vault of the state database at path (read-only): vault,
  * name, received, verified, pubkey, unseen, alarms, last_alarm. 0 or -EIO. */
-int verifier_status(const char *path, FILE *out, const char **err);
+int verifier_status(const char *path, FILE *out, int64_t since_us, int64_t *ret_alarms,
+		    const char **err);
 #endif

@@ -230,6 +230,11 @@ for i in 4 5 6; do V unit add --id "U$i" --name "Unit $i" --first-time no; done
 ok "new entries and a checkpoint: the verifier keeps up (received = $(tip_seq))" wait_v received "$(tip_seq)"
 ok "... and acknowledges the new checkpoint (vaultd verified_seq = $(ckpt))" wait_verified "$(ckpt)"
 
+ok "status --alarms-within 0 exits 0 while no vault has had an alarm" \
+	"$VERIFIER" status --state "$T/verifier.db" --alarms-within 0
+out=$("$VERIFIER" status --state "$T/verifier.db" --alarms-within 1h 2>&1); rc=$?
+is "--alarms-within 1h is refused (exit 2): seconds" "2" "$rc"
+
 # A forged entry on the broker: the next seq, the message of unit U6's entry with
 # that seq and the unit's name changed (its hash and prev_hash kept).
 next=$(($(tip_seq) + 1))
@@ -240,6 +245,9 @@ pub ledger "$T/forged.json"
 ok "a forged entry is the alarm HASH_MISMATCH on $PFX/verifier-alarm" wait_retained verifier-alarm "code HASH_MISMATCH"
 is "... and is not accepted" "$(tip_seq)" "$(vfield received)"
 ok "the verifier's status counts the alarm" eval '[ "$(vfield alarms)" -ge 1 ]'
+out=$("$VERIFIER" status --state "$T/verifier.db" --alarms-within 3600 2>&1 >/dev/null); rc=$?
+is "status --alarms-within 3600 exits 3 (a monitoring check fails)" 3 "$rc"
+contains "... saying how many" "alarm" "$out"
 vstop
 received=$(vfield received)
 from1() { vt_sql "SELECT count(*) FROM ledger WHERE kind='mqtt.command' AND json_extract(payload,'\$.from')=1"; }

@@ -360,7 +360,7 @@ static int64_t status(const char *name, const char *key)
 	size_t n = 0;
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = open_memstream(&buf, &n);
-	int r = verifier_status(path, f, NULL);
+	int r = verifier_status(path, f, 0, NULL, NULL);
 	fclose(f);
 	int64_t v = -1;
 	for (char *line = strtok(buf, "\n"); r == 0 && line; line = strtok(NULL, "\n")) {

@@ -18,9 +18,11 @@
 #include "vault/util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,6 +190,36 @@ static void reserve_tests(void)
 	   st, size_of(wal));
 	long long n = rows(p);
 	ok(n == 57, "after the crash: all 57 rows, integrity ok (%lld)", n);
+
+	/* A reserve that cannot be written whole (here: a file size limit, as a
+	 * full disk would) is an error and costs nothing else: the commits after
+	 * it are there. */
+	pid = fork();
+	if (pid == 0) {
+		sqlite3 *c;
+		const char *e = "";
+		snprintf(p, sizeof p, "%s/limit.db", dir);
+		if (vault_db_open(p, VAULT_DB_CREATE, NULL, &c, &e) < 0 ||
+		    vault_db_exec(c, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)") < 0)
+			_exit(1);
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = {600 << 10, 600 << 10};
+		int64_t a = 0;
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(2);
+		r = vault_db_wal_reserve(c, 1 << 20, &a, &e);
+		if (r != -EFBIG || a <= 0 || strcmp(e, "cannot extend the WAL file"))
+			_exit(3);
+		_exit(small_commits(c, 20) < 0 ? 4 : 0);
+	}
+	waitpid(pid, &st, 0);
+	snprintf(p, sizeof p, "%s/limit.db", dir);
+	snprintf(wal, sizeof wal, "%s-wal", p);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 && size_of(wal) == 600 << 10,
+	   "a reserve cut short at 600 KiB: -EFBIG, 'cannot extend the WAL file', then 20 commits "
+	   "(status %d, -wal %lld)", st, size_of(wal));
+	n = rows(p);
+	ok(n == 20, "the 20 rows are there, integrity ok (%lld)", n);
 }
 
 int main(void)
