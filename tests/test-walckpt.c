@@ -12,8 +12,8 @@
  * size first, commits that then leave its size alone, a reserve that waits for
  * no writer, and recovery after a crash with frames, older frames and zeros.
  */
-#include "tap.h"
 #include "../controller/walckpt.h"
+#include "tap.h"
 #include "vault/db.h"
 #include "vault/util.h"
 
@@ -54,13 +54,33 @@ static long long wal_restarts(const char *wal)
 	return n;
 }
 
-/* Commit `n` transactions of one 2 KiB row each on the writer. */
-static int commits(sqlite3 *w, int n)
+/* Commit `n` transactions of one row of `size` bytes each. */
+static int commits_of(sqlite3 *db, int n, int size)
 {
+	char sql[64];
+	snprintf(sql, sizeof sql, "INSERT INTO t(v) VALUES(randomblob(%d))", size);
 	for (int i = 0; i < n; i++)
-		if (vault_db_exec(w, "INSERT INTO t(v) VALUES(randomblob(2048))") < 0)
+		if (vault_db_exec(db, sql) < 0)
 			return -1;
 	return 0;
+}
+
+/* The writer's commits: one 2 KiB row each. */
+static int commits(sqlite3 *w, int n)
+{
+	return commits_of(w, n, 2048);
+}
+
+/* The first column of a one-row query as an integer (-1 if none). */
+static long long one_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 /* Poll up to `ms` for the database file to grow past `than`. */
@@ -94,14 +114,10 @@ static long long rows(const char *p)
 {
 	sqlite3 *db;
 	const char *err;
-	long long n = -1;
 	if (vault_db_open(p, VAULT_DB_READWRITE, NULL, &db, &err) < 0)
 		return -1;
+	long long n = one_int(db, "SELECT count(*) FROM t WHERE length(v) = 300");
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE length(v) = 300", -1, &st,
-			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
 	char *ic = NULL;
 	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
@@ -114,12 +130,10 @@ static long long rows(const char *p)
 	return n;
 }
 
+/* The reserve tests' commits: one 300-byte row each (rows() counts them). */
 static int small_commits(sqlite3 *db, int n)
 {
-	for (int i = 0; i < n; i++)
-		if (vault_db_exec(db, "INSERT INTO t(v) VALUES(randomblob(300))") < 0)
-			return -1;
-	return 0;
+	return commits_of(db, n, 300);
 }
 
 static void reserve_tests(void)
@@ -140,10 +154,12 @@ static void reserve_tests(void)
 	sqlite3 *plain = open_new("p.db", q, sizeof q);
 	snprintf(qwal, sizeof qwal, "%s-wal", q);
 	long long q0 = size_of(qwal);
-	ok(small_commits(db, 100) == 0 && small_commits(plain, 100) == 0, "100 commits on each");
-	ok(size_of(wal) == 1 << 20, "reserved: the -wal file is still 1 MiB (%lld)", size_of(wal));
-	ok(size_of(qwal) > q0 + 100 * 4096, "not reserved: each commit extended it, %lld -> %lld",
-	   q0, size_of(qwal));
+	ok(small_commits(db, 100) == 0 && small_commits(plain, 100) == 0,
+	   "100 commits on each");
+	ok(size_of(wal) == 1 << 20, "reserved: the -wal file is still 1 MiB (%lld)",
+	   size_of(wal));
+	ok(size_of(qwal) > q0 + 100 * 4096,
+	   "not reserved: each commit extended it, %lld -> %lld", q0, size_of(qwal));
 	vault_db_close(plain);
 
 	/* Another writer holds the write lock: the reserve waits for it (busy
@@ -153,8 +169,10 @@ static void reserve_tests(void)
 	   "another connection holds the write lock");
 	sqlite3_busy_timeout(db, 100);
 	r = vault_db_wal_reserve(db, 2 << 20, &added, &err);
-	ok(r == -EBUSY && size_of(wal) == 1 << 20, "reserve refused while it is held: %d (%s), "
-	   "-wal file %lld", r, err, size_of(wal));
+	ok(r == -EBUSY && size_of(wal) == 1 << 20,
+	   "reserve refused while it is held: %d (%s), "
+	   "-wal file %lld",
+	   r, err, size_of(wal));
 	vault_db_exec(other, "ROLLBACK");
 	sqlite3_close(other);
 	vault_db_close(db);
@@ -186,7 +204,8 @@ static void reserve_tests(void)
 	snprintf(p, sizeof p, "%s/crash.db", dir);
 	snprintf(wal, sizeof wal, "%s-wal", p);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 && size_of(wal) == 1 << 20,
-	   "a writer committed 50, checkpointed, committed 7 more and died (status %d, -wal %lld)",
+	   "a writer committed 50, checkpointed, committed 7 more and died (status %d, -wal "
+	   "%lld)",
 	   st, size_of(wal));
 	long long n = rows(p);
 	ok(n == 57, "after the crash: all 57 rows, integrity ok (%lld)", n);
@@ -216,8 +235,10 @@ static void reserve_tests(void)
 	snprintf(p, sizeof p, "%s/limit.db", dir);
 	snprintf(wal, sizeof wal, "%s-wal", p);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 && size_of(wal) == 600 << 10,
-	   "a reserve cut short at 600 KiB: -EFBIG, 'cannot extend the WAL file', then 20 commits "
-	   "(status %d, -wal %lld)", st, size_of(wal));
+	   "a reserve cut short at 600 KiB: -EFBIG, 'cannot extend the WAL file', then 20 "
+	   "commits "
+	   "(status %d, -wal %lld)",
+	   st, size_of(wal));
 	n = rows(p);
 	ok(n == 20, "the 20 rows are there, integrity ok (%lld)", n);
 }
@@ -230,8 +251,8 @@ int main(void)
 	sqlite3 *w;
 	ok(sqlite3_open(path, &w) == SQLITE_OK, "writer opened");
 	ok(vault_db_exec(w, "PRAGMA journal_mode=WAL") == 0 &&
-		   vault_db_exec(w, "PRAGMA synchronous=FULL") == 0 &&
-		   vault_db_exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)") == 0,
+	       vault_db_exec(w, "PRAGMA synchronous=FULL") == 0 &&
+	       vault_db_exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)") == 0,
 	   "WAL database with one table");
 	/* The table is in the WAL, not yet in the file: make the file hold it. */
 	sqlite3_wal_checkpoint_v2(w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -273,16 +294,17 @@ int main(void)
 	 * commits to ask it, and the next commit restarts the WAL. */
 	sqlite3 *r;
 	ok(sqlite3_open(path, &r) == SQLITE_OK && vault_db_exec(r, "BEGIN") == 0 &&
-		   vault_db_exec(r, "SELECT count(*) FROM t") == 0,
+	       vault_db_exec(r, "SELECT count(*) FROM t") == 0,
 	   "a reader holds a snapshot");
 	long long s3 = db_size();
 	ok(commits(w, 200) == 0, "200 commits past the threshold while the reader reads");
 	usleep(1500000);
-	ok(db_size() == s3, "nothing past the reader's snapshot copied (%lld bytes)", db_size());
+	ok(db_size() == s3, "nothing past the reader's snapshot copied (%lld bytes)",
+	   db_size());
 	ok(vault_db_exec(r, "COMMIT") == 0, "the reader ends");
 	g = grows(s3, 4000);
-	ok(g, "the short checkpoint was tried again without more commits: %lld -> %lld bytes", s3,
-	   db_size());
+	ok(g, "the short checkpoint was tried again without more commits: %lld -> %lld bytes",
+	   s3, db_size());
 	char walp[300];
 	snprintf(walp, sizeof walp, "%s-wal", path);
 	usleep(100000);
@@ -291,7 +313,8 @@ int main(void)
 	long long seq1 = wal_restarts(walp), ws1 = size_of(walp);
 	ok(c == 0 && seq1 == seq0 + 1 && ws1 == ws,
 	   "the next commit restarted the WAL (header's checkpoint sequence %lld -> %lld), "
-	   "its file stays at %lld bytes (%lld)", seq0, seq1, ws, ws1);
+	   "its file stays at %lld bytes (%lld)",
+	   seq0, seq1, ws, ws1);
 	sqlite3_close(r);
 
 	/* Priming: after a complete checkpoint the next commit restarts the WAL
@@ -315,22 +338,18 @@ int main(void)
 		seq3 = wal_restarts(walp);
 	}
 	ok(g && pr == 1 && seq3 == seq2 + 1,
-	   "checkpointed: primed, and the priming commit restarted the WAL (%d; sequence %lld -> "
-	   "%lld)", pr, seq2, seq3);
-	long long n0 = -1, n1 = -1;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(w, "SELECT count(*) FROM t", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n0 = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	   "checkpointed: primed, and the priming commit restarted the WAL (%d; sequence %lld "
+	   "-> "
+	   "%lld)",
+	   pr, seq2, seq3);
+	long long n0 = one_int(w, "SELECT count(*) FROM t");
 	c = commits(w, 1);
-	if (sqlite3_prepare_v2(w, "SELECT count(*) FROM t", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n1 = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	long long n1 = one_int(w, "SELECT count(*) FROM t");
 	ok(c == 0 && wal_restarts(walp) == seq3 && n1 == n0 + 1,
-	   "the next commit does not restart it again (sequence %lld), and priming added no row "
-	   "(%lld -> %lld)", wal_restarts(walp), n0, n1);
+	   "the next commit does not restart it again (sequence %lld), and priming added no "
+	   "row "
+	   "(%lld -> %lld)",
+	   wal_restarts(walp), n0, n1);
 	ok(walckpt_prime(ck, w) == 0, "primed once: nothing due after a commit");
 
 	sqlite3_wal_hook(w, NULL, NULL);
