@@ -8,6 +8,7 @@
 #   tests/test-NAME.c                                 -> build/tests/test-NAME (a test)
 #   tests/lib-*.c                                     -> linked into every test
 #   tests/t-NAME.sh                                   -> a shell test
+#   tests/preload-NAME.c                              -> build/tests/NAME.so (LD_PRELOAD)
 #   bench/bench-NAME.c                                -> build/bench/bench-NAME
 #   fuzz/fuzz-NAME.c                                  -> build/fuzz/fuzz-NAME (clang)
 #   db/migrations/NNNN-*.sql                          -> embedded schema migrations
@@ -51,6 +52,8 @@ PROGS      := $(foreach s,$(PROG_SRCS),$(B)/$(patsubst %-main.c,%,$(notdir $(s))
 TEST_SRCS  := $(wildcard tests/test-*.c)
 TESTLIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/lib-*.c))
 TESTS      := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
+# tests/preload-NAME.c -> build/tests/NAME.so: LD_PRELOAD fault injection
+PRELOADS   := $(patsubst tests/preload-%.c,$(B)/tests/%.so,$(wildcard tests/preload-*.c))
 BENCH_SRCS := $(wildcard bench/bench-*.c)
 BENCHES    := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 FUZZ_SRCS  := $(wildcard fuzz/fuzz-*.c)
@@ -61,7 +64,7 @@ MIGRATIONS := $(sort $(wildcard db/migrations/*.sql))
 all: programs
 
 programs: $(PROGS)
-tests: $(TESTS) $(PROGS)
+tests: $(TESTS) $(PRELOADS) $(PROGS)
 
 deps:
 	$(Q)tools/deps.sh
@@ -94,6 +97,12 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(TESTLIB_OBJS) $(B)/libvault.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Built without the sanitizers: it is loaded into a program that has them.
+$(B)/tests/%.so: tests/preload-%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -fPIC -shared $(WARN) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< -ldl
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(TESTLIB_OBJS) $(B)/libvault.a
 	@mkdir -p $(dir $@)

@@ -121,6 +121,9 @@ struct link {
 	char t_cmd[MQTT_TOPIC_MAX], t_verified[MQTT_TOPIC_MAX];
 	atomic_llong in_second; /* the second in_used counts (monotonic) */
 	atomic_int in_used, in_dropped;
+	/* The connect request in progress, numbered by the loop before it asks
+	 * Paho (see on_connect_ok). */
+	atomic_uint attempt;
 };
 
 /* At most once per `every_us`: the first event of a window is acted on, the
@@ -160,6 +163,7 @@ struct mqtt {
 	uint64_t pump_timer, retry_timer, stall_timer, save_timer;
 	int64_t saved; /* the cursor as last written to the database */
 	int64_t stall_cursor; /* the cursor at the previous stall check */
+	unsigned stall_attempt; /* link.attempt at the previous stall check */
 	/* Every checkpoint with seq <= ckpt is acknowledged (durable as
 	 * mqtt_cursor.checkpoint_seq); ckpt <= cursor. */
 	int64_t ckpt, ckpt_saved, stall_ckpt;
@@ -204,15 +208,36 @@ static void post_as(void *ctx, enum msg_type type, const MQTTAsync_failureData *
 	post(x);
 }
 
+/* A connect's outcome. Paho 1.3.12 (Debian 12) can call a connect's
+ * onFailure twice with the same context (once from the command that failed,
+ * again from the connect it kept for its retry: eclipse-paho/paho.mqtt.c
+ * #1341), so a connect's context is the link, which outlives the client,
+ * never memory the loop frees: each call posts a message of its own, stamped
+ * with the attempt in progress when it is called, and the loop ignores a
+ * failure that comes when no attempt is in progress or after another began. */
+static void post_connect(void *ctx, enum msg_type type, int code)
+{
+	struct link *k = ctx;
+	struct mqtt_msg *x = calloc(1, sizeof *x);
+	if (!x)
+		return; /* the stall check notices a connection that never came */
+	x->loop = k->loop;
+	x->m = k->m;
+	x->type = type;
+	x->gen = atomic_load(&k->attempt);
+	x->code = code;
+	post(x);
+}
+
 static void on_connect_ok(void *ctx, MQTTAsync_successData *r)
 {
 	(void)r;
-	post_as(ctx, M_CONNECTED, NULL);
+	post_connect(ctx, M_CONNECTED, 0);
 }
 
 static void on_connect_fail(void *ctx, MQTTAsync_failureData *r)
 {
-	post_as(ctx, M_CONNECT_FAILED, r);
+	post_connect(ctx, M_CONNECT_FAILED, r ? r->code : 0);
 }
 
 static void on_pub_ok(void *ctx, MQTTAsync_successData *r)
@@ -603,11 +628,6 @@ static void do_connect(struct mqtt *m)
 {
 	if (m->connected || m->connecting)
 		return;
-	struct mqtt_msg *x = new_msg(m, 0);
-	if (!x) {
-		arm_retry(m, 0);
-		return;
-	}
 	MQTTAsync_willOptions w = MQTTAsync_willOptions_initializer;
 	w.topicName = m->t_state;
 	w.message = "offline";
@@ -618,13 +638,16 @@ static void do_connect(struct mqtt *m)
 	o.cleansession = 1;
 	o.connectTimeout = 5;
 	o.automaticReconnect = 0; /* checked only every ~3 s in 1.3.12: we retry ourselves */
+	/* 3.1.1 only: with the default, a refused connect is tried again as
+	 * 3.1 inside Paho, a path that reports one failure twice. */
+	o.MQTTVersion = MQTTVERSION_3_1_1;
 	o.will = &w;
 	o.onSuccess = on_connect_ok;
 	o.onFailure = on_connect_fail;
-	o.context = x;
+	o.context = &m->link;
+	atomic_fetch_add(&m->link.attempt, 1);
 	int rc = MQTTAsync_connect(m->client, &o);
 	if (rc != MQTTASYNC_SUCCESS) {
-		free(x);
 		vault_log(LOG_WARNING, "mqtt", "connect to %s refused by Paho (%d)",
 			  m->d->cfg.mqtt_broker, rc);
 		arm_retry(m, 0);
@@ -664,6 +687,16 @@ static void stall_cb(struct vault_loop *l, uint64_t id, void *ud)
 	(void)id;
 	struct mqtt *m = ud;
 	m->stall_timer = 0;
+	unsigned attempt = atomic_load(&m->link.attempt);
+	if (m->connecting && attempt == m->stall_attempt) {
+		/* Connecting for a whole interval (at least 10 s; Paho gives up
+		 * after connectTimeout, 5 s): its outcome was lost. */
+		vault_log(LOG_WARNING, "mqtt", "connect to %s: no outcome: trying again",
+			  m->d->cfg.mqtt_broker);
+		m->connecting = 0;
+		arm_retry(m, 0);
+	}
+	m->stall_attempt = attempt;
 	if (m->connected && !MQTTAsync_isConnected(m->client)) {
 		m->connected = 0;
 		reset(m);
@@ -1007,6 +1040,11 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 	}
 	switch (x->type) {
 	case M_CONNECTED:
+		/* Paho says connected, whichever attempt it was for (a late
+		 * success after a failure reported early is still a connection:
+		 * a loss of it is reported by on_lost). */
+		if (m->connected)
+			break;
 		m->connecting = 0;
 		m->connected = 1;
 		reset(m);
@@ -1024,6 +1062,11 @@ static void on_msg(struct vault_loop *l, void *p, int quitting)
 		pump(m);
 		break;
 	case M_CONNECT_FAILED:
+		if (!m->connecting || x->gen != atomic_load(&m->link.attempt)) {
+			vault_log(LOG_INFO, "mqtt",
+				  "a connect failure reported again (%d): ignored", x->code);
+			break;
+		}
 		m->connecting = 0;
 		vault_log(LOG_DEBUG, "mqtt", "connect to %s failed (%d)", m->d->cfg.mqtt_broker,
 			  x->code);
@@ -1208,6 +1251,7 @@ int mqtt_start(struct vaultd *d, struct mqtt **ret, char *err, size_t errlen)
 		  c->mqtt_broker, m->client_id, m->t_ledger, (long long)m->next);
 	m->stall_cursor = m->cursor;
 	m->stall_ckpt = m->ckpt;
+	m->stall_attempt = ~0u;
 	vault_loop_timer_in(d->loop, (int64_t)c->mqtt_keepalive_s * 2000000, stall_cb, m,
 			    &m->stall_timer);
 	do_connect(m);

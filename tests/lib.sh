@@ -105,6 +105,11 @@ vt_count() { sqlite3 -readonly "$T/vault.db" 'SELECT count(*) FROM ledger'; }
 vt_sql() { sqlite3 -readonly "$T/vault.db" "$1"; }
 vt_done() {
 	vt_stop
+	# After a failure, the end of vaultd's warnings and of anything that is
+	# not its log (a crash's last words): the runner shows a log's last lines.
+	if [ "$_failed" -ne 0 ] && [ -s "$T/vaultd.log" ]; then
+		grep -v '^<[67]>' "$T/vaultd.log" | tail -n 10 | sed 's/^/# vaultd.log: /'
+	fi
 	[ "${KEEP:-}" ] || rm -rf "$T"
 	[ "$_failed" -eq 0 ]
 }

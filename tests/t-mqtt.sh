@@ -66,7 +66,30 @@ ok "door.forced is published on $PFX/alarm with its seq and hash" wait_alarm
 is "only alarms are on the alarm topic" "$fseq" "$(received alarm)"
 ok "and on the ledger topic with every other entry" synced
 
-# 5. A clean stop says offline; the ledger still verifies.
+# 5. A broker outage retried every 50 ms, with Paho made to report every
+# refused connect twice. Paho 1.3.12 does that now and then
+# (eclipse-paho/paho.mqtt.c #1341); vaultd freed the request's context at the
+# first report, wrote to it at the second, and died (seen once in CI). The
+# preload (tests/preload-paho-twice.c) makes it happen on every attempt.
+vt_stop
+vt_config "[mqtt]" "enabled = 1" "broker = tcp://127.0.0.1:$PORT" "reconnect_ms = 50" "keepalive_s = 5"
+LD_PRELOAD=$B/tests/paho-twice.so vt_start
+ok "vaultd restarts (Paho's connect failures doubled), reconnecting every 50 ms" \
+	test -n "$VAULTD_PID"
+ok "and connects" wait_retained state online
+mq_stop
+n0=$(vt_count) n=0 end=$((SECONDS + 3))
+while [ "$SECONDS" -lt "$end" ]; do n=$((n + 1)); V unit add --id "W$n" --name "Unit W$n" --first-time no; done
+ok "after 3 s of refused connects vaultd still runs" kill -0 "$VAULTD_PID"
+is "and recorded the $n units added meanwhile" $((n0 + n)) "$(vt_count)"
+twice=$(grep -c 'connect failure reported again' "$T/vaultd.log")
+ok "the second reports were ignored, and logged ($twice)" test "$twice" -ge 10
+ok "the broker restarts" mq_start
+sub_alive
+ok "after the outage every entry arrives, in order" synced
+ok "the durable cursor reaches the ledger tip" wait_cursor
+
+# 6. A clean stop says offline; the ledger still verifies.
 vt_stop
 ok "after a clean stop the retained state is offline" wait_retained state offline
 ok "vaultctl verify passes with the MQTT cursor table present" "$VAULTCTL" verify
