@@ -63,6 +63,8 @@ static const struct key keys[] = {
 	S("reader", "exit", reader_exit, ""),
 	I("reader", "legacy_uid_only", legacy_uid_only, 0, 1, "0"),
 	S("reader", "sysid", sysid, ""),
+	I("reader", "refusal_limit", refusal_limit, 1, 10000, "10"),
+	I("reader", "refusal_window_s", refusal_window_s, 1, 3600, "60"),
 	S("reader", "kiosk", reader_kiosk, ""),
 	S("reader", "shredder", reader_shredder, ""),
 	S("reader", "console", reader_console, ""),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "flood.h"
 #include "kdf.h"
 #include "vault/pin.h"
 #include "vault/regload.h"
@@ -22,6 +23,7 @@
 struct door {
 	struct vaultd *d;
 	struct vault_badge_reader *rd_door, *rd_exit;
+	struct flood *fl_door, *fl_exit; /* their refusal budgets */
 	uint64_t gen; /* bumps whenever a pending PIN presentation ends */
 
 	/* A presentation at the door reader waiting for its PIN. */
@@ -137,6 +139,11 @@ static cJSON *p_reason(enum vault_reason why, const char *badge, const char *rea
 static void refuse(struct door *door, const char *kind, const char *person, const char *badge,
 		   const char *reader, enum vault_reason why)
 {
+	struct flood *f = reader && !strcmp(reader, "exit") ? door->fl_exit : door->fl_door;
+	if (f && !flood_take(f, why, badge)) { /* counted: the reader is flooded */
+		signal_result(door, 0);
+		return;
+	}
 	vault_log(LOG_NOTICE, "door", "%s %s: %s", kind, person && *person ? person : "-",
 		  vault_reason_id(why));
 	record(door, kind, person, p_reason(why, badge, reader), NULL, NULL);
@@ -884,8 +891,10 @@ int door_start(struct vaultd *d, struct door **ret)
 		}
 	}
 	recover(door);
-	int r = 0;
-	if (d->cfg.reader_door[0])
+	int r = flood_new(d, "door", "entry.refused", &door->fl_door);
+	if (r == 0)
+		r = flood_new(d, "exit", "exit.refused", &door->fl_exit);
+	if (r == 0 && d->cfg.reader_door[0])
 		r = vaultd_start_badge_reader(d, "door", d->cfg.reader_door, on_badge, door,
 					      &door->rd_door);
 	if (r == 0 && d->cfg.exit_reader && d->cfg.reader_exit[0])
@@ -911,6 +920,8 @@ void door_free(struct door *door)
 				   door->held_timer, door->exit_timer};
 	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++)
 		vault_loop_timer_cancel(door->d->loop, timers[i]);
+	flood_free(door->fl_door);
+	flood_free(door->fl_exit);
 	if (the_door == door)
 		the_door = NULL;
 	free(door);
@@ -937,5 +948,10 @@ cJSON *door_stats(const struct door *door)
 	char occ[MAX_OCC * (ID + 1)];
 	occ_list(door, occ, sizeof occ);
 	cJSON_AddStringToObject(o, "occupants", occ);
+	cJSON *rd = cJSON_AddObjectToObject(o, "readers");
+	if (door->fl_door)
+		cJSON_AddItemToObject(rd, "door", flood_stats(door->fl_door));
+	if (door->fl_exit)
+		cJSON_AddItemToObject(rd, "exit", flood_stats(door->fl_exit));
 	return o;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "flood.h"
 #include "vault/badge.h"
 #include "vault/db.h"
 #include "vault/util.h"
@@ -18,6 +19,7 @@
 struct stations {
 	struct vaultd *d;
 	struct vault_badge_reader *rd[NSTATIONS];
+	struct flood *fl[NSTATIONS]; /* their refusal budgets */
 	char badge[NSTATIONS][32]; /* present badge per station (for departures) */
 };
 
@@ -132,7 +134,7 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 				 .person = r == VAULT_R_OK ? person : "", .reason = r};
 	e.sensor_id = vaultd_sensor_event(d, ev->reader, "badge.arrived", data);
 	snprintf(s->badge[i], sizeof s->badge[i], "%s", hex);
-	if (r != VAULT_R_OK) {
+	if (r != VAULT_R_OK && (!s->fl[i] || flood_take(s->fl[i], r, hex))) {
 		char detail[96];
 		snprintf(detail, sizeof detail, "badge %s at the %s reader", hex, ev->reader);
 		vaultd_record_refusal(d, "station", person, ev->reader, r, detail, NULL);
@@ -151,8 +153,10 @@ int stations_start(struct vaultd *d, struct stations **ret)
 	for (int i = 0; i < NSTATIONS; i++) {
 		if (!conn[i][0])
 			continue;
-		int r = vaultd_start_badge_reader(d, station_names[i], conn[i], on_badge, s,
-						  &s->rd[i]);
+		int r = flood_new(d, station_names[i], "station.refused", &s->fl[i]);
+		if (r == 0)
+			r = vaultd_start_badge_reader(d, station_names[i], conn[i], on_badge, s,
+						      &s->rd[i]);
 		if (r < 0) {
 			vault_log(LOG_ERR, "stations", "%s reader %s: %s", station_names[i],
 				  conn[i], strerror(-r));
@@ -168,7 +172,9 @@ void stations_free(struct stations *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < NSTATIONS; i++)
+	for (int i = 0; i < NSTATIONS; i++) {
 		vault_badge_reader_stop(s->rd[i]);
+		flood_free(s->fl[i]);
+	}
 	free(s);
 }

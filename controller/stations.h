@@ -7,7 +7,7 @@
  * source = the station, and emitted as VEV_BADGE / VEV_BADGE_GONE. What a badge
  * at a station may do (log in at the kiosk, witness a destruction) is decided
  * by the module listening; an unknown or revoked badge is ledgered here as
- * "station.refused".
+ * "station.refused", within the reader's refusal budget (flood.h).
  */
 #ifndef VAULTD_STATIONS_H
 #define VAULTD_STATIONS_H

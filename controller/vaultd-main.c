@@ -15,23 +15,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vault/badge.h"
-#include "vault/caldate.h"
-#include "vault/db.h"
-#include "vault/regload.h"
-#include "vault/keys.h"
-#include "vault/secrets.h"
-#include "vault/util.h"
 #include "door.h"
-#include "integrity.h"
+#include "events.h"
+#include "flood.h"
 #include "health.h"
+#include "integrity.h"
 #include "kdf.h"
 #include "mqtt.h"
 #include "shelves.h"
-#include "walckpt.h"
-#include "vaultd.h"
-#include "events.h"
 #include "stations.h"
+#include "vault/badge.h"
+#include "vault/caldate.h"
+#include "vault/db.h"
+#include "vault/keys.h"
+#include "vault/regload.h"
+#include "vault/secrets.h"
+#include "vault/util.h"
+#include "vaultd.h"
+#include "walckpt.h"
 
 #define VAULTD_VERSION "0.1.0"
 
@@ -422,6 +423,7 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		vault_log(LOG_ERR, "vaultd", "event loop failed: %s", strerror(-r));
 	} else {
+		flood_flush_all(&d); /* refusals counted at a flooded reader */
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "signal", sig_quit ? strsignal(sig_quit) : "");
 		if (d.fault)

@@ -50,6 +50,7 @@ struct vaultd {
 	struct kdf *kdf; /* the PIN hashing thread */
 	struct mqtt *mqtt; /* NULL unless [mqtt] enabled */
 	struct vaultd_world *world; /* events.h: listeners and what sensors last said */
+	struct flood *floods;	    /* the readers' refusal budgets (flood.h) */
 	struct stations *stations;  /* kiosk, shredder, console badge readers */
 	struct custody *custody;    /* removal, checkout, return */
 	struct destruction *destruction;

@@ -69,6 +69,8 @@ struct vault_config {
 	char reader_console[256];  /* the console's enrolment reader */
 	int legacy_uid_only;
 	char sysid[32];
+	int refusal_limit;    /* refusals a reader ledgers one by one per window */
+	int refusal_window_s; /* controller/flood.h */
 	/* [gpio] */
 	char gpio_backend[16];
 	char gpio_chip[64];
