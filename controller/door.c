@@ -891,9 +891,9 @@ int door_start(struct vaultd *d, struct door **ret)
 		}
 	}
 	recover(door);
-	int r = flood_new(d, "door", "entry.refused", &door->fl_door);
+	int r = flood_new_reader(d, "door", "entry.refused", &door->fl_door);
 	if (r == 0)
-		r = flood_new(d, "exit", "exit.refused", &door->fl_exit);
+		r = flood_new_reader(d, "exit", "exit.refused", &door->fl_exit);
 	if (r == 0 && d->cfg.reader_door[0])
 		r = vaultd_start_badge_reader(d, "door", d->cfg.reader_door, on_badge, door,
 					      &door->rd_door);

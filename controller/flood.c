@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A badge reader's refusal budget: see flood.h. */
+/* A refusal budget (a badge reader's, the HTTP layer's): see flood.h. */
 #include "flood.h"
 
 #include <errno.h>
@@ -12,16 +12,17 @@
 #include "vault/util.h"
 #include "vaultd.h"
 
-/* Badges named in one batch; the rest are counted together. */
-#define FLOOD_BADGES 16
+/* Keys (badges, remote addresses) named in one batch; the rest are counted
+ * together. */
+#define FLOOD_KEYS 16
 
 struct flood {
 	struct vaultd *d;
 	struct flood *next; /* d->floods */
-	char reader[32], kind[48];
+	char source[32], kind[48], what[16], keys[16];
 	int limit;
 	int64_t window_us;
-	/* The times (monotonic) of the reader's last `limit` refusals, a ring. */
+	/* The times (monotonic) of the source's last `limit` refusals, a ring. */
 	int64_t *at;
 	int head, n;
 	/* Flooded: refusals are counted, not ledgered one by one. */
@@ -33,16 +34,16 @@ struct flood {
 	unsigned counted, total;  /* in the open batch; in the whole flood */
 	unsigned by_reason[VAULT_R__COUNT];
 	struct {
-		char badge[32];
+		char key[64];
 		unsigned n;
-	} badges[FLOOD_BADGES];
-	int nbadges;
-	unsigned other_badges; /* refusals of badges beyond FLOOD_BADGES, or none read */
+	} key[FLOOD_KEYS];
+	int nkeys;
+	unsigned other_keys; /* refusals of keys beyond FLOOD_KEYS, or with none */
 };
 
 static void ledger(struct flood *f, const char *kind, cJSON *p)
 {
-	cJSON_AddStringToObject(p, "reader", f->reader);
+	cJSON_AddStringToObject(p, "source", f->source);
 	struct vault_record r = {.kind = kind, .actors = "", .payload = p};
 	vaultd_record(f->d, &r, NULL); /* a failure is logged there */
 	cJSON_Delete(p);
@@ -62,23 +63,26 @@ static void flush(struct flood *f)
 		if (f->by_reason[i])
 			cJSON_AddNumberToObject(rs, vault_reason_id((enum vault_reason)i),
 						f->by_reason[i]);
-	cJSON *bs = cJSON_AddObjectToObject(p, "badges");
-	for (int i = 0; i < f->nbadges; i++)
-		cJSON_AddNumberToObject(bs, f->badges[i].badge, f->badges[i].n);
-	if (f->other_badges)
-		cJSON_AddNumberToObject(p, "other_badges", f->other_badges);
+	cJSON *ks = cJSON_AddObjectToObject(p, f->keys);
+	for (int i = 0; i < f->nkeys; i++)
+		cJSON_AddNumberToObject(ks, f->key[i].key, f->key[i].n);
+	if (f->other_keys) {
+		char other[32];
+		snprintf(other, sizeof other, "other_%s", f->keys);
+		cJSON_AddNumberToObject(p, other, f->other_keys);
+	}
 	cJSON_AddNumberToObject(p, "from_utc", (double)f->from_utc);
 	cJSON_AddNumberToObject(p, "to_utc", (double)f->to_utc);
 	ledger(f, kind, p);
-	vault_log(LOG_NOTICE, "reader", "%s: %u refusals at the %s reader counted in one entry",
-		  kind, f->counted, f->reader);
+	vault_log(LOG_NOTICE, f->what, "%s: %u refusals (%s) counted in one entry", kind,
+		  f->counted, f->source);
 	f->counted = 0;
 	memset(f->by_reason, 0, sizeof f->by_reason);
-	f->nbadges = 0;
-	f->other_badges = 0;
+	f->nkeys = 0;
+	f->other_keys = 0;
 }
 
-static void count(struct flood *f, enum vault_reason why, const char *badge, int64_t now)
+static void count(struct flood *f, enum vault_reason why, const char *key, int64_t now)
 {
 	int64_t utc = vault_now_utc_us();
 	if (!f->counted)
@@ -90,18 +94,18 @@ static void count(struct flood *f, enum vault_reason why, const char *badge, int
 	if ((int)why >= 0 && why < VAULT_R__COUNT)
 		f->by_reason[why]++;
 	int i = 0;
-	while (badge && *badge && i < f->nbadges && strcmp(f->badges[i].badge, badge))
+	while (key && *key && i < f->nkeys && strcmp(f->key[i].key, key))
 		i++;
-	if (!badge || !*badge || i == FLOOD_BADGES) {
-		f->other_badges++;
+	if (!key || !*key || i == FLOOD_KEYS) {
+		f->other_keys++;
 		return;
 	}
-	if (i == f->nbadges) {
-		snprintf(f->badges[i].badge, sizeof f->badges[i].badge, "%s", badge);
-		f->badges[i].n = 0;
-		f->nbadges++;
+	if (i == f->nkeys) {
+		snprintf(f->key[i].key, sizeof f->key[i].key, "%s", key);
+		f->key[i].n = 0;
+		f->nkeys++;
 	}
-	f->badges[i].n++;
+	f->key[i].n++;
 }
 
 /* Every window while flooded: the batch, and the end of a flood that had
@@ -116,21 +120,23 @@ static void tick(struct vault_loop *l, uint64_t id, void *ud)
 		vault_loop_timer_in(l, f->window_us, tick, f, &f->timer);
 		return;
 	}
+	char kind[48];
+	snprintf(kind, sizeof kind, "%s.flood_ended", f->what);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "counted", f->total);
 	cJSON_AddNumberToObject(p, "since_utc", (double)f->since_utc);
-	ledger(f, "reader.flood_ended", p);
-	vault_log(LOG_NOTICE, "reader", "the %s reader is quiet again (%u refusals counted)",
-		  f->reader, f->total);
+	ledger(f, kind, p);
+	vault_log(LOG_NOTICE, f->what, "%s: %s is quiet again (%u refusals counted)", kind,
+		  f->source, f->total);
 	f->on = 0;
 	f->n = 0; /* the next refusals are ledgered one by one again */
 }
 
-int flood_take(struct flood *f, enum vault_reason why, const char *badge)
+int flood_take(struct flood *f, enum vault_reason why, const char *key)
 {
 	int64_t now = vault_now_mono_us();
 	if (f->on) {
-		count(f, why, badge, now);
+		count(f, why, key, now);
 		return 0;
 	}
 	int recent = 0;
@@ -145,15 +151,17 @@ int flood_take(struct flood *f, enum vault_reason why, const char *badge)
 	f->on = 1;
 	f->total = 0;
 	f->since_utc = vault_now_utc_us();
+	char kind[48];
+	snprintf(kind, sizeof kind, "alarm.%s_flood", f->what);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "refusals", recent);
 	cJSON_AddNumberToObject(p, "window_s", (double)(f->window_us / 1000000));
-	ledger(f, "alarm.reader_flood", p);
-	vault_log(LOG_WARNING, "reader",
-		  "alarm.reader_flood: %d refusals at the %s reader within "
-		  "%lld s; further ones are counted, one entry per window",
-		  recent, f->reader, (long long)(f->window_us / 1000000));
-	count(f, why, badge, now);
+	ledger(f, kind, p);
+	vault_log(LOG_WARNING, f->what,
+		  "%s: %d refusals (%s) within %lld s; further ones are counted, one entry "
+		  "per window",
+		  kind, recent, f->source, (long long)(f->window_us / 1000000));
+	count(f, why, key, now);
 	vault_loop_timer_in(f->d->loop, f->window_us, tick, f, &f->timer);
 	return 0;
 }
@@ -173,25 +181,40 @@ void flood_flush_all(struct vaultd *d)
 		flush(f);
 }
 
-int flood_new(struct vaultd *d, const char *reader, const char *kind, struct flood **ret)
+int flood_new(struct vaultd *d, const struct flood_spec *spec, struct flood **ret)
 {
+	if (spec->limit < 1 || spec->window_s < 1)
+		return -EINVAL;
 	struct flood *f = calloc(1, sizeof *f);
 	if (!f)
 		return -ENOMEM;
-	f->limit = d->cfg.refusal_limit;
+	f->limit = spec->limit;
 	f->at = calloc((size_t)f->limit, sizeof *f->at);
 	if (!f->at) {
 		free(f);
 		return -ENOMEM;
 	}
 	f->d = d;
-	snprintf(f->reader, sizeof f->reader, "%s", reader);
-	snprintf(f->kind, sizeof f->kind, "%s", kind);
-	f->window_us = (int64_t)d->cfg.refusal_window_s * 1000000;
+	snprintf(f->source, sizeof f->source, "%s", spec->source);
+	snprintf(f->kind, sizeof f->kind, "%s", spec->kind);
+	snprintf(f->what, sizeof f->what, "%s", spec->what);
+	snprintf(f->keys, sizeof f->keys, "%s", spec->keys);
+	f->window_us = (int64_t)spec->window_s * 1000000;
 	f->next = d->floods;
 	d->floods = f;
 	*ret = f;
 	return 0;
+}
+
+int flood_new_reader(struct vaultd *d, const char *reader, const char *kind, struct flood **ret)
+{
+	struct flood_spec s = {.source = reader,
+			       .kind = kind,
+			       .what = "reader",
+			       .keys = "badges",
+			       .limit = d->cfg.refusal_limit,
+			       .window_s = d->cfg.refusal_window_s};
+	return flood_new(d, &s, ret);
 }
 
 void flood_free(struct flood *f)

@@ -153,7 +153,7 @@ int stations_start(struct vaultd *d, struct stations **ret)
 	for (int i = 0; i < NSTATIONS; i++) {
 		if (!conn[i][0])
 			continue;
-		int r = flood_new(d, station_names[i], "station.refused", &s->fl[i]);
+		int r = flood_new_reader(d, station_names[i], "station.refused", &s->fl[i]);
 		if (r == 0)
 			r = vaultd_start_badge_reader(d, station_names[i], conn[i], on_badge, s,
 						      &s->rd[i]);

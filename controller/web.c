@@ -14,8 +14,10 @@
  * the session's person and role, checked against the same role table as the
  * CLI. Queries are read-only and bounded. Every refusal is ledgered:
  * <station>.login.refused, <station>.action.refused, <station>.query.refused,
- * and http.refused for the layer's own (at most REFUSAL_BUDGET a minute; static
- * 404s are logged only). Sessions are ledgered as session.start / session.end.
+ * and http.refused for the layer's own (within a refusal budget of
+ * REFUSAL_BUDGET a minute, flood.h: beyond it alarm.http_flood and batches
+ * counted by reason and remote address; static 404s are logged only).
+ * Sessions are ledgered as session.start / session.end.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "flood.h"
 #include "kdf.h"
 #include "vault/caldate.h"
 #include "vault/db.h"
@@ -34,7 +37,7 @@
 #include "vaultd.h"
 
 #define LIMIT_MAX 500
-#define REFUSAL_BUDGET 60 /* ledgered layer refusals (and badge-less logins) a minute */
+#define REFUSAL_BUDGET 60 /* layer refusals (and badge-less logins) ledgered alone a minute */
 #define MEDIA_MAX 64	  /* media ids in one checkout or return */
 
 enum { ST_KIOSK, ST_CONSOLE, ST__COUNT };
@@ -54,7 +57,8 @@ struct web {
 	 * sessions end when another badge is presented there. */
 	char badge[ST__COUNT][32];
 	char person[ST__COUNT][VAULT_HTTP_PERSON_MAX];
-	struct budget refusals, notfound;
+	struct flood *refusals; /* the layer's and badge-less logins' (flood.h) */
+	struct budget notfound; /* missing static files: logged a few a minute */
 	int listening;
 };
 
@@ -113,7 +117,7 @@ __attribute__((format(printf, 4, 5))) static void set_res(struct vault_http_resu
 	va_end(ap);
 }
 
-/* A refusal budget: 1 while there is room this minute, else 0 (counted). */
+/* A log budget: 1 while there is room this minute, else 0 (counted). */
 static int budget_take(struct budget *b)
 {
 	int64_t now = vault_now_mono_us();
@@ -129,28 +133,15 @@ static int budget_take(struct budget *b)
 	return 1;
 }
 
-/* Ledger a refusal "<kind>.refused" (subject to budget b if not NULL; the
- * next one ledgered says how many the budget left out). */
+/* Ledger a refusal "<kind>.refused", unless budget f (if not NULL) counts it
+ * into a batch instead (KEY: the remote address, may be NULL). */
 static void ledger_refusal(struct web *w, const char *kind, const char *actors,
 			   const char *action, enum vault_reason reason, const char *detail,
-			   struct budget *b)
+			   struct flood *f, const char *key)
 {
-	if (b && !budget_take(b)) {
-		if (b->suppressed == 1)
-			vault_log(LOG_WARNING, "http",
-				  "more than %d refusals this minute: the rest are counted, "
-				  "not ledgered one by one",
-				  REFUSAL_BUDGET);
+	if (f && !flood_take(f, reason, key))
 		return;
-	}
-	char d[VAULT_HTTP_DETAIL_MAX + 64];
-	snprintf(d, sizeof d, "%s", detail ? detail : "");
-	if (b && b->suppressed) {
-		size_t n = strlen(d);
-		snprintf(d + n, sizeof d - n, "%s%u earlier refusals not ledgered (budget)",
-			 n ? "; " : "", b->suppressed);
-		b->suppressed = 0;
-	}
+	const char *d = detail ? detail : "";
 	vaultd_record_refusal(w->d, kind, actors, action, reason, d, NULL);
 	vault_log(LOG_NOTICE, "http", "%s.refused %s by %s: %s%s%s", kind, action,
 		  *actors ? actors : "-", vault_reason_id(reason), *d ? ": " : "", d);
@@ -212,7 +203,7 @@ static void login_refuse(struct web *w, int st, const char *person, const char *
 		snprintf(d, sizeof d, "%.200s", detail);
 	/* Without a badge nobody is accountable: those share the refusal budget. */
 	ledger_refusal(w, kind, person ? person : "", "login", r, d,
-		       badge && *badge ? NULL : &w->refusals);
+		       badge && *badge ? NULL : w->refusals, NULL);
 	set_res(res, r, status, "%s", detail);
 }
 
@@ -594,7 +585,7 @@ static void action_done(struct web *w, const struct vault_caller *c, const char 
 	}
 	char k[32];
 	snprintf(k, sizeof k, "%s.action", kind);
-	ledger_refusal(w, k, c->person, route_of(action), ar->reason, ar->detail, NULL);
+	ledger_refusal(w, k, c->person, route_of(action), ar->reason, ar->detail, NULL, NULL);
 }
 
 static void caller_of(const struct vault_http_principal *who, struct vault_caller *c)
@@ -956,7 +947,7 @@ static int op_query(void *ud, uint64_t call, const struct vault_http_principal *
 		cJSON_Delete(out);
 		char k[32];
 		snprintf(k, sizeof k, "%s.query", who->kind);
-		ledger_refusal(w, k, who->person, name, res->reason, res->detail, NULL);
+		ledger_refusal(w, k, who->person, name, res->reason, res->detail, NULL, NULL);
 		return VAULT_HTTP_DONE;
 	}
 	res->data = out;
@@ -979,8 +970,14 @@ static void op_refused(void *ud, const struct vault_http_refusal *r)
 	snprintf(action, sizeof action, "%s %.280s", r->method, r->path);
 	snprintf(detail, sizeof detail, "HTTP %u from %s%s%.160s", r->status, r->remote,
 		 *r->detail ? ": " : "", r->detail);
+	/* The remote's address without its port: one key per client. */
+	char addr[64];
+	snprintf(addr, sizeof addr, "%s", r->remote ? r->remote : "");
+	char *colon = strrchr(addr, ':');
+	if (colon)
+		*colon = 0;
 	ledger_refusal(w, "http", r->who ? r->who->person : "", action, r->reason, detail,
-		       &w->refusals);
+		       w->refusals, addr);
 }
 
 static void op_session_end(void *ud, const struct vault_http_principal *who, const char *why)
@@ -1029,6 +1026,17 @@ int web_start(struct vaultd *d, struct web **ret, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	w->d = d;
+	const struct flood_spec fs = {.source = "http",
+				      .kind = "http.refused",
+				      .what = "http",
+				      .keys = "remotes",
+				      .limit = REFUSAL_BUDGET,
+				      .window_s = 60};
+	if (flood_new(d, &fs, &w->refusals) < 0) {
+		free(w);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	struct vault_http_config hc = {
 		.bind_address = cfg->http_bind[0] ? cfg->http_bind : NULL,
 		.allow_non_loopback = cfg->http_allow_non_loopback,
@@ -1067,12 +1075,14 @@ int web_start(struct vaultd *d, struct web **ret, char *err, size_t errlen)
 		else
 			snprintf(err, errlen, "[http] cannot listen on %s port %d: %s",
 				 cfg->http_bind, cfg->http_port, strerror(-r));
+		flood_free(w->refusals);
 		free(w);
 		return r;
 	}
 	if ((r = vaultd_listen(d, on_event, w)) < 0) {
 		snprintf(err, errlen, "cannot listen to badge events: %s", strerror(-r));
 		vault_http_free(w->h);
+		flood_free(w->refusals);
 		free(w);
 		return r;
 	}
@@ -1099,6 +1109,7 @@ void web_free(struct web *w)
 	if (w->listening)
 		vaultd_unlisten(w->d, on_event, w);
 	vault_http_free(w->h);
+	flood_free(w->refusals);
 	if (w->d->web == w)
 		w->d->web = NULL;
 	free(w);

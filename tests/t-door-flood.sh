@@ -53,7 +53,7 @@ is "the reader is not flooded" 0 "$(stat flooded)"
 probe 08000004
 is "the fourth refusal within 4 s raises alarm.reader_flood" 1 "$(n_kind alarm.reader_flood)"
 is "the alarm names the reader, the count and the window" "door 3 4" \
-	"$(vt_sql "SELECT json_extract(payload,'$.reader')||' '||json_extract(payload,'$.refusals')||' '||json_extract(payload,'$.window_s') FROM ledger WHERE kind='alarm.reader_flood'")"
+	"$(vt_sql "SELECT json_extract(payload,'$.source')||' '||json_extract(payload,'$.refusals')||' '||json_extract(payload,'$.window_s') FROM ledger WHERE kind='alarm.reader_flood'")"
 is "it is not ledgered alone" 3 "$(n_kind entry.refused)"
 is "vaultctl door stats shows the reader flooded" 1 "$(stat flooded)"
 for u in 08000005 08000005 08000006 08000007 08000005; do probe "$u"; done
@@ -108,7 +108,7 @@ for u in 08000011 08000012 08000013 08000014; do
 	emu kiosk remove >/dev/null
 	sleep 0.15
 done
-kiosk_floods() { vt_sql "SELECT count(*) FROM ledger WHERE kind='$1' AND json_extract(payload,'$.reader')='kiosk'"; }
+kiosk_floods() { vt_sql "SELECT count(*) FROM ledger WHERE kind='$1' AND json_extract(payload,'$.source')='kiosk'"; }
 is "three station.refused at the kiosk, then alarm.reader_flood naming it" "3 1" \
 	"$(vt_sql "SELECT count(*) FROM ledger WHERE kind='station.refused' AND json_extract(payload,'$.action')='kiosk'") $(kiosk_floods alarm.reader_flood)"
 wait_kiosk_end() { for _ in $(seq 300); do [ "$(kiosk_floods reader.flood_ended)" -ge 1 ] && return 0; sleep 0.05; done; return 1; }
@@ -116,7 +116,7 @@ ok "the kiosk's flood ends in a quiet window" wait_kiosk_end
 is "its batch holds the fourth" 1 \
 	"$(vt_sql "SELECT json_extract(payload,'$.refused') FROM ledger WHERE kind='station.refused.batch'")"
 is "the door reader's floods are still the two above" 2 \
-	"$(vt_sql "SELECT count(*) FROM ledger WHERE kind='alarm.reader_flood' AND json_extract(payload,'$.reader')='door'")"
+	"$(vt_sql "SELECT count(*) FROM ledger WHERE kind='alarm.reader_flood' AND json_extract(payload,'$.source')='door'")"
 vt_stop
 
 # 7. The budget's settings are checked.
