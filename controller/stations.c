@@ -128,13 +128,17 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 	if (ev->kind != VAULT_BADGE_ARRIVAL)
 		return;
 	enum vault_reason r = vaultd_identify(d, ev, hex, person);
+	/* A refusal the reader's flood counts is not stored as a sensor event
+	 * either: a probed reader costs no write per presentation. */
+	int alone = r == VAULT_R_OK || !s->fl[i] || flood_take(s->fl[i], r, hex);
 	snprintf(data, sizeof data, "badge=%s person=%s result=%s", hex, person,
 		 vault_reason_id(r));
 	struct vaultd_event e = {.kind = VEV_BADGE, .source = ev->reader, .badge = hex,
 				 .person = r == VAULT_R_OK ? person : "", .reason = r};
-	e.sensor_id = vaultd_sensor_event(d, ev->reader, "badge.arrived", data);
+	if (alone)
+		e.sensor_id = vaultd_sensor_event(d, ev->reader, "badge.arrived", data);
 	snprintf(s->badge[i], sizeof s->badge[i], "%s", hex);
-	if (r != VAULT_R_OK && (!s->fl[i] || flood_take(s->fl[i], r, hex))) {
+	if (r != VAULT_R_OK && alone) {
 		char detail[96];
 		snprintf(detail, sizeof detail, "badge %s at the %s reader", hex, ev->reader);
 		vaultd_record_refusal(d, "station", person, ev->reader, r, detail, NULL);
