@@ -44,23 +44,29 @@ enum {
 #define IGNORED_MAX 64 /* other levels named in the log */
 
 static const char usage_text[] =
-	"usage: vault-verifier VERB ...\n"
-	"  keygen --keys-dir DIR   write DIR/" KEY_NAME " (Ed25519, 0600; never overwritten)\n"
-	"                          and print its public key (each vault's [mqtt] verifier_key)\n"
-	"  pubkey --keys-dir DIR   print the public key of DIR/" KEY_NAME "\n"
-	"  run --broker URI [--root ROOT] --state FILE --keys-dir DIR [--client-id ID]\n"
-	"      [--vault VAULT]... [--pin VAULT=HEX]...\n"
-	"                          verify the ledgers of every vault under ROOT (default vault):\n"
-	"                          ROOT/+/ledger, ROOT/+/checkpoint, ROOT/+/tip; --vault: only\n"
-	"                          these topic levels (recommended); --pin fixes a vault's\n"
-	"                          checkpoint key (recommended; else its genesis names it)\n"
-	"  status --state FILE [--alarms-within SECONDS]\n"
-	"                          one JSON line per vault; with --alarms-within, exit 3 if\n"
-	"                          an alarm was raised in the last SECONDS (0: ever), for\n"
-	"                          a monitoring check\n"
-	"The key is read from $CREDENTIALS_DIRECTORY/" KEY_NAME " when that is set.\n"
-	"exit codes: 0 ok, 2 bad arguments, 3 alarms (status --alarms-within),\n"
-	"            4 database/key file/broker error\n";
+    "usage: vault-verifier VERB ...\n"
+    "  keygen --keys-dir DIR   write DIR/" KEY_NAME " (Ed25519, 0600; never overwritten)\n"
+    "                          and print its public key (each vault's [mqtt] verifier_key)\n"
+    "  pubkey --keys-dir DIR   print the public key of DIR/" KEY_NAME "\n"
+    "  run --broker URI [--root ROOT] --state FILE --keys-dir DIR [--client-id ID]\n"
+    "      [--vault VAULT]... [--pin VAULT=HEX]...\n"
+    "                          verify the ledgers of every vault under ROOT (default vault):\n"
+    "                          ROOT/+/ledger, ROOT/+/checkpoint, ROOT/+/tip; --vault: only\n"
+    "                          these topic levels (recommended); --pin fixes a vault's\n"
+    "                          checkpoint key (recommended; else its genesis names it)\n"
+    "  status --state FILE [--alarms-within SECONDS]\n"
+    "                          one JSON line per vault; with --alarms-within, exit 3 if\n"
+    "                          an alarm not yet acknowledged was raised in the last\n"
+    "                          SECONDS (0: ever), for a monitoring check\n"
+    "  alarms --state FILE [--all]\n"
+    "                          one JSON line per alarm not yet acknowledged (--all: every\n"
+    "                          alarm), with its id\n"
+    "  ack --state FILE (--id N | --vault VAULT) --by NAME [--note TEXT]\n"
+    "                          acknowledge an alarm, or every one of a vault: who and why\n"
+    "                          are kept beside it; status no longer counts it\n"
+    "The key is read from $CREDENTIALS_DIRECTORY/" KEY_NAME " when that is set.\n"
+    "exit codes: 0 ok, 2 bad arguments (an unknown alarm too), 3 alarms\n"
+    "            (status --alarms-within), 4 database/key file/broker error\n";
 
 /* ---- the key ---- */
 
@@ -390,6 +396,9 @@ struct run_opts {
 	const char *pins[MAX_PINS], *vaults[MAX_VAULTS];
 	int npins, nvaults;
 	long long alarms_within; /* status: seconds (0: ever; -1: not asked) */
+	int all;		 /* alarms: acknowledged ones too */
+	long long id;		 /* ack: the alarm (0: --vault's every one) */
+	const char *by, *note;	 /* ack */
 };
 
 static int cmd_run(const struct run_opts *o)
@@ -492,19 +501,49 @@ static int cmd_run(const struct run_opts *o)
 	return code;
 }
 
+/* An officer acknowledges an alarm (--id) or every one of a vault (--vault):
+ * who (--by) and why (--note) are kept beside it. */
+static int cmd_ack(const struct run_opts *o)
+{
+	if (!o->state || !o->by || !*o->by)
+		return vault_die(EXIT_USAGE, "ack: --state and --by NAME are needed (--help)");
+	if (!o->id == (o->nvaults != 1))
+		return vault_die(EXIT_USAGE,
+				 "ack: name one alarm (--id N) or one vault (--vault V)");
+	if (strlen(o->by) > 200 || (o->note && strlen(o->note) > 1000))
+		return vault_die(EXIT_USAGE,
+				 "ack: --by at most 200 bytes, --note at most 1000");
+	const char *err = NULL;
+	int64_t n = 0;
+	int r = verifier_ack(o->state, o->id, o->id ? NULL : o->vaults[0], o->by, o->note, &n,
+			     &err);
+	if (r == -ENOENT)
+		return vault_die(EXIT_USAGE, "ack: there is no alarm %lld", o->id);
+	if (r == -EALREADY)
+		return vault_die(EXIT_USAGE, "ack: alarm %lld was acknowledged before", o->id);
+	if (r < 0)
+		return vault_die(EXIT_SYSTEM, "%s", err ? err : strerror(-r));
+	printf("%lld alarm%s acknowledged by %s\n", (long long)n, n == 1 ? "" : "s", o->by);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"broker", required_argument, NULL, 'b'},
-		{"root", required_argument, NULL, 'r'},
-		{"state", required_argument, NULL, 's'},
-		{"keys-dir", required_argument, NULL, 'k'},
-		{"client-id", required_argument, NULL, 'c'},
-		{"pin", required_argument, NULL, 'p'},
-		{"vault", required_argument, NULL, 'v'},
-		{"alarms-within", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"broker", required_argument, NULL, 'b'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"state", required_argument, NULL, 's'},
+	    {"keys-dir", required_argument, NULL, 'k'},
+	    {"client-id", required_argument, NULL, 'c'},
+	    {"pin", required_argument, NULL, 'p'},
+	    {"vault", required_argument, NULL, 'v'},
+	    {"alarms-within", required_argument, NULL, 'a'},
+	    {"all", no_argument, NULL, 'A'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"by", required_argument, NULL, 'B'},
+	    {"note", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	vault_log_set_ident("vault-verifier");
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
@@ -532,6 +571,26 @@ int main(int argc, char **argv)
 						 optarg);
 			break;
 		}
+		case 'A':
+			o.all = 1;
+			break;
+		case 'i': {
+			char *end;
+			errno = 0;
+			o.id = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.id < 1)
+				return vault_die(EXIT_USAGE,
+						 "--id '%s': an alarm id (vault-verifier "
+						 "alarms)",
+						 optarg);
+			break;
+		}
+		case 'B':
+			o.by = optarg;
+			break;
+		case 'n':
+			o.note = optarg;
+			break;
 		case 'r':
 			o.root = optarg;
 			break;
@@ -594,5 +653,15 @@ int main(int argc, char **argv)
 					 o.alarms_within ? "within the window" : "in the state");
 		return EXIT_OK;
 	}
+	if (!strcmp(verb, "alarms")) {
+		const char *err;
+		if (!o.state)
+			return vault_die(EXIT_USAGE, "alarms: --state is missing");
+		if (verifier_alarms(o.state, stdout, o.all, &err) < 0)
+			return vault_die(EXIT_SYSTEM, "%s", err);
+		return EXIT_OK;
+	}
+	if (!strcmp(verb, "ack"))
+		return cmd_ack(&o);
 	return vault_die(EXIT_USAGE, "unknown verb '%s' (--help)", verb);
 }

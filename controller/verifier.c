@@ -32,30 +32,33 @@
 #define ALARMS_PER_HOUR 100            /* stored (and published) per vault; the rest counted */
 
 static const char schema[] =
-	/* vault: the topic level; name: the genesis's vault name; pending: a
-	 * checkpoint ahead of received; horizon: the highest seq known to exist
-	 * beyond a gap; backfill_us: the last backfill request or progress while
-	 * one is outstanding (0: none); backfill_n: requests since the last
-	 * progress (each waits twice as long as the one before); doubt: the
-	 * highest seq where a message conflicted with an entry above verified;
-	 * quiet: alarms not stored since the last stored one (over the hour's
-	 * share). doubt and quiet are added to older databases by verifier_open. */
-	"CREATE TABLE IF NOT EXISTS vault(vault TEXT PRIMARY KEY, name TEXT NOT NULL,"
-	" pubkey BLOB, received INTEGER NOT NULL, received_hash BLOB,"
-	" verified INTEGER NOT NULL, verified_hash BLOB, pending TEXT NOT NULL,"
-	" pending_seq INTEGER NOT NULL, last_id INTEGER NOT NULL, horizon INTEGER NOT NULL,"
-	" backfill_us INTEGER NOT NULL, backfill_n INTEGER NOT NULL,"
-	" doubt INTEGER NOT NULL DEFAULT 0, quiet INTEGER NOT NULL DEFAULT 0);"
-	/* unseen: published without its payload, linked by the hash it names */
-	"CREATE TABLE IF NOT EXISTS entry(vault TEXT NOT NULL, seq INTEGER NOT NULL,"
-	" hash BLOB NOT NULL, unseen INTEGER NOT NULL, PRIMARY KEY(vault, seq)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS entry_unseen ON entry(vault) WHERE unseen;"
-	/* messages of entries beyond a gap, hash-checked, to link once it is filled */
-	"CREATE TABLE IF NOT EXISTS ahead(vault TEXT NOT NULL, seq INTEGER NOT NULL,"
-	" msg BLOB NOT NULL, PRIMARY KEY(vault, seq)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS alarm(id INTEGER PRIMARY KEY, vault TEXT NOT NULL,"
-	" ts INTEGER NOT NULL, code TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS alarm_vault ON alarm(vault, id);";
+    /* vault: the topic level; name: the genesis's vault name; pending: a
+     * checkpoint ahead of received; horizon: the highest seq known to exist
+     * beyond a gap; backfill_us: the last backfill request or progress while
+     * one is outstanding (0: none); backfill_n: requests since the last
+     * progress (each waits twice as long as the one before); doubt: the
+     * highest seq where a message conflicted with an entry above verified;
+     * quiet: alarms not stored since the last stored one (over the hour's
+     * share). doubt and quiet are added to older databases by verifier_open. */
+    "CREATE TABLE IF NOT EXISTS vault(vault TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " pubkey BLOB, received INTEGER NOT NULL, received_hash BLOB,"
+    " verified INTEGER NOT NULL, verified_hash BLOB, pending TEXT NOT NULL,"
+    " pending_seq INTEGER NOT NULL, last_id INTEGER NOT NULL, horizon INTEGER NOT NULL,"
+    " backfill_us INTEGER NOT NULL, backfill_n INTEGER NOT NULL,"
+    " doubt INTEGER NOT NULL DEFAULT 0, quiet INTEGER NOT NULL DEFAULT 0);"
+    /* unseen: published without its payload, linked by the hash it names */
+    "CREATE TABLE IF NOT EXISTS entry(vault TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, unseen INTEGER NOT NULL, PRIMARY KEY(vault, seq)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS entry_unseen ON entry(vault) WHERE unseen;"
+    /* messages of entries beyond a gap, hash-checked, to link once it is filled */
+    "CREATE TABLE IF NOT EXISTS ahead(vault TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " msg BLOB NOT NULL, PRIMARY KEY(vault, seq)) WITHOUT ROWID;"
+    /* acked_*: an officer's acknowledgement (vault-verifier ack), NULL until
+     * then; added to older databases by verifier_open. */
+    "CREATE TABLE IF NOT EXISTS alarm(id INTEGER PRIMARY KEY, vault TEXT NOT NULL,"
+    " ts INTEGER NOT NULL, code TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL,"
+    " acked_ts INTEGER, acked_by TEXT, ack_note TEXT);"
+    "CREATE INDEX IF NOT EXISTS alarm_vault ON alarm(vault, id);";
 
 struct verifier {
 	sqlite3 *db;
@@ -978,15 +981,30 @@ int verifier_pin(struct verifier *v, const char *vault, const uint8_t pk[32])
 }
 
 /* Columns added since the first schema. */
+/* Columns added since the first state databases: SQL that reads them, and
+ * the ALTERs that add them to a database without. */
+static const struct {
+	const char *probe, *add;
+} added[] = {
+    {"SELECT doubt, quiet FROM vault",
+     "ALTER TABLE vault ADD COLUMN doubt INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE vault ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0"},
+    {"SELECT acked_ts, acked_by, ack_note FROM alarm",
+     "ALTER TABLE alarm ADD COLUMN acked_ts INTEGER;"
+     "ALTER TABLE alarm ADD COLUMN acked_by TEXT;"
+     "ALTER TABLE alarm ADD COLUMN ack_note TEXT"},
+};
+
 static int migrate(sqlite3 *db)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT doubt, quiet FROM vault", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_finalize(st);
-		return 0;
+	for (size_t i = 0; i < sizeof added / sizeof added[0]; i++) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(db, added[i].probe, -1, &st, NULL) == SQLITE_OK)
+			sqlite3_finalize(st);
+		else if (exec(db, added[i].add) < 0)
+			return -EIO;
 	}
-	return exec(db, "ALTER TABLE vault ADD COLUMN doubt INTEGER NOT NULL DEFAULT 0;"
-			"ALTER TABLE vault ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0");
+	return 0;
 }
 
 int verifier_open(const char *path, const char *root, const uint8_t sk[64],
@@ -1035,33 +1053,75 @@ void verifier_close(struct verifier *v)
 	free(v);
 }
 
-int verifier_status(const char *path, FILE *out, int64_t since_us, int64_t *ret_alarms,
-		    const char **err)
+/* The reason a read of the state database failed, in why. */
+static void read_failed(sqlite3 *db, const char *path, char *why, size_t n)
 {
-	static char why[256];
-	sqlite3 *db = NULL;
+	const char *m = db ? sqlite3_errmsg(db) : "no memory";
+	if (!strncmp(m, "no such column: ack", 19))
+		snprintf(why, n,
+			 "%s: the state database is from an older vault-verifier: "
+			 "`vault-verifier run` adds what it lacks when it starts",
+			 path);
+	else
+		snprintf(why, n, "%s: %s", path, m);
+}
+
+/* Open the state database at path read-only into *db and print each row of
+ * SQL (one text column; ARG bound to its parameter, if it has one) as a line.
+ * SQLITE_DONE, or the error. */
+static int print_lines(const char *path, const char *sql, int arg, FILE *out, sqlite3 **db)
+{
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(
-			db, "WITH n(vault) AS (SELECT vault FROM vault UNION SELECT vault FROM alarm) "
-			"SELECT json_object('vault', n.vault, 'name', v.name, 'received', "
-			"ifnull(v.received, 0), 'verified', ifnull(v.verified, 0), 'pubkey', "
-			"nullif(lower(hex(v.pubkey)), ''), 'unseen', (SELECT count(*) FROM entry e "
-			"WHERE e.vault=n.vault AND e.unseen), 'alarms', (SELECT count(*) FROM alarm a "
-			"WHERE a.vault=n.vault), 'last_alarm', json((SELECT json_object('time', "
-			"ts / 1000000, 'code', code, 'seq', seq, 'text', text) FROM alarm a WHERE "
-			"a.vault=n.vault ORDER BY id DESC LIMIT 1))) "
-			"FROM n LEFT JOIN vault v ON v.vault=n.vault ORDER BY n.vault", -1, &st, NULL);
+		rc = sqlite3_prepare_v2(*db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st))
+		sqlite3_bind_int(st, 1, arg);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fprintf(out, "%s\n", sqlite3_column_text(st, 0));
 		rc = SQLITE_OK;
 	}
-	if (rc == SQLITE_DONE && ret_alarms) { /* alarms raised since since_us */
-		sqlite3_finalize(st);
-		st = NULL;
-		rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM alarm WHERE ts >= ?", -1, &st,
-					NULL);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The end of a read: the reason in *err (if not NULL) when rc is not
+ * SQLITE_DONE; closes db. 0 or -EIO. */
+static int read_done(sqlite3 *db, int rc, const char *path, const char **err)
+{
+	static char why[256];
+	if (rc != SQLITE_DONE) {
+		read_failed(db, path, why, sizeof why);
+		if (err)
+			*err = why;
+	}
+	sqlite3_close(db);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int verifier_status(const char *path, FILE *out, int64_t since_us, int64_t *ret_alarms,
+		    const char **err)
+{
+	sqlite3 *db = NULL;
+	int rc = print_lines(
+	    path,
+	    "WITH n(vault) AS (SELECT vault FROM vault UNION SELECT vault FROM alarm) "
+	    "SELECT json_object('vault', n.vault, 'name', v.name, 'received', "
+	    "ifnull(v.received, 0), 'verified', ifnull(v.verified, 0), 'pubkey', "
+	    "nullif(lower(hex(v.pubkey)), ''), 'unseen', (SELECT count(*) FROM entry e "
+	    "WHERE e.vault=n.vault AND e.unseen), 'alarms', (SELECT count(*) FROM alarm a "
+	    "WHERE a.vault=n.vault), 'unacknowledged', (SELECT count(*) FROM alarm a "
+	    "WHERE a.vault=n.vault AND acked_ts IS NULL), 'last_alarm', "
+	    "json((SELECT json_object('id', id, 'time', ts / 1000000, 'code', code, "
+	    "'seq', seq, 'text', text, 'acknowledged', acked_ts IS NOT NULL) FROM "
+	    "alarm a WHERE a.vault=n.vault ORDER BY id DESC LIMIT 1))) "
+	    "FROM n LEFT JOIN vault v ON v.vault=n.vault ORDER BY n.vault",
+	    0, out, &db);
+	if (rc == SQLITE_DONE && ret_alarms) { /* unacknowledged, raised since since_us */
+		sqlite3_stmt *st = NULL;
+		rc = sqlite3_prepare_v2(
+		    db, "SELECT count(*) FROM alarm WHERE ts >= ? AND acked_ts IS NULL", -1,
+		    &st, NULL);
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_int64(st, 1, since_us);
 			rc = sqlite3_step(st);
@@ -1070,13 +1130,71 @@ int verifier_status(const char *path, FILE *out, int64_t since_us, int64_t *ret_
 			*ret_alarms = sqlite3_column_int64(st, 0);
 			rc = SQLITE_DONE;
 		}
+		sqlite3_finalize(st);
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(why, sizeof why, "%s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+	return read_done(db, rc, path, err);
+}
+
+int verifier_alarms(const char *path, FILE *out, int all, const char **err)
+{
+	sqlite3 *db = NULL;
+	int rc =
+	    print_lines(path,
+			"SELECT json_object('id', id, 'vault', vault, 'time', ts / 1000000, "
+			"'code', code, 'seq', seq, 'text', text, 'acknowledged', "
+			"acked_ts / 1000000, 'by', acked_by, 'note', ack_note) FROM alarm "
+			"WHERE ? OR acked_ts IS NULL ORDER BY id",
+			all, out, &db);
+	return read_done(db, rc, path, err);
+}
+
+int verifier_ack(const char *path, int64_t id, const char *vault, const char *by,
+		 const char *note, int64_t *ret_n, const char **err)
+{
+	static char why[256];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int r = -EIO;
+	*ret_n = 0;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	/* `run` may hold the database: wait for its write lock. */
+	if (rc != SQLITE_OK || sqlite3_busy_timeout(db, 5000) ||
+	    exec(db, "PRAGMA synchronous=FULL") < 0 || migrate(db) < 0 ||
+	    sqlite3_prepare_v2(db,
+			       "UPDATE alarm SET acked_ts=?1, acked_by=?2, ack_note=?3 WHERE "
+			       "acked_ts IS NULL AND (id=?4 OR (?4=0 AND vault=?5))",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, vault_now_utc_us());
+	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, note ? note : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_text(st, 5, vault ? vault : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	*ret_n = sqlite3_changes(db);
+	r = 0;
+	if (*ret_n || !id)
+		goto out;
+	/* One alarm asked for and none changed: unknown, or acknowledged before. */
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM alarm WHERE id=?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		r = -EIO;
+	else {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		r = rc == SQLITE_ROW ? -EALREADY : rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+out:
+	if (r == -EIO) {
+		snprintf(why, sizeof why, "%s: %s", path,
+			 db ? sqlite3_errmsg(db) : "no memory");
 		if (err)
 			*err = why;
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	return r;
 }

@@ -61,7 +61,19 @@ int verifier_on_tip(struct verifier *v, const char *vault, const char *msg, size
 int verifier_tick(struct verifier *v, int (*want)(void *ud, const char *vault), void *ud);
 
 /* One JSON line per vault of the state database at path (read-only): vault,
- * name, received, verified, pubkey, unseen, alarms, last_alarm. 0 or -EIO. */
+ * name, received, verified, pubkey, unseen, alarms, unacknowledged,
+ * last_alarm; *ret_alarms (if not NULL): the unacknowledged alarms raised
+ * since since_us. 0 or -EIO. */
 int verifier_status(const char *path, FILE *out, int64_t since_us, int64_t *ret_alarms,
 		    const char **err);
+/* One JSON line per alarm not yet acknowledged (all: every alarm), oldest
+ * first: id, vault, time, code, seq, text, acknowledged (time), by, note.
+ * 0 or -EIO. */
+int verifier_alarms(const char *path, FILE *out, int all, const char **err);
+/* Acknowledge alarm `id`, or (id 0) every unacknowledged alarm of `vault`,
+ * by an officer (BY, free text) with a note (may be NULL); *ret_n: how many.
+ * 0; -ENOENT (no alarm id), -EALREADY (acknowledged before), -EIO. The
+ * alarm rows stay; status --alarms-within no longer counts them. */
+int verifier_ack(const char *path, int64_t id, const char *vault, const char *by,
+		 const char *note, int64_t *ret_n, const char **err);
 #endif

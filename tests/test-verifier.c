@@ -1064,6 +1064,80 @@ static void malformed(void)
 	verifier_close(v);
 }
 
+/* A state database from before alarms could be acknowledged (and before
+ * vault.doubt/quiet): ack adds the columns and works; alarms lists it. */
+static void old_state(void)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/old-state.db", dir);
+	sqlite3 *db;
+	int rc = sqlite3_open(path, &db);
+	rc = rc
+		 ?: sqlite3_exec(
+			db,
+			"PRAGMA journal_mode=WAL;"
+			"CREATE TABLE vault(vault TEXT PRIMARY KEY, name TEXT NOT NULL, pubkey "
+			"BLOB, "
+			"received INTEGER NOT NULL, received_hash BLOB, verified INTEGER NOT "
+			"NULL, "
+			"verified_hash BLOB, pending TEXT NOT NULL, pending_seq INTEGER NOT "
+			"NULL, "
+			"last_id INTEGER NOT NULL, horizon INTEGER NOT NULL, backfill_us "
+			"INTEGER NOT NULL, "
+			"backfill_n INTEGER NOT NULL);"
+			"CREATE TABLE entry(vault TEXT NOT NULL, seq INTEGER NOT NULL, hash "
+			"BLOB NOT "
+			"NULL, unseen INTEGER NOT NULL, PRIMARY KEY(vault, seq)) WITHOUT ROWID;"
+			"CREATE TABLE ahead(vault TEXT NOT NULL, seq INTEGER NOT NULL, msg "
+			"BLOB NOT NULL, "
+			"PRIMARY KEY(vault, seq)) WITHOUT ROWID;"
+			"CREATE TABLE alarm(id INTEGER PRIMARY KEY, vault TEXT NOT NULL, ts "
+			"INTEGER NOT "
+			"NULL, code TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL);"
+			"INSERT INTO alarm VALUES(7, 'v-old', 1000000, 'FORK', 12, 'FORK at "
+			"seq 12');",
+			NULL, NULL, NULL);
+	sqlite3_close(db);
+	ok(rc == SQLITE_OK, "an old state database with one alarm (id 7)");
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	const char *err = "";
+	int r = verifier_alarms(path, f, 0, &err);
+	fclose(f);
+	ok(r == -EIO && strstr(err, "older vault-verifier"),
+	   "alarms on it before any write: refused, saying why (%s)", err);
+	free(buf);
+	int64_t k = -1;
+	r = verifier_ack(path, 7, NULL, "officer", "seen", &k, NULL);
+	ok(r == 0 && k == 1, "ack --id 7 adds the columns and acknowledges it");
+	ok(verifier_ack(path, 7, NULL, "officer", NULL, &k, NULL) == -EALREADY,
+	   "a second ack of it: -EALREADY");
+	ok(verifier_ack(path, 8, NULL, "officer", NULL, &k, NULL) == -ENOENT,
+	   "an unknown id: -ENOENT");
+	ok(verifier_ack(path, 0, "v-old", "officer", NULL, &k, NULL) == 0 && k == 0,
+	   "ack --vault with none left: 0 acknowledged");
+	buf = NULL;
+	f = open_memstream(&buf, &n);
+	r = verifier_alarms(path, f, 1, NULL);
+	fclose(f);
+	ok(r == 0 && buf && strstr(buf, "\"id\":7,") && strstr(buf, "\"by\":\"officer\"") &&
+	       strstr(buf, "\"note\":\"seen\""),
+	   "alarms --all: id 7, acknowledged by officer, 'seen'");
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &n);
+	r = verifier_alarms(path, f, 0, NULL);
+	fclose(f);
+	ok(r == 0 && n == 0, "alarms: none unacknowledged");
+	free(buf);
+	int64_t unacked = -1;
+	f = fopen("/dev/null", "w");
+	r = verifier_status(path, f, 0, &unacked, &err);
+	fclose(f);
+	ok(r == 0 && unacked == 0, "status counts no unacknowledged alarm (%s)", err);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -1086,6 +1160,7 @@ int main(void)
 	tentative();
 	early();
 	bounds();
+	old_state();
 	for (int i = 1; i <= N; i++)
 		for (int k = 0; k < 6; k++)
 			free(rows[i].strs[k]);
