@@ -546,6 +546,8 @@ static void on_read(struct destruction *x, const struct vaultd_event *ev)
 
 static void on_witness(struct destruction *x, const struct vaultd_event *ev)
 {
+	if (ev->counted) /* refused, and counted in the reader's flood batch */
+		return;
 	struct vaultd *d = x->d;
 	enum vault_reason r = ev->reason;
 	struct vault_actor_rec a;

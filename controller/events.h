@@ -41,6 +41,9 @@ struct vaultd_event {
 	const char *badge;  /* upper-case hex UID */
 	const char *person; /* VEV_BADGE */
 	enum vault_reason reason;
+	/* VEV_BADGE: a refusal its flooded reader counted into a batch
+	 * (flood.h): listeners ledger nothing more of it */
+	int counted;
 	int line, level; /* VEV_GPIO: enum vault_gpio_line, 0/1 */
 	int64_t sensor_id; /* the stored sensor event, 0 if none */
 	int64_t mono_us;

@@ -133,8 +133,12 @@ static void on_badge(const struct vault_badge_event *ev, void *ud)
 	int alone = r == VAULT_R_OK || !s->fl[i] || flood_take(s->fl[i], r, hex);
 	snprintf(data, sizeof data, "badge=%s person=%s result=%s", hex, person,
 		 vault_reason_id(r));
-	struct vaultd_event e = {.kind = VEV_BADGE, .source = ev->reader, .badge = hex,
-				 .person = r == VAULT_R_OK ? person : "", .reason = r};
+	struct vaultd_event e = {.kind = VEV_BADGE,
+				 .source = ev->reader,
+				 .badge = hex,
+				 .person = r == VAULT_R_OK ? person : "",
+				 .reason = r,
+				 .counted = !alone};
 	if (alone)
 		e.sensor_id = vaultd_sensor_event(d, ev->reader, "badge.arrived", data);
 	snprintf(s->badge[i], sizeof s->badge[i], "%s", hex);

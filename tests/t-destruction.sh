@@ -388,7 +388,31 @@ is "no bin-door event is evidence" 0 "$(vt_sql "SELECT count(*) FROM ledger l, j
 cert=$("$VAULTCTL" destroy certificate --order O12)
 contains "the certificate prints the bin unwatched" "Bin door:        not watched" "$cert"
 contains "and the statement" "the bin was not watched" "$cert"
+
+# 13. The shredder reader probed during a destruction, with a budget of 2
+# refusals a minute: the first two unknown cards are station.refused and
+# destruction.witness_refused; from the third the reader is flooded and its
+# refusals are counted once (station.refused.batch), not refused again as
+# witnesses one by one.
+V medium add --id M13 --tag "E2$(printf %022d 13)" --title "Sheet 13" --classification secret --home-shelf SH-1
+chmod 666 "$T/vaultd.sock" # a restarted vaultd made its socket anew
+as_nobody "$VAULTCTL" destroy-order add --id O13 --medium M13 >/dev/null
+V destroy-order approve --id O13
 vt_stop
+printf '%s\n' "[reader]" "refusal_limit = 2" >>"$T/vault.ini"
+ok "vaultd restarts with [reader] refusal_limit = 2" vt_start
+ok "a destruction of O13 starts" V destroy start --order O13
+w=$(n_kind destruction.witness_refused) sr=$(n_kind station.refused)
+for u in 08D10001 08D10002 08D10003 08D10004 08D10005; do
+	emu shredder "place iso14443a $u" >/dev/null; sleep 0.4; unpresent shredder
+done
+ok "and is aborted" V destroy abort --order O13
+is "two refused alone at the station, then the shredder reader is flooded" "2 1" \
+	"$(($(n_kind station.refused) - sr)) $(vt_sql "SELECT count(*) FROM ledger WHERE kind='alarm.reader_flood' AND json_extract(payload,'$.source')='shredder'")"
+is "only those two are refused as witnesses" 2 "$(($(n_kind destruction.witness_refused) - w))"
+vt_stop
+is "the three counted are in the batch a clean stop ledgers" 3 \
+	"$(vt_sql "SELECT sum(json_extract(payload,'$.refused')) FROM ledger WHERE kind='station.refused.batch' AND json_extract(payload,'$.source')='shredder'")"
 n=$(vt_sql "SELECT count(*) FROM (SELECT json_extract(payload,'$.order') o, kind, max(seq) FROM ledger WHERE kind IN ('destruction.started','destruction.witnessed','destruction.shredded','destruction.confirmed','destruction.aborted','destruction.failed','destruction.no_motor','destruction.one_witness','destruction.interrupted','destruction.handover') GROUP BY o) WHERE kind IN ('destruction.started','destruction.witnessed','destruction.shredded')")
 is "no destruction is left under way in the ledger" 0 "$n"
 ok "the ledger verifies" "$VAULTCTL" verify
