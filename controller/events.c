@@ -21,6 +21,11 @@ struct vaultd_world {
 	int nl;
 	struct vaultd_tag_place *tags;
 	size_t ntags, cap;
+	/* An index over tags (every tag ever read stays; a shelf's first read
+	 * brings hundreds at once): open addressing, slot = position + 1, 0 empty,
+	 * a power of two at least twice ntags. */
+	uint32_t *idx;
+	size_t nidx;
 	struct vaultd_shelf shelves[MAX_SHELVES];
 	size_t nshelves;
 	struct vaultd_station_badge st[MAX_STATIONS];
@@ -38,6 +43,7 @@ void vaultd_events_free(struct vaultd *d)
 	if (!d->world)
 		return;
 	free(d->world->tags);
+	free(d->world->idx);
 	free(d->world);
 	d->world = NULL;
 }
@@ -65,12 +71,46 @@ void vaultd_unlisten(struct vaultd *d, vaultd_listener_fn fn, void *ud)
 		}
 }
 
+static size_t tag_hash(const char *tag) /* FNV-1a */
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)tag; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The index slot of tag: where it is, or the empty slot where it would go. */
+static size_t tag_slot(const struct vaultd_world *w, const char *tag)
+{
+	size_t i = tag_hash(tag) & (w->nidx - 1);
+	while (w->idx[i] && strcmp(w->tags[w->idx[i] - 1].tag, tag))
+		i = (i + 1) & (w->nidx - 1);
+	return i;
+}
+
 static struct vaultd_tag_place *tag_find(const struct vaultd_world *w, const char *tag)
 {
+	if (!w->nidx)
+		return NULL;
+	uint32_t k = w->idx[tag_slot(w, tag)];
+	return k ? &w->tags[k - 1] : NULL;
+}
+
+/* Room in the index for one more tag. 0 or -ENOMEM. */
+static int idx_grow(struct vaultd_world *w)
+{
+	if (2 * (w->ntags + 1) <= w->nidx)
+		return 0;
+	size_t n = w->nidx ? 2 * w->nidx : 512;
+	uint32_t *idx = calloc(n, sizeof *idx);
+	if (!idx)
+		return -ENOMEM;
+	free(w->idx);
+	w->idx = idx;
+	w->nidx = n;
 	for (size_t i = 0; i < w->ntags; i++)
-		if (!strcmp(w->tags[i].tag, tag))
-			return &w->tags[i];
-	return NULL;
+		w->idx[tag_slot(w, w->tags[i].tag)] = (uint32_t)(i + 1);
+	return 0;
 }
 
 static struct vaultd_tag_place *tag_get(struct vaultd_world *w, const char *tag)
@@ -86,9 +126,12 @@ static struct vaultd_tag_place *tag_get(struct vaultd_world *w, const char *tag)
 		w->tags = n;
 		w->cap = cap;
 	}
-	p = &w->tags[w->ntags++];
+	if (idx_grow(w) < 0)
+		return NULL;
+	p = &w->tags[w->ntags];
 	memset(p, 0, sizeof *p);
 	snprintf(p->tag, sizeof p->tag, "%s", tag);
+	w->idx[tag_slot(w, p->tag)] = (uint32_t)(++w->ntags);
 	return p;
 }
 
