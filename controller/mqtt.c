@@ -208,19 +208,15 @@ static void post_as(void *ctx, enum msg_type type, const MQTTAsync_failureData *
 	post(x);
 }
 
-/* A connect's outcome. Paho 1.3.12 (Debian 12) can call a connect's
- * onFailure twice with the same context (once from the command that failed,
- * again from the connect it kept for its retry: eclipse-paho/paho.mqtt.c
- * #1341), so a connect's context is the link, which outlives the client,
- * never memory the loop frees: each call posts a message of its own, stamped
- * with the attempt in progress when it is called, and the loop ignores a
- * failure that comes when no attempt is in progress or after another began. */
-static void post_connect(void *ctx, enum msg_type type, int code)
+/* A message of the link's own (a connect's outcome, a lost connection,
+ * dropped inbound messages), allocated here: stamped with the connect attempt
+ * in progress. A failed allocation loses it; the stall check notices what it
+ * would have said. */
+static void post_link(const struct link *k, enum msg_type type, int code)
 {
-	struct link *k = ctx;
 	struct mqtt_msg *x = calloc(1, sizeof *x);
 	if (!x)
-		return; /* the stall check notices a connection that never came */
+		return;
 	x->loop = k->loop;
 	x->m = k->m;
 	x->type = type;
@@ -229,15 +225,22 @@ static void post_connect(void *ctx, enum msg_type type, int code)
 	post(x);
 }
 
+/* A connect's outcome. Paho 1.3.12 (Debian 12) can call a connect's
+ * onFailure twice with the same context (once from the command that failed,
+ * again from the connect it kept for its retry: eclipse-paho/paho.mqtt.c
+ * #1341), so a connect's context is the link, which outlives the client,
+ * never memory the loop frees: each call posts a message of its own, and the
+ * loop ignores a failure that comes when no attempt is in progress or after
+ * another began. */
 static void on_connect_ok(void *ctx, MQTTAsync_successData *r)
 {
 	(void)r;
-	post_connect(ctx, M_CONNECTED, 0);
+	post_link(ctx, M_CONNECTED, 0);
 }
 
 static void on_connect_fail(void *ctx, MQTTAsync_failureData *r)
 {
-	post_connect(ctx, M_CONNECT_FAILED, r ? r->code : 0);
+	post_link(ctx, M_CONNECT_FAILED, r ? r->code : 0);
 }
 
 static void on_pub_ok(void *ctx, MQTTAsync_successData *r)
@@ -265,14 +268,7 @@ static void on_sub_fail(void *ctx, MQTTAsync_failureData *r)
 static void on_lost(void *ctx, char *cause)
 {
 	(void)cause;
-	const struct link *k = ctx;
-	struct mqtt_msg *x = calloc(1, sizeof *x);
-	if (!x)
-		return; /* the stall check notices a dead connection too */
-	x->loop = k->loop;
-	x->m = k->m;
-	x->type = M_LOST;
-	post(x);
+	post_link(ctx, M_LOST, 0);
 }
 
 /* Only the verifier's two topics are subscribed to. The payload is copied
@@ -294,14 +290,8 @@ static int on_arrived(void *ctx, char *topic, int len, MQTTAsync_message *msg)
 			in = 0;
 			/* The first drop since the loop last reported them tells the
 			 * loop (one message, not one per drop). */
-			struct mqtt_msg *d = atomic_fetch_add(&w->in_dropped, 1) == 0
-						     ? calloc(1, sizeof *d) : NULL;
-			if (d) {
-				d->loop = k->loop;
-				d->m = k->m;
-				d->type = M_DROPPED;
-				post(d);
-			}
+			if (atomic_fetch_add(&w->in_dropped, 1) == 0)
+				post_link(k, M_DROPPED, 0);
 		}
 	}
 	struct mqtt_msg *x = in ? calloc(1, sizeof *x + n + 1) : NULL;

@@ -57,4 +57,5 @@ present() { # READER UID: the enrolled card, at the door or exit reader
 	emu "$1" "place desfire $2 $v" >/dev/null
 }
 unpresent() { emu "$1" remove >/dev/null; sleep 0.15; }
+badge_pin() { present door "$1"; sleep 0.3; type_keys "$2#"; } # UID PIN at the door
 lock_level() { gpio "get lock" | awk '{print $2}'; }

@@ -25,7 +25,6 @@ person() {
 person C1 custodian 1357; person C2 custodian 2468; person C3 custodian 3690; person VI visitor 6666
 enrol C1 04B10000000001; enrol C2 04B10000000002; enrol C3 04B10000000003; enrol VI 04B10000000004
 is "four badges enrolled" 4 "$(vt_sql "SELECT count(*) FROM badge")"
-badge_pin() { present door "$1"; sleep 0.3; type_keys "$2#"; }
 
 f=$(n_kind entry.first); g=$(n_kind entry.granted)
 badge_pin 04B10000000001 1357; unpresent door
