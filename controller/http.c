@@ -81,6 +81,13 @@ struct req {
 	struct req *next_pending;
 };
 
+#define MAX_PROXIES 8
+
+struct proxy_addr {
+	int family;
+	unsigned char a[16];
+};
+
 struct vault_http {
 	struct vault_loop *loop;
 	struct MHD_Daemon *mhd;
@@ -97,6 +104,8 @@ struct vault_http {
 	char allowed_host[256]; /* "" and loopback: the loopback names */
 	int loopback;
 	int cookie_secure;
+	struct proxy_addr proxies[MAX_PROXIES];
+	unsigned nproxies;
 	int64_t (*clock)(void *);
 	void *clock_ud;
 	struct session *sessions;
@@ -354,24 +363,148 @@ static cJSON *error_body(const char *lang, enum vault_reason why, const char *de
 	return b;
 }
 
-static void remote_of(struct MHD_Connection *c, char *buf, size_t size)
+/* An IPv4 or IPv6 literal (S, N bytes, no spaces) into *A. 0 or -EINVAL. */
+static int addr_parse(const char *s, size_t n, struct proxy_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+	if (n == 0 || n >= sizeof buf)
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	memset(a, 0, sizeof *a);
+	if (inet_pton(AF_INET, buf, a->a) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, a->a) == 1)
+		a->family = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static const char *skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Parses LIST into OUT (up to MAX_PROXIES; OUT may be NULL to check only). */
+static int proxies_parse(const char *list, struct proxy_addr *out, unsigned *n,
+			 const char **bad)
+{
+	*n = 0;
+	if (!list)
+		return 0;
+	for (const char *p = skip_ws(list); *p; p = skip_ws(p)) {
+		size_t len = strcspn(p, ", \t");
+		struct proxy_addr a;
+		if (addr_parse(p, len, &a) < 0) {
+			*bad = p;
+			return -EINVAL;
+		}
+		if (*n == MAX_PROXIES) {
+			*bad = p;
+			return -E2BIG;
+		}
+		if (out)
+			out[*n] = a;
+		(*n)++;
+		p = skip_ws(p + len);
+		if (*p == ',')
+			p++;
+		else if (*p) {
+			*bad = p;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int vault_http_proxies_check(const char *list, const char **bad)
+{
+	unsigned n;
+	const char *b = NULL;
+	int r = proxies_parse(list, NULL, &n, &b);
+	if (bad)
+		*bad = b;
+	return r;
+}
+
+static int is_proxy(const struct vault_http *h, const struct sockaddr *sa)
+{
+	struct proxy_addr a = {0};
+	if (sa->sa_family == AF_INET) {
+		a.family = AF_INET;
+		memcpy(a.a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *in6 =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(in6)) { /* an IPv4 peer on a dual-stack socket */
+			a.family = AF_INET;
+			memcpy(a.a, in6->s6_addr + 12, 4);
+		} else {
+			a.family = AF_INET6;
+			memcpy(a.a, in6, 16);
+		}
+	} else
+		return 0;
+	for (unsigned i = 0; i < h->nproxies; i++)
+		if (h->proxies[i].family == a.family &&
+		    !memcmp(h->proxies[i].a, a.a, a.family == AF_INET ? 4 : 16))
+			return 1;
+	return 0;
+}
+
+static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	(void)kind;
+	if (key && value && !strcasecmp(key, "X-Forwarded-For"))
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
+/* REMOTE: "addr:port" of the peer, or "client via addr:port" behind a trusted
+ * proxy; CLIENT: the client's address alone. */
+static void remote_of(const struct vault_http *h, struct MHD_Connection *c, char *remote,
+		      size_t rsize, char *client, size_t csize)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char a[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
-	if (ci && ci->client_addr) {
-		if (ci->client_addr->sa_family == AF_INET) {
-			const struct sockaddr_in *s4 = (const void *)ci->client_addr;
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	if (sa) {
+		if (sa->sa_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)sa;
 			inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
 			port = ntohs(s4->sin_port);
-		} else if (ci->client_addr->sa_family == AF_INET6) {
-			const struct sockaddr_in6 *s6 = (const void *)ci->client_addr;
+		} else if (sa->sa_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const void *)sa;
 			inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a);
 			port = ntohs(s6->sin6_port);
 		}
 	}
-	snprintf(buf, size, "%s:%u", a, port);
+	snprintf(remote, rsize, "%s:%u", a, port);
+	snprintf(client, csize, "%s", a);
+	if (!sa || !h->nproxies || !is_proxy(h, sa))
+		return;
+	const char *xff = NULL;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, last_xff, &xff);
+	if (!xff)
+		return; /* the proxy's own request */
+	const char *last = strrchr(xff, ',');
+	last = skip_ws(last ? last + 1 : xff);
+	size_t n = strcspn(last, " \t");
+	struct proxy_addr x;
+	char xs[INET6_ADDRSTRLEN];
+	if (*skip_ws(last + n) || addr_parse(last, n, &x) < 0 ||
+	    !inet_ntop(x.family, x.a, xs, sizeof xs)) {
+		snprintf(remote, rsize, "%s:%u (X-Forwarded-For not an address)", a, port);
+		return;
+	}
+	snprintf(remote, rsize, "%s via %s:%u", xs, a, port);
+	snprintf(client, csize, "%s", xs);
 }
 
 /* A refusal by this layer: report it to the service, reply with JSON. */
@@ -380,24 +513,25 @@ static enum MHD_Result refuse(struct req *q, const char *method, unsigned status
 {
 	struct vault_http *h = q->h;
 	if (h->svc.refused && !h->freeing) {
-		char remote[INET6_ADDRSTRLEN + 8], path[256];
+		char remote[2 * INET6_ADDRSTRLEN + 48], client[INET6_ADDRSTRLEN], path[256];
 		size_t i;
 		for (i = 0; q->raw[i] && i < sizeof path - 1; i++)
 			path[i] = (q->raw[i] > 0x20 && q->raw[i] < 0x7F) ? q->raw[i] : '?';
 		path[i] = 0;
-		remote_of(q->conn, remote, sizeof remote);
+		remote_of(h, q->conn, remote, sizeof remote, client, sizeof client);
 		struct vault_http_principal p;
 		struct session *s = req_session(q);
 		if (s)
 			principal_of(s, &p);
 		struct vault_http_refusal r = {
-			.method = method,
-			.path = path,
-			.remote = remote,
-			.who = s ? &p : NULL,
-			.reason = why,
-			.status = status,
-			.detail = detail ? detail : "",
+		    .method = method,
+		    .path = path,
+		    .remote = remote,
+		    .client = client,
+		    .who = s ? &p : NULL,
+		    .reason = why,
+		    .status = status,
+		    .detail = detail ? detail : "",
 		};
 		h->svc.refused(h->ud, &r);
 	}
@@ -1151,6 +1285,11 @@ int vault_http_new(const struct vault_http_config *cfg, struct vault_loop *loop,
 	    h->max_body > 1024 * 1024 ||
 	    vault_strlcpy(h->allowed_host, cfg->allowed_host ? cfg->allowed_host : "",
 			  sizeof h->allowed_host) < 0) {
+		free(h);
+		return -EINVAL;
+	}
+	const char *bad;
+	if (proxies_parse(cfg->trusted_proxies, h->proxies, &h->nproxies, &bad) < 0) {
 		free(h);
 		return -EINVAL;
 	}

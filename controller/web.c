@@ -15,8 +15,10 @@
  * CLI. Queries are read-only and bounded. Every refusal is ledgered:
  * <station>.login.refused, <station>.action.refused, <station>.query.refused,
  * and http.refused for the layer's own (within a refusal budget of
- * REFUSAL_BUDGET a minute, flood.h: beyond it alarm.http_flood and batches
- * counted by reason and remote address; static 404s are logged only).
+ * [http] refusal_limit per refusal_window_s, flood.h: beyond it
+ * alarm.http_flood and batches counted by reason and client address, which
+ * behind a [http] trusted_proxy is the one it forwarded; static 404s are
+ * logged only).
  * Sessions are ledgered as session.start / session.end.
  */
 #include <errno.h>
@@ -37,7 +39,7 @@
 #include "vaultd.h"
 
 #define LIMIT_MAX 500
-#define REFUSAL_BUDGET 60 /* layer refusals (and badge-less logins) ledgered alone a minute */
+#define NOTFOUND_LOG 60	  /* missing static files logged a minute */
 #define MEDIA_MAX 64	  /* media ids in one checkout or return */
 
 enum { ST_KIOSK, ST_CONSOLE, ST__COUNT };
@@ -125,7 +127,7 @@ static int budget_take(struct budget *b)
 		b->window_us = now;
 		b->used = 0;
 	}
-	if (b->used >= REFUSAL_BUDGET) {
+	if (b->used >= NOTFOUND_LOG) {
 		b->suppressed++;
 		return 0;
 	}
@@ -970,14 +972,8 @@ static void op_refused(void *ud, const struct vault_http_refusal *r)
 	snprintf(action, sizeof action, "%s %.280s", r->method, r->path);
 	snprintf(detail, sizeof detail, "HTTP %u from %s%s%.160s", r->status, r->remote,
 		 *r->detail ? ": " : "", r->detail);
-	/* The remote's address without its port: one key per client. */
-	char addr[64];
-	snprintf(addr, sizeof addr, "%s", r->remote ? r->remote : "");
-	char *colon = strrchr(addr, ':');
-	if (colon)
-		*colon = 0;
 	ledger_refusal(w, "http", r->who ? r->who->person : "", action, r->reason, detail,
-		       w->refusals, addr);
+		       w->refusals, r->client);
 }
 
 static void op_session_end(void *ud, const struct vault_http_principal *who, const char *why)
@@ -1030,8 +1026,17 @@ int web_start(struct vaultd *d, struct web **ret, char *err, size_t errlen)
 				      .kind = "http.refused",
 				      .what = "http",
 				      .keys = "remotes",
-				      .limit = REFUSAL_BUDGET,
-				      .window_s = 60};
+				      .limit = cfg->http_refusal_limit,
+				      .window_s = cfg->http_refusal_window_s};
+	const char *bad;
+	if (vault_http_proxies_check(cfg->http_trusted_proxy, &bad) < 0) {
+		snprintf(err, errlen,
+			 "[http] trusted_proxy = %s: \"%.*s\" is not an IPv4 or IPv6 address "
+			 "(or more than 8 are listed)",
+			 cfg->http_trusted_proxy, (int)strcspn(bad, ", \t"), bad);
+		free(w);
+		return -EINVAL;
+	}
 	if (flood_new(d, &fs, &w->refusals) < 0) {
 		free(w);
 		snprintf(err, errlen, "out of memory");
@@ -1051,6 +1056,7 @@ int web_start(struct vaultd *d, struct web **ret, char *err, size_t errlen)
 		.index_file = "kiosk.html",
 		.cookie_secure = cfg->http_cookie_secure,
 		.allowed_host = cfg->http_allowed_host[0] ? cfg->http_allowed_host : NULL,
+		.trusted_proxies = cfg->http_trusted_proxy,
 		.default_lang = cfg->lang,
 	};
 	const struct vault_http_service svc = {

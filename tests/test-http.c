@@ -438,6 +438,25 @@ int main(void)
 	cfg.bind_address = "not-an-address";
 	ok(vault_http_new(&cfg, L, &svc, NULL, &x) == -EINVAL, "a malformed bind address is -EINVAL");
 	cfg.bind_address = NULL;
+	const char *at = NULL;
+	ok(vault_http_proxies_check(NULL, &at) == 0 &&
+	       vault_http_proxies_check("", &at) == 0 &&
+	       vault_http_proxies_check(" 10.0.0.1 ,::1, 2001:db8::2 ,", &at) == 0,
+	   "trusted proxies: none, or IPv4/IPv6 literals separated by commas");
+	const char *list = "10.0.0.1, proxy.lan, ::1";
+	ok(vault_http_proxies_check(list, &at) == -EINVAL && at == list + 10,
+	   "a host name among them is -EINVAL, pointing at it");
+	list = "10.0.0.1 10.0.0.2";
+	ok(vault_http_proxies_check(list, &at) == -EINVAL && at == list + 9,
+	   "two addresses without a comma are -EINVAL");
+	ok(vault_http_proxies_check("1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,6.6.6.6,7.7.7.7,"
+				    "8.8.8.8,9.9.9.9",
+				    &at) == -E2BIG,
+	   "more than 8 are -E2BIG");
+	cfg.trusted_proxies = "10.0.0.1, nope";
+	ok(vault_http_new(&cfg, L, &svc, NULL, &x) == -EINVAL && !x,
+	   "vault_http_new() with such a list is -EINVAL");
+	cfg.trusted_proxies = NULL;
 	int rn = vault_http_new(&cfg, L, &svc, NULL, &H);
 	ok(rn == 0 && vault_http_port(H) > 0, "listening on 127.0.0.1 on an ephemeral port (%u)",
 	   vault_http_port(H));

@@ -121,6 +121,9 @@ struct vault_config {
 	int http_kiosk_idle_timeout_s;
 	int http_lifetime_s;
 	int http_cookie_secure;
+	char http_trusted_proxy[256]; /* reverse proxies' addresses (X-Forwarded-For) */
+	int http_refusal_limit;	      /* anonymous refusals ledgered one by one */
+	int http_refusal_window_s;    /* per window (controller/flood.h) */
 	struct vault_bus_config bus[VAULT_CONFIG_MAX_BUSES];
 	int nbuses;
 };

@@ -73,6 +73,13 @@ struct vault_http_config {
 	 * against DNS rebinding. NULL: on a loopback address, Host must be
 	 * 127.0.0.1, localhost or [::1] (with our port or none); otherwise any. */
 	const char *allowed_host;
+	/* Comma-separated IPv4/IPv6 addresses of reverse proxies (the TLS
+	 * terminator in front). A request whose peer is one of them is
+	 * attributed to the last address of its last X-Forwarded-For header (the
+	 * one that proxy appended; earlier ones are the client's own word); from
+	 * any other peer the header is ignored. NULL or "": none. At most 8; an
+	 * entry that is no address: -EINVAL (vault_http_proxies_check()). */
+	const char *trusted_proxies;
 	const char *default_lang;  /* "zh-CN" (NULL) or "en" */
 	/* Tests only: the clock sessions are timed with (NULL: CLOCK_MONOTONIC). */
 	int64_t (*clock_mono_us)(void *ud);
@@ -106,7 +113,8 @@ struct vault_http_result {
 struct vault_http_refusal {
 	const char *method;
 	const char *path;   /* raw request target, truncated, non-printables as '?' */
-	const char *remote; /* "addr:port" */
+	const char *remote; /* "addr:port", or "client via proxy-addr:port" */
+	const char *client; /* the client's address alone (a key per client) */
 	const struct vault_http_principal *who; /* NULL without a valid session */
 	enum vault_reason reason;
 	unsigned status;    /* the HTTP status sent */
@@ -165,6 +173,10 @@ int vault_http_new(const struct vault_http_config *cfg, struct vault_loop *loop,
 /* Accepts NULL. Suspended requests are closed without a reply; no service op
  * is called. Must run on the loop thread, before the loop is freed. */
 void vault_http_free(struct vault_http *h);
+/* 0 if LIST (may be NULL) is a valid trusted_proxies list; else -EINVAL
+ * with *BAD at the first entry that is not an address (or -E2BIG: more than
+ * 8 entries). */
+int vault_http_proxies_check(const char *list, const char **bad);
 /* The port actually bound (useful with port 0). */
 unsigned vault_http_port(const struct vault_http *h);
 /*
