@@ -107,7 +107,7 @@ static const struct key keys[] = {
 	S("mqtt", "verifier_key", mqtt_verifier_key, ""),
 	I("clock", "check_s", clock_check_s, 1, 3600, "10"),
 	I("clock", "jump_s", clock_jump_s, 5, 86400, "60"),
-	I("storage", "check_s", storage_check_s, 5, 3600, "60"),
+	I("storage", "check_s", storage_check_s, 1, 3600, "60"),
 	I("storage", "warn_free_mb", storage_warn_free_mb, 0, 1000000000, "1024"),
 	I("storage", "alarm_free_mb", storage_alarm_free_mb, 0, 1000000000, "256"),
 	/* QoS 0 has no acknowledgement: the cursor could not advance honestly. */

@@ -30,6 +30,10 @@
  * it again. Free space hovering at a threshold would otherwise write an entry
  * at every check — entries that themselves eat the space — so a level is left
  * upwards only once free space is a sixteenth of its threshold above it.
+ * Free space that cannot be read (statvfs failing) would leave the vault
+ * blind to a filling disk: the first failure of a streak ledgers
+ * `storage.unknown` (a warning; {code, text, error, path}), and the first
+ * reading after it ledgers the level found, whichever it is.
  */
 #include "health.h"
 
@@ -46,9 +50,12 @@
 
 #define MIB ((uint64_t)1024 * 1024)
 
-enum level { LEVEL_OK, LEVEL_LOW, LEVEL_CRITICAL };
-static const char *const level_names[] = {"ok", "low", "critical"};
-static const char *const level_kinds[] = {"storage.ok", "storage.low", "storage.critical"};
+enum level { LEVEL_OK, LEVEL_LOW, LEVEL_CRITICAL, LEVEL_UNKNOWN };
+static const char *const level_names[] = {"ok", "low", "critical", "unknown"};
+static const char *const level_kinds[] = {"storage.ok", "storage.low", "storage.critical",
+					  "storage.unknown"};
+static const enum vault_reason level_codes[] = {
+    VAULT_R_STORAGE_OK, VAULT_R_STORAGE_LOW, VAULT_R_STORAGE_CRITICAL, VAULT_R_STORAGE_UNKNOWN};
 
 struct health {
 	struct vaultd *d;
@@ -159,7 +166,7 @@ static int load_level(struct health *h)
 	if (sqlite3_prepare_v2(
 		h->d->db,
 		"SELECT kind FROM ledger WHERE kind IN ('storage.ok', 'storage.low', "
-		"'storage.critical') ORDER BY seq DESC LIMIT 1",
+		"'storage.critical', 'storage.unknown') ORDER BY seq DESC LIMIT 1",
 		-1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	int rc = sqlite3_step(st);
@@ -180,7 +187,7 @@ static enum level level_for(const struct health *h, uint64_t free_b)
 	uint64_t alarm = (uint64_t)h->d->cfg.storage_alarm_free_mb * MIB;
 	enum level l = free_b < alarm ? LEVEL_CRITICAL : free_b < warn ? LEVEL_LOW : LEVEL_OK;
 	/* Upwards only with the margin (see the top of the file). */
-	if (l < h->level) {
+	if (l < h->level && h->level != LEVEL_UNKNOWN) {
 		if (h->level == LEVEL_CRITICAL && free_b < alarm + alarm / 16)
 			l = LEVEL_CRITICAL;
 		else if (l == LEVEL_OK && free_b < warn + warn / 16)
@@ -189,14 +196,34 @@ static enum level level_for(const struct health *h, uint64_t free_b)
 	return l;
 }
 
+/* Ledgers level L ({code, text, path} and EXTRA's members, taken); the level
+ * stays if that fails (a full disk, say), and the next check tries again. */
+static void ledger_level(struct health *h, enum level l, cJSON *extra)
+{
+	cJSON *p = extra ? extra : cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "code", vault_reason_id(level_codes[l]));
+	cJSON_AddStringToObject(p, "text", vault_reason_text(level_codes[l], "en"));
+	cJSON_AddStringToObject(p, "path", h->path);
+	struct vault_record r = {.kind = level_kinds[l], .payload = p};
+	if (vaultd_record(h->d, &r, NULL) == 0)
+		h->level = l;
+	cJSON_Delete(p);
+}
+
 static void check_storage(struct health *h)
 {
 	struct statvfs sv;
 	if (statvfs(h->path, &sv) < 0) {
+		int e = errno;
 		if (!h->statvfs_failing)
 			vault_log(LOG_ERR, "storage", "free space of %s unknown: statvfs: %s",
-				  h->path, strerror(errno));
+				  h->path, strerror(e));
 		h->statvfs_failing = 1;
+		if (h->level != LEVEL_UNKNOWN) {
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "error", strerror(e));
+			ledger_level(h, LEVEL_UNKNOWN, p);
+		}
 		return;
 	}
 	if (h->statvfs_failing)
@@ -206,25 +233,15 @@ static void check_storage(struct health *h)
 	enum level l = level_for(h, free_b);
 	if (l == h->level)
 		return;
-	static const enum vault_reason codes[] = {VAULT_R_STORAGE_OK, VAULT_R_STORAGE_LOW,
-						  VAULT_R_STORAGE_CRITICAL};
 	int threshold = l == LEVEL_CRITICAL ? h->d->cfg.storage_alarm_free_mb
 					    : h->d->cfg.storage_warn_free_mb;
 	vault_log(l == LEVEL_OK ? LOG_INFO : LOG_WARNING, "storage",
 		  "%" PRIu64 " MB free on %s (threshold %d MB): %s", free_b / MIB, h->path,
 		  threshold, level_names[l]);
 	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "code", vault_reason_id(codes[l]));
-	cJSON_AddStringToObject(p, "text", vault_reason_text(codes[l], "en"));
 	cJSON_AddNumberToObject(p, "free_mb", (double)(free_b / MIB));
 	cJSON_AddNumberToObject(p, "threshold_mb", threshold);
-	cJSON_AddStringToObject(p, "path", h->path);
-	struct vault_record r = {.kind = level_kinds[l], .payload = p};
-	/* Not recorded (a full disk, say): the level stays, and the next check
-	 * tries again. */
-	if (vaultd_record(h->d, &r, NULL) == 0)
-		h->level = l;
-	cJSON_Delete(p);
+	ledger_level(h, l, p);
 }
 
 static void on_storage(struct vault_loop *l, uint64_t id, void *ud)

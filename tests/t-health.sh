@@ -33,7 +33,7 @@ bad() { # bad WHAT SECTION KEY VALUE
 }
 bad "[clock] check_s = 0" clock check_s 0 "out of range"
 bad "[clock] jump_s = abc" clock jump_s abc "not an integer"
-bad "[storage] check_s = 4" storage check_s 4 "out of range"
+bad "[storage] check_s = 0" storage check_s 0 "out of range"
 bad "[storage] warn_free_mb = -1" storage warn_free_mb -1 "out of range"
 
 # ---- storage -------------------------------------------------------------------
@@ -87,6 +87,62 @@ settle
 is "and is not ledgered again after a restart" "1|1|1" \
 	"$(n_kind storage.low)|$(n_kind storage.critical)|$(n_kind storage.ok)"
 vt_stop
+
+# ---- storage while vaultd runs ----------------------------------------------------
+# The free space vaultd reads is set through tests/preload-statvfs.c (statvfs
+# still goes to the kernel; the test says how many MiB are available, or makes
+# it fail), checked every second.
+echo 2000 >"$T/free"
+storage 1000 500 "check_s = 1"
+LD_PRELOAD=$B/tests/statvfs.so VT_STATVFS=$T/free vt_start
+settle
+before=$(vt_count)
+is "2000 MB free against 1000 / 500: nothing more (the level is still ok)" "$before" "$(vt_count)"
+free_to() { echo "$1" >"$T/free"; }
+free_to 900
+ok "900 MB free while running: storage.low" wait_kind storage.low 1
+is "with what was read and the threshold" "STORAGE_LOW|900|1000" "$(P storage.low code free_mb threshold_mb)"
+free_to 400
+ok "400 MB: storage.critical" wait_kind storage.critical 1
+is "with the alarm threshold" "STORAGE_CRITICAL|400|500" "$(P storage.critical code free_mb threshold_mb)"
+free_to 520
+sleep 2.5
+is "520 MB, above 500 by less than a sixteenth: still critical, nothing ledgered" \
+	"2|2|1" "$(n_kind storage.low)|$(n_kind storage.critical)|$(n_kind storage.ok)"
+free_to 540
+ok "540 MB (a sixteenth above): storage.low" wait_kind storage.low 2
+free_to 1050
+sleep 2.5
+is "1050 MB, within a sixteenth above 1000: still low" 1 "$(n_kind storage.ok)"
+free_to 1100
+ok "1100 MB: storage.ok" wait_kind storage.ok 1
+n=$(vt_count)
+free_to fail
+ok "free space that cannot be read: storage.unknown" wait_kind storage.unknown 0
+is "with the code, what failed and the path" "STORAGE_UNKNOWN|Input/output error|$T" \
+	"$(P storage.unknown code error path)"
+contains "listed by vaultctl alert list as a warning" '"kind":"storage.unknown","severity":"warning"' \
+	"$("$VAULTCTL" alert list)"
+sleep 2.5
+is "once for the streak: later failing checks ledger nothing" "$((n + 1))|1" \
+	"$(vt_count)|$(grep -c 'free space of .* unknown: statvfs' "$T/vaultd.log")"
+free_to 1100
+ok "read again: the level found is ledgered, though it is ok as before" wait_kind storage.ok 2
+is "storage.ok with what was read" "STORAGE_OK|1100" "$(P storage.ok code free_mb)"
+ok "the log says it is known again" grep -q "free space of .* known again" "$T/vaultd.log"
+vt_stop
+free_to fail
+LD_PRELOAD=$B/tests/statvfs.so VT_STATVFS=$T/free vt_start
+ok "failing at start: storage.unknown" wait_kind storage.unknown 1
+vt_stop
+LD_PRELOAD=$B/tests/statvfs.so VT_STATVFS=$T/free vt_start
+settle
+sleep 1.5
+is "a restart while it still fails ledgers nothing more" 2 "$(n_kind storage.unknown)"
+free_to 300
+ok "then 300 MB: storage.critical straight from unknown" wait_kind storage.critical 1
+vt_stop
+storage 1 0
 
 # ---- clock -------------------------------------------------------------------------
 ft=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)

@@ -275,6 +275,9 @@
 	  "数据库所在存储的剩余空间低于告警阈值，台账可能即将无法记录")                      \
 	X(STORAGE_OK, "free space for the database is back above the warning threshold",      \
 	  "数据库所在存储的剩余空间已恢复到预警阈值以上")                                    \
+	X(STORAGE_UNKNOWN,                                                                     \
+	  "free space for the database cannot be read; a filling disk would go unnoticed",    \
+	  "无法读取数据库所在存储的剩余空间，存储将满时无法预警")                            \
 	/* MQTT (controller/mqtt.c): the central verifier (docs/verifier.md) */              \
 	X(VERIFIER_MISMATCH, "the central verifier holds another ledger history than this vault", \
 	  "中心校验方持有的台账历史与本库不一致")                                            \
