@@ -276,15 +276,69 @@ static int row_int(const cJSON *row, const char *name)
 	return cJSON_IsNumber(v) ? v->valueint : 0;
 }
 
-/* Table-specific rules on add/update. */
-static int fixup_row(struct vaultd *d, const struct vault_caller *who, const struct vault_entity *e,
-		     const char *id, cJSON *row, int adding, struct action_result *res)
+/* An update must not get around what an add or a verb enforces: who may do
+ * it (separation of duties), approvals and orders changed once approved, a
+ * classification lowered, nav-map data recategorised. EXISTING: the row as it
+ * is; ROW: as it would be. Returns 0 or refuses. */
+static int guard_update(const struct vault_caller *who, const struct vault_entity *e,
+			const cJSON *existing, cJSON *row, struct action_result *res)
 {
+	const char *t = e->table;
+	if (!strcmp(t, "approval") || !strcmp(t, "destruction_order")) {
+		/* What was approved stays what was approved. While still a
+		 * request, whoever changes it is its author: they cannot approve it. */
+		const char *state = row_str(existing, "state");
+		if (strcmp(state, "requested")) {
+			refuse(res, VAULT_R_NOT_EDITABLE, "%s is %s", e->noun, state);
+			return -1;
+		}
+		set_str(row, !strcmp(t, "approval") ? "requester" : "orderer", who->person);
+	} else if (!strcmp(t, "medium")) {
+		enum vault_classification was, now;
+		if (vault_classification_from_name(row_str(existing, "classification"), &was) ==
+			0 &&
+		    vault_classification_from_name(row_str(row, "classification"), &now) == 0 &&
+		    now < was) {
+			refuse(res, VAULT_R_CLASSIFICATION_LOWERED, "%s to %s",
+			       row_str(existing, "classification"),
+			       row_str(row, "classification"));
+			return -1;
+		}
+		if (!strcmp(row_str(existing, "category"), "nav-map") &&
+		    strcmp(row_str(row, "category"), "nav-map")) {
+			refuse(res, VAULT_R_NAVMAP_CATEGORY_KEPT, "nav-map to %s",
+			       row_str(row, "category"));
+			return -1;
+		}
+	} else if (!strcmp(t, "certificate") || !strcmp(t, "training")) {
+		if (!strcmp(row_str(existing, "person"), who->person)) {
+			refuse(res, VAULT_R_SELF_RECORD, "%s", who->person);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Table-specific rules on add/update (EXISTING: NULL on add). */
+static int fixup_row(struct vaultd *d, const struct vault_caller *who,
+		     const struct vault_entity *e, const char *id, const cJSON *existing,
+		     cJSON *row, struct action_result *res)
+{
+	int adding = !existing;
+	if (existing && guard_update(who, e, existing, row, res) < 0)
+		return -1;
 	if (!strcmp(e->table, "person")) {
 		/* An empty unix_user means none: NULL keeps the unique index happy. */
 		if (!*row_str(row, "unix_user"))
 			cJSON_ReplaceItemInObjectCaseSensitive(row, "unix_user", cJSON_CreateNull());
-	} else if (!strcmp(e->table, "certificate")) {
+	} else if (!strcmp(e->table, "certificate") || !strcmp(e->table, "training")) {
+		/* Nobody vouches for their own clearance. */
+		if (!strcmp(row_str(row, "person"), who->person)) {
+			refuse(res, VAULT_R_SELF_RECORD, "%s", who->person);
+			return -1;
+		}
+		if (!strcmp(e->table, "training"))
+			return 0;
 		if (!*row_str(row, "expires")) {
 			struct vault_certificate c = {0};
 			struct vault_date exp;
@@ -301,7 +355,8 @@ static int fixup_row(struct vaultd *d, const struct vault_caller *who, const str
 			refuse(res, VAULT_R_INVALID_VALUE, "expires must be after issued");
 			return -1;
 		}
-	} else if (!strcmp(e->table, "badge") && adding) {
+	} else if (!strcmp(e->table, "badge")) {
+		/* Changing a badge (its holder, its key version) is enrolling it. */
 		struct vault_person op, subject;
 		if (vault_load_person(d->db, who->person, &op) < 0 ||
 		    vault_load_person(d->db, row_str(row, "person"), &subject) < 0) {
@@ -355,7 +410,7 @@ static void do_put(struct vaultd *d, const struct vault_caller *who, const struc
 	}
 	cJSON *row = cJSON_CreateObject();
 	if (build_row(d, e, args, existing, row, res) < 0 ||
-	    fixup_row(d, who, e, id, row, adding, res) < 0) {
+	    fixup_row(d, who, e, id, adding ? NULL : existing, row, res) < 0) {
 		cJSON_Delete(row);
 		cJSON_Delete(existing);
 		return;

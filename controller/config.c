@@ -100,6 +100,7 @@ static const struct key keys[] = {
 	S("gpio", "sim_socket", gpio_sim_socket, "/run/vault/gpio-sim.sock"),
 	I("gpio", "debounce_ms", gpio_debounce_ms, 0, 10000, "20"),
 	S("gpio", "active_low", gpio_active_low, ""),
+	I("gpio", "keepalive_ms", gpio_keepalive_ms, 20, 5000, "250"),
 	I("mqtt", "enabled", mqtt_enabled, 0, 1, "0"),
 	S("mqtt", "broker", mqtt_broker, "tcp://127.0.0.1:1883"),
 	S("mqtt", "client_id", mqtt_client_id, ""),
@@ -110,6 +111,9 @@ static const struct key keys[] = {
 	I("storage", "check_s", storage_check_s, 1, 3600, "60"),
 	I("storage", "warn_free_mb", storage_warn_free_mb, 0, 1000000000, "1024"),
 	I("storage", "alarm_free_mb", storage_alarm_free_mb, 0, 1000000000, "256"),
+	I("storage", "sensor_retention_days", sensor_retention_days, 0, 36500, "90"),
+	I("storage", "sensor_limit", sensor_limit, 10, 100000, "1000"),
+	I("storage", "sensor_window_s", sensor_window_s, 1, 3600, "10"),
 	/* QoS 0 has no acknowledgement: the cursor could not advance honestly. */
 	I("mqtt", "qos", mqtt_qos, 1, 2, "1"),
 	I("mqtt", "keepalive_s", mqtt_keepalive_s, 5, 3600, "30"),
@@ -317,6 +321,24 @@ int vault_config_load(const char *path, struct vault_config *c, char *err, size_
 		return -EINVAL;
 	if (r != 0) {
 		snprintf(err, errsize, "%s:%d: syntax error", path, r > 0 ? r : p.line);
+		return -EINVAL;
+	}
+	/* A sensor event awaiting its citation (a removal's window, up to a day)
+	 * must outlive that wait. */
+	if (c->sensor_retention_days > 0 && c->sensor_retention_days < 7) {
+		snprintf(err, errsize,
+			 "%s: [storage] sensor_retention_days = %d: 0 (forever) or at least 7",
+			 path, c->sensor_retention_days);
+		return -EINVAL;
+	}
+	/* Without an exit reader nobody ever leaves the occupancy (a REX press
+	 * is anonymous): anti-passback would refuse everyone's next entry and
+	 * two-person integrity could not be watched. */
+	if (c->two_person && (!c->exit_reader || !c->reader_exit[0])) {
+		snprintf(err, errsize,
+			 "%s: [door] two_person = 1 needs an exit reader ([reader] exit set, "
+			 "[door] exit_reader = 1): occupancy is tracked by exit reads",
+			 path);
 		return -EINVAL;
 	}
 	return 0;

@@ -245,6 +245,15 @@ static void removal_start(struct custody *c, const struct vault_medium *m, const
 	if (!t->occupants[0])
 		cJSON_AddStringToObject(pl, "note", "nobody is inside the vault");
 	entry(c, "medium.removed", t->occupants, m->id, NULL, cites, pl);
+	/* Nobody is recorded inside, yet a tag left its shelf: someone is in
+	 * the vault who did not badge in (a forced or tailgated entry), or the
+	 * shelf is being tampered with. An alarm now, not after the window. */
+	if (!t->occupants[0] && !why) {
+		cJSON *a = cJSON_CreateObject();
+		add_code(a, VAULT_R_REMOVAL_UNOCCUPIED, "en");
+		cJSON_AddStringToObject(a, "shelf", shelf);
+		entry(c, "alarm.removal_unoccupied", "", m->id, NULL, cites, a);
+	}
 }
 
 static void off_path(struct custody *c, const struct vault_medium *m, const char *where,

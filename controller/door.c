@@ -58,6 +58,8 @@ struct door {
 	uint64_t exit_timer;
 	char exiting[ID];
 	int fire;
+	uint64_t keepalive_timer;
+	int keepalive_level;
 
 	char occ[MAX_OCC][ID];
 	int nocc;
@@ -69,7 +71,19 @@ struct door {
 	unsigned ndecision, nkdf;
 };
 
-static struct door *the_door; /* for door_lock_safe() from exit paths */
+static struct door *the_door; /* for door_db_failed() */
+
+/* The keep-alive output ([gpio] keepalive, toggled every keepalive_ms by the
+ * loop): a relay in the lock's supply that needs the toggling (a
+ * retriggerable monostable or a charge pump) drops, and the fail-secure
+ * strike locks, when the loop stalls with the lock energised, not only when
+ * the process dies (the pull-down) or the kernel hangs (the hardware
+ * watchdog). */
+static int keepalive_wired(const struct vaultd *d)
+{
+	const char *v = d->cfg.gpio_line[VAULT_GPIO_KEEPALIVE];
+	return d->gpio && v[0] && strcmp(v, "none");
+}
 
 /* ---- outputs ----------------------------------------------------------- */
 
@@ -77,6 +91,42 @@ void door_lock_safe(struct vaultd *d)
 {
 	if (d && d->gpio)
 		vault_gpio_set(d->gpio, VAULT_GPIO_LOCK, 0);
+}
+
+static void keepalive_tick(struct vault_loop *l, uint64_t id, void *ud)
+{
+	(void)id;
+	struct door *door = ud;
+	door->keepalive_timer = 0;
+	door->keepalive_level ^= 1;
+	vault_gpio_set(door->d->gpio, VAULT_GPIO_KEEPALIVE, door->keepalive_level);
+	vault_loop_timer_in(l, (int64_t)door->d->cfg.gpio_keepalive_ms * 1000, keepalive_tick,
+			    door, &door->keepalive_timer);
+}
+
+/* The lock's level at rest: off, unless the fire input holds the door
+ * released where the site's fire rules require it ([door] fire_release). */
+static int lock_rest(const struct door *door)
+{
+	return door->fire && door->d->cfg.fire_release;
+}
+
+void door_db_failed(struct vaultd *d)
+{
+	struct door *door = the_door && the_door->d == d ? the_door : NULL;
+	if (!door) {
+		door_lock_safe(d);
+		return;
+	}
+	if (door->unlocked) {
+		door->unlocked = 0;
+		vault_loop_timer_cancel(d->loop, door->unlock_timer);
+		door->unlock_timer = 0;
+		vault_log(LOG_ERR, "door", "the ledger failed: the unlock for %s ends now",
+			  door->admitted[0]);
+	}
+	if (d->gpio)
+		vault_gpio_set(d->gpio, VAULT_GPIO_LOCK, lock_rest(door));
 }
 
 static void set_line(struct door *door, enum vault_gpio_line l, int v)
@@ -117,10 +167,8 @@ static int record(struct door *door, const char *kind, const char *actors, cJSON
 {
 	struct vault_record r = {.kind = kind, .actors = actors, .cites = cites,
 				 .payload = payload};
-	int e = vaultd_record(door->d, &r, ret_seq);
+	int e = vaultd_record(door->d, &r, ret_seq); /* fails secure: door_db_failed() */
 	cJSON_Delete(payload);
-	if (e < 0)
-		door_lock_safe(door->d);
 	return e;
 }
 
@@ -292,7 +340,7 @@ static void unlock_timeout(struct vault_loop *l, uint64_t id, void *ud)
 	if (!door->unlocked)
 		return;
 	door->unlocked = 0;
-	set_line(door, VAULT_GPIO_LOCK, 0);
+	set_line(door, VAULT_GPIO_LOCK, lock_rest(door));
 	char actors[2 * ID + 2];
 	snprintf(actors, sizeof actors, "%s%s%s", door->admitted[0], door->nadmitted > 1 ? "," : "",
 		 door->nadmitted > 1 ? door->admitted[1] : "");
@@ -609,7 +657,7 @@ static void door_opened(struct door *door, int64_t ev_id)
 		door->unlocked = 0;
 		vault_loop_timer_cancel(door->d->loop, door->unlock_timer);
 		door->unlock_timer = 0;
-		set_line(door, VAULT_GPIO_LOCK, 0); /* relock: the door is open */
+		set_line(door, VAULT_GPIO_LOCK, lock_rest(door)); /* relock: the door is open */
 		int was_empty = door->nocc == 0;
 		for (int i = 0; i < door->nadmitted; i++)
 			occ_add(door, door->admitted[i]);
@@ -731,6 +779,13 @@ static void on_gpio(struct vault_gpio *g, const struct vault_gpio_event *ev, voi
 		if (ev->level) {
 			door->rex_window = 1;
 			open_exit_window(door);
+			if (door->nocc == 0) { /* pressed by someone nobody let in */
+				char cites[32];
+				snprintf(cites, sizeof cites, "%lld", (long long)id);
+				record(door, "alarm.rex_unoccupied", "",
+				       p_reason(VAULT_R_REX_UNOCCUPIED, NULL, NULL), cites,
+				       NULL);
+			}
 		}
 		break;
 	case VAULT_GPIO_TAMPER:
@@ -744,13 +799,23 @@ static void on_gpio(struct vault_gpio *g, const struct vault_gpio_event *ev, voi
 			siren(door, 1);
 		}
 		break;
-	case VAULT_GPIO_FIRE:
+	case VAULT_GPIO_FIRE: {
 		door->fire = ev->level;
-		record(door, ev->level ? "fire.alarm" : "fire.clear", "", cJSON_CreateObject(), NULL,
-		       NULL);
+		char cites[32];
+		snprintf(cites, sizeof cites, "%lld", (long long)id);
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddBoolToObject(p, "release", door->d->cfg.fire_release);
+		int rc =
+		    record(door, ev->level ? "fire.alarm" : "fire.clear", "", p, cites, NULL);
+		/* The one unlock that does not wait for the ledger: where the
+		 * site's fire rules require the release, they come first. */
+		if (rc < 0 && ev->level && door->d->cfg.fire_release)
+			vault_log(LOG_CRIT, "door",
+				  "fire: released although fire.alarm could not be ledgered");
 		if (door->d->cfg.fire_release)
-			set_line(door, VAULT_GPIO_LOCK, ev->level);
+			set_line(door, VAULT_GPIO_LOCK, lock_rest(door) || door->unlocked);
 		break;
+	}
 	case VAULT_GPIO_POWERFAIL:
 		if (ev->level) {
 			record(door, "power.fail", "", cJSON_CreateObject(), NULL, NULL);
@@ -797,6 +862,11 @@ int door_open_gpio(struct vaultd *d, char *err, size_t errlen)
 	}
 	for (int i = 0; i < VAULT_GPIO__COUNT; i++) {
 		struct vault_gpio_line_config *lc = &gc.line[i];
+		/* The keep-alive relay is optional hardware: wired only if named. */
+		if (i == VAULT_GPIO_KEEPALIVE && !d->cfg.gpio_line[i][0]) {
+			lc->enabled = 0;
+			continue;
+		}
 		if (parse_line(lc, d->cfg.gpio_line[i], d->cfg.gpio_chip) < 0) {
 			snprintf(err, errlen, "[gpio] %s: not an offset, name:NAME or none",
 				 vault_gpio_line_name((enum vault_gpio_line)i));
@@ -891,6 +961,8 @@ int door_start(struct vaultd *d, struct door **ret)
 		}
 	}
 	recover(door);
+	if (keepalive_wired(d))
+		keepalive_tick(d->loop, 0, door);
 	int r = flood_new_reader(d, "door", "entry.refused", &door->fl_door);
 	if (r == 0)
 		r = flood_new_reader(d, "exit", "exit.refused", &door->fl_exit);
@@ -916,8 +988,8 @@ void door_free(struct door *door)
 	vault_badge_reader_stop(door->rd_door);
 	vault_badge_reader_stop(door->rd_exit);
 	/* No timer may fire into a freed door (the loop may outlive it). */
-	const uint64_t timers[] = {door->p_timer, door->first_timer, door->unlock_timer,
-				   door->held_timer, door->exit_timer};
+	const uint64_t timers[] = {door->p_timer,    door->first_timer, door->unlock_timer,
+				   door->held_timer, door->exit_timer,	door->keepalive_timer};
 	for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++)
 		vault_loop_timer_cancel(door->d->loop, timers[i]);
 	flood_free(door->fl_door);

@@ -30,6 +30,10 @@ cJSON *door_stats(const struct door *door);
 /* The persons inside now, comma-separated ("" when empty or no door). */
 void door_occupants(const struct door *door, char *buf, size_t n);
 
-/* Drive the lock off now (exit paths, database failure). Safe any time. */
+/* Drive the lock off now (exit paths). Safe any time. */
 void door_lock_safe(struct vaultd *d);
+/* A ledger write failed (vaultd_record): an unlock not yet used ends now and
+ * the lock goes to rest (off; released only while the fire input holds it
+ * under [door] fire_release). Safe any time, with or without a door. */
+void door_db_failed(struct vaultd *d);
 #endif

@@ -19,7 +19,7 @@
 struct flood {
 	struct vaultd *d;
 	struct flood *next; /* d->floods */
-	char source[32], kind[48], what[16], keys[16];
+	char source[32], kind[48], what[16], keys[16], counted_as[16];
 	int limit;
 	int64_t window_us;
 	/* The times (monotonic) of the source's last `limit` refusals, a ring. */
@@ -57,12 +57,16 @@ static void flush(struct flood *f)
 	char kind[64];
 	snprintf(kind, sizeof kind, "%s.batch", f->kind);
 	cJSON *p = cJSON_CreateObject();
-	cJSON_AddNumberToObject(p, "refused", f->counted);
-	cJSON *rs = cJSON_AddObjectToObject(p, "reasons");
-	for (int i = 0; i < VAULT_R__COUNT; i++)
-		if (f->by_reason[i])
-			cJSON_AddNumberToObject(rs, vault_reason_id((enum vault_reason)i),
-						f->by_reason[i]);
+	cJSON_AddNumberToObject(p, f->counted_as, f->counted);
+	cJSON *rs = NULL;
+	for (int i = 0; i < VAULT_R__COUNT; i++) {
+		if (!f->by_reason[i] || i == VAULT_R_OK)
+			continue;
+		if (!rs)
+			rs = cJSON_AddObjectToObject(p, "reasons");
+		cJSON_AddNumberToObject(rs, vault_reason_id((enum vault_reason)i),
+					f->by_reason[i]);
+	}
 	cJSON *ks = cJSON_AddObjectToObject(p, f->keys);
 	for (int i = 0; i < f->nkeys; i++)
 		cJSON_AddNumberToObject(ks, f->key[i].key, f->key[i].n);
@@ -74,8 +78,8 @@ static void flush(struct flood *f)
 	cJSON_AddNumberToObject(p, "from_utc", (double)f->from_utc);
 	cJSON_AddNumberToObject(p, "to_utc", (double)f->to_utc);
 	ledger(f, kind, p);
-	vault_log(LOG_NOTICE, f->what, "%s: %u refusals (%s) counted in one entry", kind,
-		  f->counted, f->source);
+	vault_log(LOG_NOTICE, f->what, "%s: %u %s (%s) counted in one entry", kind, f->counted,
+		  f->counted_as, f->source);
 	f->counted = 0;
 	memset(f->by_reason, 0, sizeof f->by_reason);
 	f->nkeys = 0;
@@ -126,8 +130,8 @@ static void tick(struct vault_loop *l, uint64_t id, void *ud)
 	cJSON_AddNumberToObject(p, "counted", f->total);
 	cJSON_AddNumberToObject(p, "since_utc", (double)f->since_utc);
 	ledger(f, kind, p);
-	vault_log(LOG_NOTICE, f->what, "%s: %s is quiet again (%u refusals counted)", kind,
-		  f->source, f->total);
+	vault_log(LOG_NOTICE, f->what, "%s: %s is quiet again (%u %s counted)", kind, f->source,
+		  f->total, f->counted_as);
 	f->on = 0;
 	f->n = 0; /* the next refusals are ledgered one by one again */
 }
@@ -154,13 +158,15 @@ int flood_take(struct flood *f, enum vault_reason why, const char *key)
 	char kind[48];
 	snprintf(kind, sizeof kind, "alarm.%s_flood", f->what);
 	cJSON *p = cJSON_CreateObject();
-	cJSON_AddNumberToObject(p, "refusals", recent);
+	cJSON_AddNumberToObject(
+	    p, strcmp(f->counted_as, "refused") ? f->counted_as : "refusals", recent);
 	cJSON_AddNumberToObject(p, "window_s", (double)(f->window_us / 1000000));
 	ledger(f, kind, p);
 	vault_log(LOG_WARNING, f->what,
-		  "%s: %d refusals (%s) within %lld s; further ones are counted, one entry "
+		  "%s: %d %s (%s) within %lld s; further ones are counted, one entry "
 		  "per window",
-		  kind, recent, f->source, (long long)(f->window_us / 1000000));
+		  kind, recent, strcmp(f->counted_as, "refused") ? f->counted_as : "refusals",
+		  f->source, (long long)(f->window_us / 1000000));
 	count(f, why, key, now);
 	vault_loop_timer_in(f->d->loop, f->window_us, tick, f, &f->timer);
 	return 0;
@@ -199,6 +205,8 @@ int flood_new(struct vaultd *d, const struct flood_spec *spec, struct flood **re
 	snprintf(f->kind, sizeof f->kind, "%s", spec->kind);
 	snprintf(f->what, sizeof f->what, "%s", spec->what);
 	snprintf(f->keys, sizeof f->keys, "%s", spec->keys);
+	snprintf(f->counted_as, sizeof f->counted_as, "%s",
+		 spec->counted_as ? spec->counted_as : "refused");
 	f->window_us = (int64_t)spec->window_s * 1000000;
 	f->next = d->floods;
 	d->floods = f;

@@ -34,6 +34,9 @@ struct flood_spec {
 	const char *what;   /* alarm.<what>_flood, <what>.flood_ended */
 	const char *keys;   /* what a refusal's key is: "badges", "remotes" */
 	int limit, window_s;
+	/* What is counted, named in the alarm and the batches: NULL "refused";
+	 * "events" for sensor events (vaultd_sensor_event). */
+	const char *counted_as;
 };
 
 /* The strings are copied. 0, -EINVAL (limit or window below 1), -ENOMEM. */
@@ -48,6 +51,7 @@ void flood_free(struct flood *f);
 /* {"flooded", "counted" (in this flood), "batch" (not yet ledgered)}. */
 cJSON *flood_stats(const struct flood *f);
 /* A refusal (KEY: its badge or remote address, may be NULL): 1 if the caller
- * ledgers it as usual, 0 if it was counted into the flood's batch. */
+ * ledgers it as usual, 0 if it was counted into the flood's batch. WHY
+ * VAULT_R_OK counts no reason (sensor events: KEY is their kind). */
 int flood_take(struct flood *f, enum vault_reason why, const char *key);
 #endif

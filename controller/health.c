@@ -34,6 +34,16 @@
  * blind to a filling disk: the first failure of a streak ledgers
  * `storage.unknown` (a warning; {code, text, error, path}), and the first
  * reading after it ledgers the level found, whichever it is.
+ *
+ * Sensor events. Every reading (a tag arriving, a door contact) is a row; the
+ * ones a ledger entry cites are evidence and kept for good (table
+ * sensor_cited, kept by a trigger on the ledger; a cited row cannot be
+ * deleted). The others are kept `[storage] sensor_retention_days` (0:
+ * forever). Five seconds after start and then daily, the uncited ones older
+ * than that are counted and, if there are any, `sensor.pruned` is ledgered
+ * first ({before_utc, count, retention_days}: what is about to go, so that
+ * the deletion is on the record even if vaultd dies halfway), then deleted
+ * PRUNE_BATCH rows per loop turn, so the loop never waits on one long delete.
  */
 #include "health.h"
 
@@ -45,10 +55,14 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
+#include "vault/db.h"
 #include "vault/util.h"
 #include "vaultd.h"
 
 #define MIB ((uint64_t)1024 * 1024)
+#define PRUNE_BATCH 1000
+#define PRUNE_FIRST_US (5 * 1000000LL)
+#define PRUNE_EVERY_US (86400 * 1000000LL)
 
 enum level { LEVEL_OK, LEVEL_LOW, LEVEL_CRITICAL, LEVEL_UNKNOWN };
 static const char *const level_names[] = {"ok", "low", "critical", "unknown"};
@@ -59,7 +73,8 @@ static const enum vault_reason level_codes[] = {
 
 struct health {
 	struct vaultd *d;
-	uint64_t first_timer, clock_timer, storage_timer;
+	uint64_t first_timer, clock_timer, storage_timer, prune_timer;
+	int64_t prune_before; /* the cutoff of the prune under way (0: none) */
 	/* the wall and monotonic clocks at the last clock check */
 	int64_t last_utc, last_mono;
 	/* at start: the latest-dated entry the clock must not fall behind */
@@ -252,6 +267,90 @@ static void on_storage(struct vault_loop *l, uint64_t id, void *ud)
 			    &h->storage_timer);
 }
 
+/* ---- sensor event retention ------------------------------------------------ */
+
+static const char sql_prune_count[] = "SELECT count(*) FROM sensor_event WHERE ts_utc < ?1 "
+				      "AND id NOT IN (SELECT id FROM sensor_cited)";
+static const char sql_prune[] =
+    "DELETE FROM sensor_event WHERE id IN (SELECT id FROM sensor_event WHERE ts_utc < ?1 "
+    "AND id NOT IN (SELECT id FROM sensor_cited) ORDER BY id LIMIT ?2)";
+
+/* Uncited events before BEFORE: their count, or -1. */
+static int64_t prune_count(struct health *h, int64_t before)
+{
+	sqlite3_stmt *st;
+	if (vault_db_cached(h->d->db, sql_prune_count, &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	vault_db_done(st);
+	return n;
+}
+
+/* Deletes one batch; the number deleted, or -1. */
+static int prune_batch(struct health *h)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db = h->d->db;
+	if (vault_db_begin(db) < 0)
+		return -1;
+	if (vault_db_cached(db, sql_prune, &st) < 0) {
+		vault_db_rollback(db);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, h->prune_before);
+	sqlite3_bind_int(st, 2, PRUNE_BATCH);
+	int rc = sqlite3_step(st);
+	vault_db_done(st);
+	int n = sqlite3_changes(db);
+	if (rc != SQLITE_DONE || vault_db_commit(db) < 0) {
+		vault_db_rollback(db);
+		return -1;
+	}
+	return n;
+}
+
+static void on_prune(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct health *h = ud;
+	h->prune_timer = 0;
+	int64_t next = PRUNE_EVERY_US;
+	if (!h->prune_before) { /* a new round: count, ledger, then delete */
+		int64_t before = vault_now_utc_us() -
+				 (int64_t)h->d->cfg.sensor_retention_days * 86400000000LL;
+		int64_t n = prune_count(h, before);
+		if (n > 0) {
+			char iso[32];
+			iso_utc(before, iso);
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "before_utc", iso);
+			cJSON_AddNumberToObject(p, "count", (double)n);
+			cJSON_AddNumberToObject(p, "retention_days",
+						h->d->cfg.sensor_retention_days);
+			struct vault_record r = {.kind = "sensor.pruned", .payload = p};
+			if (vaultd_record(h->d, &r, NULL) == 0)
+				h->prune_before = before;
+			cJSON_Delete(p);
+		} else if (n < 0)
+			vault_log(LOG_ERR, "storage", "sensor events to prune not counted: %s",
+				  sqlite3_errmsg(h->d->db));
+	}
+	if (h->prune_before) {
+		int n = prune_batch(h);
+		if (n < 0) {
+			vault_log(LOG_ERR, "storage", "pruning sensor events failed: %s",
+				  sqlite3_errmsg(h->d->db));
+			h->prune_before = 0; /* counted again next round */
+		} else if (n == PRUNE_BATCH)
+			next = 0; /* more: the next batch on the next turn */
+		else {
+			vault_log(LOG_INFO, "storage", "sensor events pruned");
+			h->prune_before = 0;
+		}
+	}
+	vault_loop_timer_in(l, next, on_prune, h, &h->prune_timer);
+}
+
 /* ---- start ----------------------------------------------------------------- */
 
 /* The first checks, once the loop runs: after vaultd.start in the ledger. */
@@ -290,6 +389,8 @@ int health_start(struct vaultd *d, struct health **ret)
 			  sqlite3_errmsg(d->db));
 	if (r == 0)
 		r = vault_loop_timer_in(d->loop, 0, on_first, h, &h->first_timer);
+	if (r == 0 && d->cfg.sensor_retention_days)
+		r = vault_loop_timer_in(d->loop, PRUNE_FIRST_US, on_prune, h, &h->prune_timer);
 	if (r < 0) {
 		free(h);
 		return r;
@@ -306,6 +407,7 @@ void health_free(struct health *h)
 		vault_loop_timer_cancel(h->d->loop, h->first_timer);
 		vault_loop_timer_cancel(h->d->loop, h->clock_timer);
 		vault_loop_timer_cancel(h->d->loop, h->storage_timer);
+		vault_loop_timer_cancel(h->d->loop, h->prune_timer);
 	}
 	free(h);
 }

@@ -653,7 +653,7 @@ static const struct {
 	{"door.contacts_fault", "alarm"}, {"gpio.fault", "alarm"},
 	{"power.fail", "alarm"},	 {"fire.alarm", "alarm"},
 	{"clock.jump", "alarm"}, {"storage.low", "warning"}, {"storage.critical", "alarm"},
-	{"storage.unknown", "warning"},
+	{"storage.unknown", "warning"}, {"reader.offline", "warning"}, {"shelf.fault", "warning"},
 	{"mqtt.verifier_mismatch", "alarm"}, {"mqtt.command.refused", "warning"},
 	{"ledger.verify_failed", "alarm"},
 	{"medium.unaccounted", "alarm"}, {"medium.off_path", "alarm"},

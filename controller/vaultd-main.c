@@ -46,14 +46,46 @@ static void on_signal(int sig)
 		sig_quit = sig;
 }
 
-int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_seq)
+/* CITES without the ids that are 0 (a sensor event not stored: a flooded
+ * source's counted reading, a failed insert: nothing to cite), in a new
+ * string; NULL if there is no such id (or no memory: CITES as it is). */
+static char *cites_stored(const char *cites)
+{
+	int zero = 0;
+	for (const char *p = cites; p && *p; p += strcspn(p, ","), p += *p == ',')
+		zero |= p[0] == '0' && (p[1] == ',' || !p[1]);
+	char *out = zero ? malloc(strlen(cites) + 1) : NULL;
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (const char *p = cites; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len && !(len == 1 && *p == '0')) {
+			if (o)
+				out[o++] = ',';
+			memcpy(out + o, p, len);
+			o += len;
+		}
+		p += len + (p[len] == ',');
+	}
+	out[o] = 0;
+	return out;
+}
+
+int vaultd_record(struct vaultd *d, const struct vault_record *r0, int64_t *ret_seq)
 {
 	const char *err = NULL;
 	int64_t seq = 0;
+	struct vault_record rec = *r0, *r = &rec;
+	char *cites = cites_stored(r0->cites);
+	if (cites)
+		rec.cites = cites;
 	int e = vault_ledger_record(d->ledger, r, &seq, NULL, &err);
 	if (e < 0) {
 		vault_log(LOG_ERR, "ledger", "recording %s failed: %s (%s)", r->kind,
 			  strerror(-e), err && *err ? err : sqlite3_errmsg(d->db));
+		door_db_failed(d); /* fail secure, whoever was recording */
+		free(cites);
 		return e;
 	}
 	if (ret_seq)
@@ -62,7 +94,38 @@ int vaultd_record(struct vaultd *d, const struct vault_record *r, int64_t *ret_s
 		d->registry_gen++;
 	mqtt_notify(d->mqtt); /* the ledger is the MQTT outbox */
 	warnings_notify(d->warnings, r);
+	free(cites);
 	return 0;
+}
+
+/* The sensor budget ([storage] sensor_limit per sensor_window_s) of SOURCE's
+ * events of KIND's family (up to its first '.'): "SH-1/tag", "gpio/door_a",
+ * so that one flapping line does not silence the others. Made on its first
+ * event; budgets beyond VAULTD_SENSOR_SOURCES share the last ("other"). */
+static struct flood *sensor_flood(struct vaultd *d, const char *source, const char *kind)
+{
+	char name[32];
+	snprintf(name, sizeof name, "%s/%.*s", source, (int)strcspn(kind, "."), kind);
+	int i;
+	for (i = 0; i < d->nsensor_floods; i++)
+		if (!strcmp(d->sensor_floods[i].source, name))
+			return d->sensor_floods[i].f;
+	if (i == VAULTD_SENSOR_SOURCES)
+		return d->sensor_floods[i - 1].f;
+	if (i == VAULTD_SENSOR_SOURCES - 1)
+		snprintf(name, sizeof name, "other");
+	struct flood_spec s = {.source = name,
+			       .kind = "sensor",
+			       .what = "sensor",
+			       .keys = "kinds",
+			       .limit = d->cfg.sensor_limit,
+			       .window_s = d->cfg.sensor_window_s,
+			       .counted_as = "events"};
+	if (flood_new(d, &s, &d->sensor_floods[i].f) < 0)
+		return NULL;
+	snprintf(d->sensor_floods[i].source, sizeof d->sensor_floods[i].source, "%s", name);
+	d->nsensor_floods++;
+	return d->sensor_floods[i].f;
 }
 
 int64_t vaultd_sensor_event(struct vaultd *d, const char *source, const char *kind,
@@ -70,6 +133,13 @@ int64_t vaultd_sensor_event(struct vaultd *d, const char *source, const char *ki
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_ERROR;
+	/* A device flooding the loop with readings (a flapping contact, a
+	 * hostile shelf node) would cost a synced commit per reading: beyond
+	 * its budget they are counted by kind into one sensor.batch entry per
+	 * window (flood.h), not stored one by one (0: nothing to cite). */
+	struct flood *f = d->loop ? sensor_flood(d, source, kind) : NULL;
+	if (f && !flood_take(f, VAULT_R_OK, kind))
+		return 0;
 	if (vault_db_cached(d->db,
 			    "INSERT INTO sensor_event(ts_utc,ts_mono,source,kind,data) "
 			    "VALUES(?,?,?,?,?)",
@@ -445,6 +515,8 @@ out:
 	custody_free(d.custody);
 	door_free(d.door);
 	door_lock_safe(&d);
+	for (int i = 0; i < d.nsensor_floods; i++)
+		flood_free(d.sensor_floods[i].f);
 	shelves_free(d.shelves);
 	admin_server_free(d.admin);
 	mqtt_free(d.mqtt); /* before the loop: its timers and messages */

@@ -16,6 +16,7 @@
 #include "pinlock.h"
 
 #define VAULT_PEPPER_LEN 32
+#define VAULTD_SENSOR_SOURCES 64 /* sensor budgets (source/kind family) */
 
 struct admin_server;
 struct custody;
@@ -51,6 +52,12 @@ struct vaultd {
 	struct mqtt *mqtt; /* NULL unless [mqtt] enabled */
 	struct vaultd_world *world; /* events.h: listeners and what sensors last said */
 	struct flood *floods;	    /* the readers' refusal budgets (flood.h) */
+	/* Sensor events' budgets, one per source (vaultd_sensor_event). */
+	struct {
+		char source[32];
+		struct flood *f;
+	} sensor_floods[VAULTD_SENSOR_SOURCES];
+	int nsensor_floods;
 	struct stations *stations;  /* kiosk, shredder, console badge readers */
 	struct custody *custody;    /* removal, checkout, return */
 	struct destruction *destruction;

@@ -59,3 +59,17 @@ present() { # READER UID: the enrolled card, at the door or exit reader
 unpresent() { emu "$1" remove >/dev/null; sleep 0.15; }
 badge_pin() { present door "$1"; sleep 0.3; type_keys "$2#"; } # UID PIN at the door
 lock_level() { gpio "get lock" | awk '{print $2}'; }
+# custodian_c1: unit U1, an all-week custodian schedule, and custodian C1
+# (certified, trained, PIN 1357) with badge 04A10000000001 enrolled.
+custodian_c1() {
+	local today year
+	today=$(TZ=Asia/Shanghai date +%F)
+	year=${today%%-*}
+	"$VAULTCTL" unit add --id U1 --name "Survey Institute" --first-time no >/dev/null
+	"$VAULTCTL" schedule add --id W-c --role custodian --days 1-7 --start 00:00 --end 24:00 >/dev/null
+	"$VAULTCTL" person add --id C1 --name "Person C1" --role custodian --unit U1 >/dev/null
+	"$VAULTCTL" cert add --id CERT-C1 --person C1 --issued "$((year - 1))-01-10" >/dev/null
+	"$VAULTCTL" training add --id TR-C1 --person C1 --date "$today" >/dev/null
+	printf '1357\n' | "$VAULTCTL" pin set --id C1 >/dev/null
+	enrol C1 04A10000000001 || echo "# enrol C1 failed: $(tail -1 "$T/enrol.log")"
+}

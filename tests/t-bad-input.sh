@@ -57,7 +57,8 @@ is "the refusal is ledgered and nothing else changed" "$((before + 1))|admin.ref
 out=$("$VAULTCTL" unit add --id U1 --name Again 2>&1)
 contains "adding an existing id is refused" "ALREADY_EXISTS" "$out"
 is "the existing row is untouched" "Bureau" "$(vt_sql "SELECT name FROM unit WHERE id='U1'")"
-out=$("$VAULTCTL" cert add --id C1 --person admin --issued 2026-01-10 --expires 2025-01-01 2>&1)
+"$VAULTCTL" person add --id P1 --name "Li Wei" --role custodian --unit U1 >/dev/null
+out=$("$VAULTCTL" cert add --id C1 --person P1 --issued 2026-01-10 --expires 2025-01-01 2>&1)
 contains "an expiry before the issue date is refused" "expires must be after issued" "$out"
 
 # Hostile requests on the socket itself.
@@ -124,6 +125,10 @@ cfg_fails "a non-integer is refused" "not an integer" "[ledger]" "checkpoint_eve
 cfg_fails "a bad enum is refused" "lang: not one of the allowed values" "[vault]" "lang = fr"
 cfg_fails "a line without = is a syntax error" "syntax error" "[vault]" "this line is broken"
 cfg_fails "an unknown time zone is refused" "unknown time zone" "[vault]" "timezone = Mars/Olympus"
+cfg_fails "the two-person rule without an exit reader is refused" \
+	"[door] two_person = 1 needs an exit reader" "[door]" "two_person = 1"
+cfg_fails "or with its exit reader turned off" "needs an exit reader" \
+	"[reader]" "exit = pn532_uart:/dev/null" "[door]" "two_person = 1" "exit_reader = 0"
 vt_config "[gpio]" "backend = gpiod" "chip = vault-gpio"
 out=$("$VAULTD" -c "$T/vault.ini" 2>&1); rc=$?
 is "a GPIO chip or line that does not exist stops vaultd (exit 1)" 1 "$rc"

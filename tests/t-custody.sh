@@ -16,6 +16,19 @@ ok "vaultd starts with the shelves, the pad and the door" vt_start
 site_setup
 enrol C1 04C10000000001 || echo "# enrol C1 failed: $(tail -1 "$T/enrol.log")"
 ok "the shelves' contents are read (M1 on SH-1)" wait_sev SH-1 arrived "$T1"
+
+# 0. Nobody is inside, yet M3 leaves SH-2: an alarm at once, not after the window.
+r=$(n_kind medium.removed)
+take 2 "$T3"
+ok "M3 leaving SH-2 with nobody inside: medium.removed" wait_more medium.removed "$r"
+contains "which says nobody is inside" '"note":"nobody is inside the vault"' "$(last_payload medium.removed)"
+is "and alarm.removal_unoccupied at once, for M3, citing the departure" \
+	"M3|REMOVAL_UNOCCUPIED|SH-2|$(sev SH-2 departed "$T3")" \
+	"$(vt_sql "SELECT medium||'|'||json_extract(payload,'$.code')||'|'||json_extract(payload,'$.shelf')||'|'||cites FROM ledger WHERE kind='alarm.removal_unoccupied'")"
+contains "listed as an alarm" '"kind":"alarm.removal_unoccupied","severity":"alarm"' "$("$VAULTCTL" alert list)"
+p=$(n_kind medium.replaced)
+put 2 "$T3"
+ok "put back: medium.replaced closes the removal" wait_more medium.replaced "$p"
 enter_c1
 is "C1 is inside the vault" 1 "$(n_kind entry.confirmed)"
 

@@ -65,8 +65,6 @@ cites() { vt_sql "SELECT cites FROM ledger WHERE kind='$1' ORDER BY seq DESC LIM
 order_entries() { vt_sql "SELECT count(*) FROM ledger WHERE kind GLOB 'destruction.*' AND json_extract(payload,'$.order')='$1'"; }
 
 V unit add --id U1 --name "Survey Institute" --first-time no
-V cert add --id CERT-admin --person admin --issued "$((year - 1))-01-10"
-V training add --id TR-admin --person admin --date "$today"
 person() { # ID ROLE CERT_ISSUED
 	V person add --id "$1" --name "Person $1" --role "$2" --unit U1
 	[ -n "$3" ] && V cert add --id "CERT-$1" --person "$1" --issued "$3"
@@ -77,6 +75,10 @@ person W2 custodian "$((year - 1))-01-10"
 person X1 custodian "$((year - 6))-01-10" # certificate expired
 person SV supervisor "$((year - 1))-01-10"
 V person update --id SV --unix-user nobody
+# The admin runs the shredder: certified by the supervisor (nobody records
+# their own certificate or training).
+as_nobody "$VAULTCTL" cert add --id CERT-admin --person admin --issued "$((year - 1))-01-10" >/dev/null
+as_nobody "$VAULTCTL" training add --id TR-admin --person admin --date "$today" >/dev/null
 for p in W1:04D10000000001 W2:04D10000000002 X1:04D10000000003 SV:04D10000000004; do
 	enrol "${p%%:*}" "${p#*:}" || echo "# enrol ${p%%:*} failed: $(tail -1 "$T/enrol.log")"
 done

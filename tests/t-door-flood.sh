@@ -10,8 +10,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-door.sh"
 command -v socat >/dev/null || skip_all "socat is missing"
-today=$(TZ=Asia/Shanghai date +%F)
-year=${today%%-*}
 vt_init "[reader]" "door = pn532_uart:$T/door-pty" "kiosk = pn532_uart:$T/kiosk-pty" \
 	"refusal_limit = 3" "refusal_window_s = 6" \
 	"[door]" "unlock_s = 1" "pin_timeout_s = 4" "[gpio]" "debounce_ms = 5"
@@ -20,13 +18,7 @@ ok "vaultd starts with the door and kiosk readers and the GPIO sim" vt_start
 for _ in $(seq 50); do [ -S "$T/gpio.sock" ] && break; sleep 0.05; done
 
 V() { "$VAULTCTL" "$@" >/dev/null; }
-V unit add --id U1 --name "Survey Institute" --first-time no
-V schedule add --id W-c --role custodian --days 1-7 --start 00:00 --end 24:00
-V person add --id C1 --name "Person C1" --role custodian --unit U1
-V cert add --id CERT-C1 --person C1 --issued "$((year - 1))-01-10"
-V training add --id TR-C1 --person C1 --date "$today"
-printf '1357\n' | "$VAULTCTL" pin set --id C1 >/dev/null
-enrol C1 04A10000000001 || echo "# enrol C1 failed: $(tail -1 "$T/enrol.log")"
+custodian_c1
 
 stat() { # FIELD of the door reader's refusal budget (vaultctl door stats)
 	sqlite3 :memory: "SELECT json_extract('$("$VAULTCTL" door stats)', '$.door.readers.door.$1')"

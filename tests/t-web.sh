@@ -130,7 +130,13 @@ if [ -n "$have_active" ]; then
 	padev=$(vt_sql "SELECT max(id) FROM sensor_event WHERE source='kiosk-pad' AND kind='tag.arrived' AND instr(data,'E20000000000000000000001')>0")
 	is "citing the pad read" "$padev" \
 		"$(vt_sql "SELECT json_extract(payload,'\$.pad_read') FROM ledger WHERE kind='checkout.confirmed'")"
-	M1_STATUS=checked-out
+	# The return at the kiosk: M1 is still on the pad.
+	http POST /api/action/return '{"media":["M1"]}' >/dev/null
+	is "S1 returns M1 at the kiosk" "1|M1" "$(j '$.results[0].ok')|$(j '$.results[0].medium')"
+	is "return.pending is ledgered for S1" "M1|S1" \
+		"$(vt_sql "SELECT medium||'|'||actors FROM ledger WHERE kind='return.pending'")"
+	is "M1 awaits its home shelf" pending-return "$(vt_sql "SELECT status FROM medium WHERE id='M1'")"
+	M1_STATUS=pending-return
 else
 	is "without an active approval the checkout is refused with a named, ledgered code" "$code" \
 		"$(last_field kiosk.action.refused '$.code')"
@@ -322,6 +328,14 @@ http GET /api/alerts "" >/dev/null
 is "and it leaves the console's list" "" "$(jall '$.alerts' '$.seq' | tr , '\n' | grep -x "$x2")"
 is "acknowledging it again is refused with a named code" "403 ALERT_NOT_OPEN" \
 	"$(reply "$(http POST /api/action/ack_alert "{\"id\":\"$x2\"}")")"
+# Inventory from the console: the reply waits for the sweep (a pending call).
+n=$(n_kind inventory.reconciled)
+is "a supervisor runs an inventory from the console" 200 "$(http POST /api/action/inventory '{}')"
+is "inventory.reconciled is ledgered, by V1" "$((n + 1))|V1" \
+	"$(n_kind inventory.reconciled)|$(last_actors inventory.reconciled)"
+cat "$T/body" >"$T/inv.json"
+is "the reply carries the ledgered report's seq" \
+	"$(vt_sql "SELECT max(seq) FROM ledger WHERE kind='inventory.reconciled'")" "$(j '$.seq')"
 # Deactivating the person ends their session at the next request.
 n=$(n_kind session.end)
 V person update --id V1 --status inactive

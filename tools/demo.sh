@@ -324,8 +324,10 @@ ctl ledger checkout --format csv | tail -n 3
 step "Destruction: an approved order, two witnesses at the shredder, the throat read with the motor running"
 echo "Wang Fang (supervisor) is Unix user daemon; the administrator, who runs the shredder, gets a certificate"
 ctl person update --id SV --unix-user daemon
-ctl cert add --id CERT-000 --person A0 --issued "$((year - 1))-09-01"
-ctl training add --id T-000 --person A0 --date "$today" --kind annual
+ctl cert add --id CERT-000 --person A0 --issued "$((year - 1))-09-01" ||
+	echo "(exit $?: nobody records their own certificate; Wang Fang does)"
+as_user daemon cert add --id CERT-000 --person A0 --issued "$((year - 1))-09-01" || die "the certificate was refused"
+as_user daemon training add --id T-000 --person A0 --date "$today" --kind annual || die "the training was refused"
 ctl destroy-order add --id DO-1 --medium M-0002
 ctl destroy-order approve --id DO-1 || echo "(exit $?: nobody approves their own order)"
 as_user daemon destroy-order approve --id DO-1 || die "the order was not approved"

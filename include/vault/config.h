@@ -77,6 +77,7 @@ struct vault_config {
 	char gpio_sim_socket[108];
 	int gpio_debounce_ms;
 	char gpio_active_low[256];
+	int gpio_keepalive_ms; /* the keep-alive output's half period */
 	/* [gpio] <line> = offset | name:NAME | none (raw text; "" = default) */
 	char gpio_line[VAULT_GPIO__COUNT][48];
 	/* [mqtt] */
@@ -92,6 +93,9 @@ struct vault_config {
 	int storage_check_s;
 	int storage_warn_free_mb;
 	int storage_alarm_free_mb;
+	int sensor_retention_days; /* uncited sensor events kept (0: forever) */
+	int sensor_limit;	   /* sensor events a source stores one by one */
+	int sensor_window_s;	   /* per window (controller/flood.h) */
 	int mqtt_qos;
 	int mqtt_keepalive_s;
 	int mqtt_reconnect_ms;

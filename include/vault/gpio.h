@@ -25,27 +25,28 @@
 struct vault_loop;
 
 /* Line roles. Values are stable; append new roles before VAULT_GPIO__COUNT. */
-#define VAULT_GPIO_LINES(X)                                                                 \
-	X(LOCK, "lock", VAULT_GPIO_OUT)                                                     \
-	X(DOOR_A, "door_a", VAULT_GPIO_IN)                                                  \
-	X(DOOR_B, "door_b", VAULT_GPIO_IN)                                                  \
-	X(REX, "rex", VAULT_GPIO_IN)                                                        \
-	X(TAMPER, "tamper", VAULT_GPIO_IN)                                                  \
-	X(SIREN, "siren", VAULT_GPIO_OUT)                                                   \
-	X(LED_GREEN, "led_green", VAULT_GPIO_OUT)                                           \
-	X(LED_RED, "led_red", VAULT_GPIO_OUT)                                               \
-	X(BUZZER, "buzzer", VAULT_GPIO_OUT)                                                 \
-	X(KP_ROW0, "kp_row0", VAULT_GPIO_OUT)                                               \
-	X(KP_ROW1, "kp_row1", VAULT_GPIO_OUT)                                               \
-	X(KP_ROW2, "kp_row2", VAULT_GPIO_OUT)                                               \
-	X(KP_ROW3, "kp_row3", VAULT_GPIO_OUT)                                               \
-	X(KP_COL0, "kp_col0", VAULT_GPIO_IN)                                                \
-	X(KP_COL1, "kp_col1", VAULT_GPIO_IN)                                                \
-	X(KP_COL2, "kp_col2", VAULT_GPIO_IN)                                                \
-	X(FIRE, "fire", VAULT_GPIO_IN)                                                      \
-	X(POWERFAIL, "powerfail", VAULT_GPIO_IN)                                            \
-	X(SHREDDER_MOTOR, "shredder_motor", VAULT_GPIO_IN)                                  \
-	X(SHREDDER_BIN, "shredder_bin", VAULT_GPIO_IN)
+#define VAULT_GPIO_LINES(X)                                                                    \
+	X(LOCK, "lock", VAULT_GPIO_OUT)                                                        \
+	X(DOOR_A, "door_a", VAULT_GPIO_IN)                                                     \
+	X(DOOR_B, "door_b", VAULT_GPIO_IN)                                                     \
+	X(REX, "rex", VAULT_GPIO_IN)                                                           \
+	X(TAMPER, "tamper", VAULT_GPIO_IN)                                                     \
+	X(SIREN, "siren", VAULT_GPIO_OUT)                                                      \
+	X(LED_GREEN, "led_green", VAULT_GPIO_OUT)                                              \
+	X(LED_RED, "led_red", VAULT_GPIO_OUT)                                                  \
+	X(BUZZER, "buzzer", VAULT_GPIO_OUT)                                                    \
+	X(KP_ROW0, "kp_row0", VAULT_GPIO_OUT)                                                  \
+	X(KP_ROW1, "kp_row1", VAULT_GPIO_OUT)                                                  \
+	X(KP_ROW2, "kp_row2", VAULT_GPIO_OUT)                                                  \
+	X(KP_ROW3, "kp_row3", VAULT_GPIO_OUT)                                                  \
+	X(KP_COL0, "kp_col0", VAULT_GPIO_IN)                                                   \
+	X(KP_COL1, "kp_col1", VAULT_GPIO_IN)                                                   \
+	X(KP_COL2, "kp_col2", VAULT_GPIO_IN)                                                   \
+	X(FIRE, "fire", VAULT_GPIO_IN)                                                         \
+	X(POWERFAIL, "powerfail", VAULT_GPIO_IN)                                               \
+	X(SHREDDER_MOTOR, "shredder_motor", VAULT_GPIO_IN)                                     \
+	X(SHREDDER_BIN, "shredder_bin", VAULT_GPIO_IN)                                         \
+	X(KEEPALIVE, "keepalive", VAULT_GPIO_OUT)
 
 enum vault_gpio_dir { VAULT_GPIO_IN = 0, VAULT_GPIO_OUT = 1 };
 

@@ -27,6 +27,14 @@
 	X(SELF_APPROVE, "nobody may approve their own request", "不得审批本人的申请")         \
 	X(SELF_WITNESS, "nobody may witness their own destruction order",                      \
 	  "不得为本人的销毁单作见证") \
+	X(SELF_RECORD, "nobody may record their own certificate or training",                   \
+	  "不得为本人登记保密资格证书或培训记录") \
+	X(NOT_EDITABLE, "an approved or closed record cannot be changed; revoke or cancel it and request anew", \
+	  "已批准或已关闭的记录不可修改，请撤销或取消后重新申请") \
+	X(CLASSIFICATION_LOWERED, "a medium's classification can never be lowered",            \
+	  "介质的密级不得降低") \
+	X(NAVMAP_CATEGORY_KEPT, "navigation map data cannot be recategorised",                  \
+	  "导航电子地图数据不得更改类别") \
 	/* policy (controller/policy.c): person */ \
 	X(PERSON_INACTIVE, "the person is not active", \
 	  "该人员未处于在职状态") \
@@ -207,6 +215,10 @@
 	  "介质离开货架后未在规定时间内借出、移位或放回")                                      \
 	X(MEDIUM_OFF_PATH, "a medium was read where its custody says it cannot be",            \
 	  "介质出现在其保管状态不允许的位置")                                                  \
+	X(REMOVAL_UNOCCUPIED, "a medium left its shelf while nobody was recorded inside the vault", \
+	  "库内无人登记时介质离开了货架")                                                      \
+	X(REX_UNOCCUPIED, "the exit button was pressed while nobody was recorded inside the vault", \
+	  "库内无人登记时出门按钮被按下")                                                      \
 	X(RETURN_WRONG_SHELF, "the returned medium was put on a shelf other than its home",     \
 	  "归还的介质放错了货架")                                                              \
 	X(RETURN_MISSING, "the returned medium never reached its home shelf",                   \
