@@ -151,6 +151,8 @@ install: programs
 	[ -e systemd/vault.sysusers ] && install -m 0644 systemd/vault.sysusers $(DESTDIR)/usr/lib/sysusers.d/vault.conf || true
 	[ -e systemd/vault.tmpfiles ] && install -m 0644 systemd/vault.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/vault.conf || true
 	[ -e systemd/60-vault.rules ] && install -m 0644 systemd/60-vault.rules $(DESTDIR)/lib/udev/rules.d/ || true
+	install -d $(DESTDIR)/etc/systemd/system.conf.d
+	install -m 0644 systemd/vault-watchdog.conf $(DESTDIR)/etc/systemd/system.conf.d/vault-watchdog.conf
 	install -d $(DESTDIR)$(PREFIX)/share/vault/web $(DESTDIR)$(PREFIX)/share/doc/vault
 	install -m 0644 web/* $(DESTDIR)$(PREFIX)/share/vault/web/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/vault/
