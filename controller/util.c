@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +58,56 @@ void vault_log_set_level(int level)
 	log_level = level;
 }
 
+static int journal_fd = -1;
+
+int vault_log_journal(void)
+{
+	const char *path = getenv("VAULT_JOURNAL_SOCKET");
+	if (!path) {
+		/* systemd connected stderr to the journal: JOURNAL_STREAM names
+		 * its device and inode (systemd.exec(5)). */
+		const char *js = getenv("JOURNAL_STREAM");
+		struct stat st;
+		unsigned long long dev, ino;
+		if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) < 0 ||
+		    (unsigned long long)st.st_dev != dev ||
+		    (unsigned long long)st.st_ino != ino)
+			return 0;
+		path = "/run/systemd/journal/socket";
+	}
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof a.sun_path)
+		return -ENAMETOOLONG;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	journal_fd = fd;
+	return 1;
+}
+
+/* One entry in journald's native protocol (KEY=value lines; a value with a
+ * newline would need the binary form, so newlines become spaces). 0 or -1. */
+static int journal_send(int level, const char *category, const char *msg)
+{
+	char d[1400];
+	int n = snprintf(d, sizeof d,
+			 "PRIORITY=%d\nSYSLOG_IDENTIFIER=%s\nVAULT_MODULE=%s\nMESSAGE=%s\n",
+			 level & 7, log_ident, category, msg);
+	if (n < 0 || (size_t)n >= sizeof d)
+		n = (int)sizeof d - 1, d[n - 1] = '\n';
+	char *m = strstr(d, "\nMESSAGE=") + 9;
+	for (char *p = m; p < d + n - 1; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return send(journal_fd, d, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
+}
+
 void vault_logv(int level, const char *category, const char *fmt, va_list ap)
 {
 	static const char *names[] = {"emerg", "alert", "crit", "err",
@@ -64,6 +116,8 @@ void vault_logv(int level, const char *category, const char *fmt, va_list ap)
 		return;
 	char buf[1024];
 	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (journal_fd >= 0 && journal_send(level, category, buf) == 0)
+		return;
 	/* <N> prefix: journald reads it as the priority when stderr is the journal. */
 	fprintf(stderr, "<%d>%s[%s] %s: %s\n", level, log_ident, category,
 		names[level & 7], buf);

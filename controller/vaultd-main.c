@@ -274,6 +274,9 @@ int main(int argc, char **argv)
 	const char *config = "/etc/vault/vault.ini";
 	int check_only = 0, o;
 	vault_log_set_ident("vaultd");
+	if (vault_log_journal() < 0)
+		vault_log(LOG_WARNING, "vaultd",
+			  "the journal socket cannot be used: logging to stderr");
 	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':

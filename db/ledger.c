@@ -74,6 +74,62 @@ void vault_entry_hash(const struct vault_entry *e, uint8_t out[VAULT_HASH_LEN])
 	EVP_MD_CTX_free(ctx);
 }
 
+static const char domain_evidence[] = "VAULT-SENSOR-EVIDENCE";
+static const char sql_evidence[] =
+    "SELECT ts_utc,ts_mono,source,kind,data FROM sensor_event WHERE id=?";
+
+int vault_evidence_digest(sqlite3 *db, const char *cites, char out[2 * VAULT_HASH_LEN + 1])
+{
+	if (!cites || !*cites)
+		return -ENOENT;
+	sqlite3_stmt *st;
+	if (vault_db_cached(db, sql_evidence, &st) < 0)
+		return -EIO;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx) {
+		vault_db_done(st);
+		return -ENOMEM;
+	}
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	field(ctx, domain_evidence, sizeof domain_evidence - 1);
+	uint8_t fmt[4];
+	put_u32(fmt, 1);
+	field(ctx, fmt, 4);
+	int r = 0, n = 0;
+	for (const char *p = cites; *p && r == 0;) {
+		char *end;
+		long long id = strtoll(p, &end, 10);
+		if (end == p || (*end && *end != ',')) {
+			r = -EINVAL;
+			break;
+		}
+		p = *end ? end + 1 : end;
+		field_i64(ctx, id);
+		n++;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			field_i64(ctx, sqlite3_column_int64(st, 0));
+			field_i64(ctx, sqlite3_column_int64(st, 1));
+			for (int i = 2; i < 5; i++)
+				field_str(ctx, (const char *)sqlite3_column_text(st, i));
+		} else if (rc == SQLITE_DONE)
+			field_str(ctx, "missing");
+		else
+			r = -EIO;
+	}
+	uint8_t h[VAULT_HASH_LEN];
+	EVP_DigestFinal_ex(ctx, h, NULL);
+	EVP_MD_CTX_free(ctx);
+	vault_db_done(st);
+	if (r == 0 && n == 0)
+		r = -ENOENT;
+	if (r == 0)
+		vault_hex(h, VAULT_HASH_LEN, out);
+	return r;
+}
+
 int vault_checkpoint_message(const char *vault, int64_t seq, const uint8_t hash[VAULT_HASH_LEN],
 			     int64_t ts_utc, uint8_t *buf, size_t size)
 {
@@ -361,6 +417,22 @@ int vault_ledger_record(struct vault_ledger *l, const struct vault_record *rec, 
 		r = -EINVAL;
 		if (ret_err)
 			*ret_err = "\"set\" is not a list";
+	}
+	/* What the cited sensor events say, as they are now, into the hashed
+	 * payload: changing or deleting one later breaks vault_verify(). */
+	char evidence[2 * VAULT_HASH_LEN + 1];
+	if (r == 0 && e.cites[0]) {
+		int er = vault_evidence_digest(l->db, e.cites, evidence);
+		if (er == 0) {
+			cJSON_DeleteItemFromObjectCaseSensitive(payload, "cites_digest");
+			cJSON_AddStringToObject(payload, "cites_digest", evidence);
+		} else if (er != -ENOENT) {
+			r = er;
+			if (ret_err)
+				*ret_err = er == -EINVAL
+					       ? "cites is not a list of sensor event ids"
+					       : "the cited sensor events cannot be read";
+		}
 	}
 	cJSON *c;
 	cJSON_ArrayForEach(c, set)

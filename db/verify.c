@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vault/db.h"
+#include "vault/ledger.h"
 #include "vault/registry.h"
 #include "vault/util.h"
 
@@ -42,13 +43,33 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return t ? t : "";
 }
 
-static int replay_entry(struct ctx *c, sqlite3 *mem, int64_t seq, const void *payload, int len)
+/* The sensor events an entry cites are still what they were when it was
+ * recorded (its payload's "cites_digest"; entries from before it have none). */
+static void check_evidence(struct ctx *c, sqlite3 *db, int64_t seq, const char *cites,
+			   const cJSON *p)
+{
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(p, "cites_digest");
+	if (!cJSON_IsString(ev))
+		return;
+	char now[2 * VAULT_HASH_LEN + 1];
+	int r = vault_evidence_digest(db, cites, now);
+	if (r < 0 || strcmp(now, ev->valuestring))
+		problem(c,
+			"seq %" PRId64 ": the sensor events it cites (%.80s) were changed or "
+			"deleted since it was recorded",
+			seq, cites);
+}
+
+static int replay_entry(struct ctx *c, sqlite3 *db, sqlite3 *mem, int64_t seq,
+			const char *cites, const void *payload, int len)
 {
 	cJSON *p = cJSON_ParseWithLength(payload, (size_t)len);
 	if (!p) {
 		problem(c, "seq %" PRId64 ": payload is not JSON", seq);
 		return 0;
 	}
+	if (*cites)
+		check_evidence(c, db, seq, cites, p);
 	const cJSON *set = cJSON_GetObjectItemCaseSensitive(p, "set");
 	const cJSON *ch;
 	cJSON_ArrayForEach(ch, set)
@@ -142,7 +163,7 @@ static int check_chain(struct ctx *c, sqlite3 *db, sqlite3 *mem)
 		}
 		memcpy(prev, stored, VAULT_HASH_LEN);
 		expect = e.seq + 1;
-		replay_entry(c, mem, e.seq, e.payload, (int)e.payload_len);
+		replay_entry(c, db, mem, e.seq, e.cites, e.payload, (int)e.payload_len);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

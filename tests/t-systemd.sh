@@ -35,4 +35,24 @@ ok "pings resume when the loop runs again" test "$n4" -gt "$n3"
 vt_stop
 kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null
 contains "a clean stop is announced" "STOPPING=1" "$(cat "$T/notify.out")"
+
+# Structured logs: journald's native protocol on a datagram socket (here a
+# test listener named by VAULT_JOURNAL_SOCKET; under systemd the journal's,
+# found through JOURNAL_STREAM).
+socat -u UNIX-RECV:"$T/journal" CREATE:"$T/journal.out" &
+LPID=$!
+for _ in $(seq 50); do [ -S "$T/journal" ] && break; sleep 0.02; done
+: >"$T/stderr.out"
+VAULT_JOURNAL_SOCKET=$T/journal "$VAULTD" -c "$T/vault.ini" 2>"$T/stderr.out" &
+VAULTD_PID=$!
+for _ in $(seq 100); do [ -S "$T/vaultd.sock" ] && break; sleep 0.05; done
+"$VAULTCTL" unit add --id U1 --name X >/dev/null
+"$VAULTCTL" unit add --id U1 --name X >/dev/null 2>&1 # refused: logged as a notice
+vt_stop
+kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null
+j=$(cat "$T/journal.out")
+contains "each message is a journal entry with its priority, identifier and module" \
+	"$(printf 'PRIORITY=5\nSYSLOG_IDENTIFIER=vaultd\nVAULT_MODULE=admin\nMESSAGE=unit.add by admin')" "$j"
+contains "the stop is logged there too" "MESSAGE=stopped" "$j"
+is "nothing is written twice to stderr" "" "$(grep -v '^ERROR: ld.so' "$T/stderr.out")"
 vt_done

@@ -35,6 +35,12 @@ struct vault_entry {
 /* The canonical hash of e (all fields but `hash`). */
 void vault_entry_hash(const struct vault_entry *e, uint8_t out[VAULT_HASH_LEN]);
 
+/* The digest of the sensor events CITES names ("id,id,..."), as stored now
+ * (docs/ledger-format.md "Sensor evidence"), in hex. vault_ledger_record()
+ * puts it in an entry's payload as "cites_digest"; vault_verify() recomputes it.
+ * 0, -ENOENT (no ids), -EINVAL (not a list of ids), -EIO. */
+int vault_evidence_digest(sqlite3 *db, const char *cites, char out[2 * VAULT_HASH_LEN + 1]);
+
 /* Bytes a checkpoint signature covers (docs/ledger-format.md). buf >= 128 bytes
  * plus the vault name. Returns the length or -ENAMETOOLONG. */
 int vault_checkpoint_message(const char *vault, int64_t seq, const uint8_t hash[VAULT_HASH_LEN],

@@ -37,6 +37,13 @@ void vault_thread_background(const char *category);
  */
 void vault_log_set_ident(const char *ident);
 void vault_log_set_level(int level);
+/* Structured logging: where systemd connected stderr to the journal
+ * (JOURNAL_STREAM matches stderr), or to the datagram socket named by
+ * VAULT_JOURNAL_SOCKET (tests), each message becomes a journal entry with the
+ * fields PRIORITY, SYSLOG_IDENTIFIER, VAULT_MODULE (the category) and MESSAGE
+ * (`journalctl VAULT_MODULE=door`); stderr is the fallback if a send fails.
+ * 1 if on, 0 if there is no journal, -errno. Call once, early. */
+int vault_log_journal(void);
 void vault_log(int level, const char *category, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vault_logv(int level, const char *category, const char *fmt, va_list ap);
