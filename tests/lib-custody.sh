@@ -83,3 +83,14 @@ enter_c1() {
 	gpio "set door_a 0" >/dev/null; gpio "set door_b 0" >/dev/null
 	unpresent door
 }
+# custody_site [extra ini lines]: the site above with vaultd running, its door
+# emulators started and C1's badge (04C10000000001) enrolled.
+custody_site() {
+	local ini
+	mapfile -t ini < <(custody_ini "$@")
+	vt_init "${ini[@]}"
+	emu_start door && emu_start exit && emu_start enrol || { echo "not ok 1 - emulators"; exit 1; }
+	ok "vaultd starts with the shelves, the pad and the door" vt_start
+	site_setup
+	enrol C1 04C10000000001 || echo "# enrol C1 failed: $(tail -1 "$T/enrol.log")"
+}

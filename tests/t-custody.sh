@@ -9,12 +9,7 @@
 . "$(dirname "$0")/lib-custody.sh"
 shelf_start
 put 1 "$T1"; put 1 "$T2"; put 2 "$T3"
-mapfile -t ini < <(custody_ini)
-vt_init "${ini[@]}"
-emu_start door && emu_start exit && emu_start enrol || { echo "not ok 1 - emulators"; exit 1; }
-ok "vaultd starts with the shelves, the pad and the door" vt_start
-site_setup
-enrol C1 04C10000000001 || echo "# enrol C1 failed: $(tail -1 "$T/enrol.log")"
+custody_site
 ok "the shelves' contents are read (M1 on SH-1)" wait_sev SH-1 arrived "$T1"
 
 # 0. Nobody is inside, yet M3 leaves SH-2: an alarm at once, not after the window.

@@ -11,12 +11,7 @@
 shelf_start
 T4=E2000000000000000000C004 # M4, nav-map, on SH-2
 put 1 "$T1"; put 1 "$T2"; put 2 "$T3"; put 2 "$T4"
-mapfile -t ini < <(custody_ini)
-vt_init "${ini[@]}"
-emu_start door && emu_start exit && emu_start enrol || { echo "not ok 1 - emulators"; exit 1; }
-ok "vaultd starts with the shelves, the pad and the door" vt_start
-site_setup
-enrol C1 04C10000000001 || echo "# enrol C1 failed: $(tail -1 "$T/enrol.log")"
+custody_site
 V medium register --id M4 --tag "$T4" --title "Harbour chart" --dataset harbour \
 	--category nav-map --classification secret --home-shelf SH-2 --project PR1
 ok "the shelves' contents are read" wait_sev SH-2 arrived "$T4"
