@@ -315,6 +315,12 @@ static int guard_update(const struct vault_caller *who, const struct vault_entit
 			refuse(res, VAULT_R_SELF_RECORD, "%s", who->person);
 			return -1;
 		}
+	} else if (!strcmp(t, "badge")) {
+		/* Nor handed on by its holder (fixup_row checks the new holder). */
+		if (!strcmp(row_str(existing, "person"), who->person)) {
+			refuse(res, VAULT_R_SELF_ENROL, "%s", who->person);
+			return -1;
+		}
 	}
 	return 0;
 }

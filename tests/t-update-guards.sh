@@ -52,6 +52,9 @@ is "the badge is as it was" "1|admin" "$(row badge "key_version||'|'||enrolled_b
 refused "a custodian takes another person's badge" SELF_ENROL daemon \
 	badge update --id 04510000000000A1 --person C1
 is "it still belongs to its holder" S1 "$(row badge person 04510000000000A1)"
+refused "a custodian hands their own badge to someone else" SELF_ENROL daemon \
+	badge update --id 04C1000000000001 --person S1
+is "it is still theirs" C1 "$(row badge person 04C1000000000001)"
 ok "a custodian re-enrols another person's badge (new key version)" \
 	as daemon badge update --id 04510000000000A1 --key-version 2
 is "recorded with the custodian as its enroller" "2|C1" "$(row badge "key_version||'|'||enrolled_by" 04510000000000A1)"
