@@ -294,27 +294,25 @@ static int guard_update(const struct vault_caller *who, const struct vault_entit
 		}
 		set_str(row, !strcmp(t, "approval") ? "requester" : "orderer", who->person);
 	} else if (!strcmp(t, "medium")) {
-		enum vault_classification was, now;
-		if (vault_classification_from_name(row_str(existing, "classification"), &was) ==
-			0 &&
-		    vault_classification_from_name(row_str(row, "classification"), &now) == 0 &&
-		    now < was) {
-			refuse(res, VAULT_R_CLASSIFICATION_LOWERED, "%s to %s",
-			       row_str(existing, "classification"),
-			       row_str(row, "classification"));
+		enum vault_classification was = VAULT_CLASS_NONE, now = VAULT_CLASS_NONE;
+		vault_classification_from_name(row_str(existing, "classification"), &was);
+		vault_classification_from_name(row_str(row, "classification"), &now);
+		char what[96];
+		snprintf(what, sizeof what, "%s %s to %s %s",
+			 row_str(existing, "classification"), row_str(existing, "category"),
+			 row_str(row, "classification"), row_str(row, "category"));
+		if (policy_refuses(res,
+				   vault_policy_medium_change(was, now,
+							      row_str(existing, "category"),
+							      row_str(row, "category")),
+				   what))
 			return -1;
-		}
-		if (!strcmp(row_str(existing, "category"), "nav-map") &&
-		    strcmp(row_str(row, "category"), "nav-map")) {
-			refuse(res, VAULT_R_NAVMAP_CATEGORY_KEPT, "nav-map to %s",
-			       row_str(row, "category"));
-			return -1;
-		}
 	} else if (!strcmp(t, "certificate") || !strcmp(t, "training")) {
-		if (!strcmp(row_str(existing, "person"), who->person)) {
-			refuse(res, VAULT_R_SELF_RECORD, "%s", who->person);
+		if (policy_refuses(res,
+				   vault_policy_may_record_clearance(
+				       who->person, row_str(existing, "person")),
+				   who->person))
 			return -1;
-		}
 	} else if (!strcmp(t, "badge")) {
 		/* Nor handed on by its holder (fixup_row checks the new holder). */
 		if (!strcmp(row_str(existing, "person"), who->person)) {
@@ -339,10 +337,11 @@ static int fixup_row(struct vaultd *d, const struct vault_caller *who,
 			cJSON_ReplaceItemInObjectCaseSensitive(row, "unix_user", cJSON_CreateNull());
 	} else if (!strcmp(e->table, "certificate") || !strcmp(e->table, "training")) {
 		/* Nobody vouches for their own clearance. */
-		if (!strcmp(row_str(row, "person"), who->person)) {
-			refuse(res, VAULT_R_SELF_RECORD, "%s", who->person);
+		if (policy_refuses(
+			res,
+			vault_policy_may_record_clearance(who->person, row_str(row, "person")),
+			who->person))
 			return -1;
-		}
 		if (!strcmp(e->table, "training"))
 			return 0;
 		if (!*row_str(row, "expires")) {

@@ -631,6 +631,25 @@ enum vault_reason vault_policy_may_enrol_badge(const struct vault_person *op,
 	return R(OK);
 }
 
+enum vault_reason vault_policy_may_record_clearance(const char *op_id, const char *subject_id)
+{
+	if (!set(op_id) || !set(subject_id))
+		return R(BAD_REQUEST);
+	return same_id(op_id, subject_id) ? R(SELF_RECORD) : R(OK);
+}
+
+enum vault_reason vault_policy_medium_change(enum vault_classification was,
+					     enum vault_classification now, const char *cat_was,
+					     const char *cat_now)
+{
+	if (now < was)
+		return R(CLASSIFICATION_LOWERED);
+	if (cat_was && !strcmp(cat_was, VAULT_CATEGORY_NAVMAP) &&
+	    (!cat_now || strcmp(cat_now, VAULT_CATEGORY_NAVMAP)))
+		return R(NAVMAP_CATEGORY_KEPT);
+	return R(OK);
+}
+
 /* ---- alerts ------------------------------------------------------------------- */
 
 int vault_policy_alert(struct vault_date last, struct vault_date today, const int *bands,

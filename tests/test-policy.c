@@ -726,6 +726,28 @@ static void test_destruction(void)
 	       "witness with an expired certificate: refused");
 }
 
+static void test_registry_changes(void)
+{
+	EXPECT(vault_policy_may_record_clearance("SV1", "C1"), VAULT_R_OK,
+	       "a supervisor records a custodian's certificate: allowed");
+	EXPECT(vault_policy_may_record_clearance("SV1", "SV1"), VAULT_R_SELF_RECORD,
+	       "their own: refused");
+	EXPECT(vault_policy_may_record_clearance("SV1", ""), VAULT_R_BAD_REQUEST,
+	       "nobody named: a bad request");
+	EXPECT(vault_policy_medium_change(VAULT_CLASS_SECRET, VAULT_CLASS_TOP_SECRET, "survey",
+					  "survey"),
+	       VAULT_R_OK, "a classification raised: allowed");
+	EXPECT(vault_policy_medium_change(VAULT_CLASS_SECRET, VAULT_CLASS_CONFIDENTIAL,
+					  "survey", "survey"),
+	       VAULT_R_CLASSIFICATION_LOWERED, "lowered: refused");
+	EXPECT(vault_policy_medium_change(VAULT_CLASS_SECRET, VAULT_CLASS_SECRET, "nav-map",
+					  "map"),
+	       VAULT_R_NAVMAP_CATEGORY_KEPT, "nav-map recategorised: refused");
+	EXPECT(vault_policy_medium_change(VAULT_CLASS_SECRET, VAULT_CLASS_SECRET, "map",
+					  "nav-map"),
+	       VAULT_R_OK, "a map made nav-map (stricter): allowed");
+}
+
 static void test_enrol(void)
 {
 	EXPECT(vault_policy_may_enrol_badge(&ada, &alice, &cfg), VAULT_R_OK,
@@ -857,6 +879,7 @@ int main(void)
 	test_verify_onsite();
 	test_destruction();
 	test_enrol();
+	test_registry_changes();
 	test_alerts();
 	test_names();
 	return tap_done();

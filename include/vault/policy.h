@@ -383,6 +383,19 @@ enum vault_reason vault_policy_may_enrol_badge(const struct vault_person *op,
 					       const struct vault_person *subject,
 					       const struct vault_policy_config *cfg);
 
+/* `op_id` records a certificate or training for `subject_id` (the record's
+ * person, and on a change also its person before): never for themselves
+ * (SELF_RECORD). */
+enum vault_reason vault_policy_may_record_clearance(const char *op_id, const char *subject_id);
+
+/* A medium's registry row changed from (WAS, CAT_WAS) to (NOW, CAT_NOW): a
+ * classification is never lowered (CLASSIFICATION_LOWERED), navigation map
+ * data stays nav-map (NAVMAP_CATEGORY_KEPT: it would escape the authority's
+ * reference rule). */
+enum vault_reason vault_policy_medium_change(enum vault_classification was,
+					     enum vault_classification now, const char *cat_was,
+					     const char *cat_now);
+
 /* ---- deadlines and alerts ------------------------------------------------------ */
 
 /* project end + destruction_months, calendar months, month-end clamped.
