@@ -143,15 +143,17 @@ int flood_take(struct flood *f, enum vault_reason why, const char *key)
 		count(f, why, key, now);
 		return 0;
 	}
-	int recent = 0;
-	for (int i = 0; i < f->n; i++)
-		recent += now - f->at[i] < f->window_us;
+	/* The ring holds the last `limit` times in order: once full, its oldest
+	 * (at head) inside the window means `limit` within it. O(1): every
+	 * sensor reading passes here. */
+	int flooded = f->n == f->limit && now - f->at[f->head] < f->window_us;
 	f->at[f->head] = now;
 	f->head = (f->head + 1) % f->limit;
 	if (f->n < f->limit)
 		f->n++;
-	if (recent < f->limit)
+	if (!flooded)
 		return 1;
+	int recent = f->limit;
 	f->on = 1;
 	f->total = 0;
 	f->since_utc = vault_now_utc_us();

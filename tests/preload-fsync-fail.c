@@ -10,32 +10,31 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static int failing(void)
+/* NAME (fdatasync or fsync) on FD: EIO while the file exists, else the real. */
+static int sync_or_fail(const char *name, int (**real)(int), int fd)
 {
 	const char *f = getenv("VT_FSYNC_FAIL");
-	return f && access(f, F_OK) == 0;
+	if (f && access(f, F_OK) == 0) {
+		errno = EIO;
+		return -1;
+	}
+	if (!*real)
+		*real = (int (*)(int))dlsym(RTLD_NEXT, name);
+	if (!*real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return (*real)(fd);
 }
 
 int fdatasync(int fd)
 {
 	static int (*real)(int);
-	if (failing()) {
-		errno = EIO;
-		return -1;
-	}
-	if (!real)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-	return real ? real(fd) : (errno = ENOSYS, -1);
+	return sync_or_fail("fdatasync", &real, fd);
 }
 
 int fsync(int fd)
 {
 	static int (*real)(int);
-	if (failing()) {
-		errno = EIO;
-		return -1;
-	}
-	if (!real)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	return real ? real(fd) : (errno = ENOSYS, -1);
+	return sync_or_fail("fsync", &real, fd);
 }
