@@ -4,6 +4,7 @@
  * arguments against the schema (vault/schema.h), applies the separation-of-
  * duties rules, and records ONE ledger entry that carries the full new rows.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -11,12 +12,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "vault/db.h"
 #include "vault/pin.h"
 #include "vault/regload.h"
 #include "vault/registry.h"
 #include "vault/schema.h"
 #include "vault/util.h"
 #include "door.h"
+#include "events.h"
 #include "integrity.h"
 #include "kdf.h"
 #include "mqtt.h"
@@ -165,15 +168,22 @@ int vaultd_has_set(const cJSON *payload)
 }
 
 /* Record one entry whose payload (taken) lists its rows in "set"; fills res. */
+static void record_cited(struct vaultd *d, const struct vault_caller *who, const char *kind,
+			 cJSON *payload, const char *medium, const char *approval, const char *cites,
+			 struct action_result *res)
+{
+	struct vault_record r = {.kind = kind, .actors = who->person, .medium = medium,
+				 .approval = approval, .cites = cites, .payload = payload};
+	if (vaultd_record(d, &r, &res->seq) < 0)
+		refuse(res, VAULT_R_DB_ERROR, "the change was not recorded");
+	cJSON_Delete(payload);
+}
+
 static void record_payload(struct vaultd *d, const struct vault_caller *who, const char *kind,
 			   cJSON *payload, const char *medium, const char *approval,
 			   struct action_result *res)
 {
-	struct vault_record r = {.kind = kind, .actors = who->person, .medium = medium,
-				 .approval = approval, .payload = payload};
-	if (vaultd_record(d, &r, &res->seq) < 0)
-		refuse(res, VAULT_R_DB_ERROR, "the change was not recorded");
-	cJSON_Delete(payload);
+	record_cited(d, who, kind, payload, medium, approval, NULL, res);
 }
 
 /* Record one entry that sets one row (takes row); fills res. */
@@ -323,6 +333,135 @@ static int guard_update(const struct vault_caller *who, const struct vault_entit
 	return 0;
 }
 
+/* Tags and badge UIDs are read as upper-case hex; one physical tag is one
+ * row. A medium's tag is stored upper-case; a badge id keeps its spelling
+ * but may not differ from another only in case. Returns 0 or refuses. */
+static int check_hex_id(struct vaultd *d, const char *table, const char *id, cJSON *row,
+			struct action_result *res)
+{
+	int medium = !strcmp(table, "medium");
+	const char *v = medium ? row_str(row, "tag") : id;
+	char up[65];
+	size_t n = strlen(v);
+	int ok = n >= 4 && n < sizeof up && n % 2 == 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = isxdigit((unsigned char)v[i]) != 0;
+		up[i] = (char)toupper((unsigned char)v[i]);
+	}
+	if (!ok) {
+		refuse(res, medium ? VAULT_R_TAG_INVALID : VAULT_R_INVALID_VALUE,
+		       "%s '%s': 4-64 hex digits, an even number", medium ? "tag" : "badge id", v);
+		return -1;
+	}
+	up[n] = 0;
+	if (medium)
+		set_str(row, "tag", up);
+	sqlite3_stmt *st;
+	if (vault_db_cached(d->db,
+			    medium ? "SELECT id FROM medium WHERE upper(tag)=? AND id<>?"
+				   : "SELECT id FROM badge WHERE upper(id)=? AND id<>?",
+			    &st) < 0) {
+		refuse(res, VAULT_R_DB_ERROR, "the registry could not be read");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, up, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+	int taken = sqlite3_step(st) == SQLITE_ROW;
+	if (taken)
+		refuse(res, medium ? VAULT_R_TAG_TAKEN : VAULT_R_ALREADY_EXISTS, "%s is %s %s's", up,
+		       table, (const char *)sqlite3_column_text(st, 0));
+	vault_db_done(st);
+	return taken ? -1 : 0;
+}
+
+/* An open (requested, approved or active) approval whose scope names dataset
+ * DS, into OUT ("" if none). Returns 0 or -EIO. */
+static int open_approval_naming(struct vaultd *d, const char *ds, char out[VAULT_ID_SIZE])
+{
+	char ids[8][VAULT_ID_SIZE];
+	int n = 0;
+	out[0] = 0;
+	sqlite3_stmt *st;
+	if (!*ds)
+		return 0;
+	if (vault_db_cached(d->db,
+			    "SELECT id FROM approval WHERE state IN ('requested','approved','active') "
+			    "AND instr(scope, 'dataset:' || ?) > 0 ORDER BY id",
+			    &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, ds, -1, SQLITE_TRANSIENT);
+	while (n < 8 && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(ids[n++], VAULT_ID_SIZE, "%.63s", (const char *)sqlite3_column_text(st, 0));
+	vault_db_done(st);
+	/* instr() finds "dataset:coast" in "dataset:coastline" too: compare exactly. */
+	for (int i = 0; i < n && !out[0]; i++) {
+		struct vault_approval_rec a;
+		if (vault_load_approval(d->db, ids[i], &a) < 0) {
+			memcpy(out, ids[i], VAULT_ID_SIZE); /* unreadable: assume it does */
+			break;
+		}
+		for (size_t j = 0; j < a.a.n_scope_datasets; j++)
+			if (!strcmp(a.a.scope_datasets[j], ds))
+				memcpy(out, ids[i], VAULT_ID_SIZE);
+	}
+	return 0;
+}
+
+/* A medium's dataset, project and tag (vault_policy_medium_rescope). On a
+ * re-tag, CITES gets the new tag's read on the home shelf. Returns 0 or
+ * refuses. */
+static int guard_medium(struct vaultd *d, const cJSON *existing, const cJSON *row, char *cites,
+			size_t cites_len, struct action_result *res)
+{
+	struct vault_medium_rescope c = {
+	    .dataset_was = row_str(existing, "dataset"),
+	    .dataset_now = row_str(row, "dataset"),
+	    .project_was = row_str(existing, "project"),
+	    .project_now = row_str(row, "project"),
+	    .tag_was = row_str(existing, "tag"),
+	    .tag_now = row_str(row, "tag"),
+	    .home_shelf = row_str(row, "home_shelf"),
+	    .old_tag_at = "",
+	    .new_tag_at = "",
+	};
+	char open[VAULT_ID_SIZE] = "";
+	if (vault_medium_status_from_name(row_str(existing, "status"), &c.status) < 0 ||
+	    (strcmp(c.dataset_was, c.dataset_now) &&
+	     open_approval_naming(d, c.dataset_now, open) < 0)) {
+		refuse(res, VAULT_R_DB_ERROR, "the registry could not be read");
+		return -1;
+	}
+	c.open_approval = open;
+	char old_up[65];
+	snprintf(old_up, sizeof old_up, "%s", c.tag_was);
+	for (char *p = old_up; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	const struct vaultd_tag_place *was = vaultd_tag_where(d, old_up),
+				      *now = vaultd_tag_where(d, c.tag_now);
+	if (was)
+		c.old_tag_at = was->where;
+	if (now)
+		c.new_tag_at = now->where;
+	char what[160];
+	snprintf(what, sizeof what, "dataset %s to %s, project %s to %s, tag %s to %s",
+		 *c.dataset_was ? c.dataset_was : "-", *c.dataset_now ? c.dataset_now : "-",
+		 *c.project_was ? c.project_was : "-", *c.project_now ? c.project_now : "-",
+		 c.tag_was, c.tag_now);
+	enum vault_reason r = vault_policy_medium_rescope(&c);
+	if (r == VAULT_R_MEDIUM_SCOPE_APPROVED)
+		snprintf(what, sizeof what, "dataset %s is named by approval %s", c.dataset_now,
+			 open);
+	else if (r == VAULT_R_RETAG_OLD_TAG_READ)
+		snprintf(what, sizeof what, "%s is read on %s", old_up, c.old_tag_at);
+	else if (r == VAULT_R_RETAG_NEW_TAG_UNREAD)
+		snprintf(what, sizeof what, "%s is not read on %s", c.tag_now, c.home_shelf);
+	if (policy_refuses(res, r, what))
+		return -1;
+	if (strcmp(old_up, c.tag_now) && now)
+		snprintf(cites, cites_len, "%lld", (long long)now->sensor_id);
+	return 0;
+}
+
 /* Table-specific rules on add/update (EXISTING: NULL on add). */
 static int fixup_row(struct vaultd *d, const struct vault_caller *who,
 		     const struct vault_entity *e, const char *id, const cJSON *existing,
@@ -360,6 +499,19 @@ static int fixup_row(struct vaultd *d, const struct vault_caller *who,
 			refuse(res, VAULT_R_INVALID_VALUE, "expires must be after issued");
 			return -1;
 		}
+		/* A certificate's own expiry may be earlier than the directive's
+		 * validity, never later. */
+		struct vault_certificate c = {0};
+		struct vault_date max;
+		char buf[16];
+		vault_date_parse(row_str(row, "issued"), &c.issued);
+		if (vault_policy_cert_expiry(&c, &d->pc, &max) == 0 &&
+		    vault_date_format(max, buf, sizeof buf) == 0 &&
+		    strcmp(row_str(row, "expires"), buf) > 0) {
+			refuse(res, VAULT_R_CERT_TOO_LONG, "expires %s: at most %s (%d years)",
+			       row_str(row, "expires"), buf, d->cfg.cert_years);
+			return -1;
+		}
 	} else if (!strcmp(e->table, "badge")) {
 		/* Changing a badge (its holder, its key version) is enrolling it. */
 		struct vault_person op, subject;
@@ -372,10 +524,20 @@ static int fixup_row(struct vaultd *d, const struct vault_caller *who,
 				   row_str(row, "person")))
 			return -1;
 		set_str(row, "enrolled_by", who->person);
-	} else if (!strcmp(e->table, "approval") && adding) {
-		set_str(row, "requester", who->person);
+		return adding ? check_hex_id(d, "badge", id, row, res) : 0;
+	} else if (!strcmp(e->table, "approval")) {
+		if (adding)
+			set_str(row, "requester", who->person);
 		if (strcmp(row_str(row, "valid_to"), row_str(row, "valid_from")) < 0) {
 			refuse(res, VAULT_R_INVALID_VALUE, "valid_to is before valid_from");
+			return -1;
+		}
+		/* quantity is what the on-site rule counts: never fewer than may be out. */
+		if (row_int(row, "max_out") < 1 || row_int(row, "quantity") < row_int(row, "max_out")) {
+			refuse(res, VAULT_R_INVALID_VALUE,
+			       "max_out (%d) must be at least 1 and quantity (%d, the media requested "
+			       "in all) at least max_out",
+			       row_int(row, "max_out"), row_int(row, "quantity"));
 			return -1;
 		}
 	} else if (!strcmp(e->table, "project")) {
@@ -385,6 +547,30 @@ static int fixup_row(struct vaultd *d, const struct vault_caller *who,
 		}
 	} else if (!strcmp(e->table, "destruction_order") && adding) {
 		set_str(row, "orderer", who->person);
+	} else if (!strcmp(e->table, "medium")) {
+		return check_hex_id(d, "medium", id, row, res);
+	} else if (!strcmp(e->table, "schedule")) {
+		/* A row the door cannot read would refuse everyone: check it now. */
+		struct vault_schedule_window w;
+		if (vault_schedule_window_parse(row_str(row, "role"), row_str(row, "days"),
+						row_str(row, "start"), row_str(row, "end"), &w) < 0) {
+			refuse(res, VAULT_R_INVALID_VALUE,
+			       "days: ISO weekdays 1-7 as 1-5 or 1,3,5; start and end: HH:MM "
+			       "(end up to 24:00; end before start: overnight), not equal");
+			return -1;
+		}
+		sqlite3_stmt *st;
+		int n = VAULT_SCHEDULE_MAX;
+		if (adding && vault_db_cached(d->db, "SELECT count(*) FROM schedule", &st) == 0) {
+			n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0)
+							   : VAULT_SCHEDULE_MAX;
+			vault_db_done(st);
+		}
+		if (adding && n >= VAULT_SCHEDULE_MAX) {
+			refuse(res, VAULT_R_INVALID_VALUE, "at most %d schedule windows",
+			       VAULT_SCHEDULE_MAX);
+			return -1;
+		}
 	} else if (!strcmp(e->table, "holiday")) {
 		if (vault_date_check(id) < 0) {
 			refuse(res, VAULT_R_INVALID_VALUE, "a holiday's id is its date YYYY-MM-DD");
@@ -414,8 +600,11 @@ static void do_put(struct vaultd *d, const struct vault_caller *who, const struc
 		return;
 	}
 	cJSON *row = cJSON_CreateObject();
+	int medium = !strcmp(e->table, "medium");
+	char cites[24] = "";
 	if (build_row(d, e, args, existing, row, res) < 0 ||
-	    fixup_row(d, who, e, id, adding ? NULL : existing, row, res) < 0) {
+	    fixup_row(d, who, e, id, adding ? NULL : existing, row, res) < 0 ||
+	    (medium && !adding && guard_medium(d, existing, row, cites, sizeof cites, res) < 0)) {
 		cJSON_Delete(row);
 		cJSON_Delete(existing);
 		return;
@@ -423,9 +612,11 @@ static void do_put(struct vaultd *d, const struct vault_caller *who, const struc
 	cJSON_Delete(existing);
 	char kind[96];
 	snprintf(kind, sizeof kind, "registry.%s.%s", e->table, adding ? "add" : "update");
-	record_set(d, who, kind, e->table, id, row,
-		   !strcmp(e->table, "medium") ? id : NULL,
-		   !strcmp(e->table, "approval") ? id : NULL, res);
+	cJSON *payload = cJSON_CreateObject();
+	vaultd_set_add(payload, e->table, id, row);
+	/* A re-tag cites the new tag's read on the home shelf. */
+	record_cited(d, who, kind, payload, medium ? id : NULL,
+		     !strcmp(e->table, "approval") ? id : NULL, cites, res);
 }
 
 /* A verb that changes given fields of one existing row. */
@@ -736,6 +927,10 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 			category = VAULT_CATEGORY_NAVMAP;
 	}
 	cJSON_AddStringToObject(row, "tag", tag);
+	if (check_hex_id(d, "medium", id, row, res) < 0) {
+		cJSON_Delete(row);
+		return;
+	}
 	cJSON_AddStringToObject(row, "title", title);
 	cJSON_AddStringToObject(row, "dataset", pm[0].dataset);
 	cJSON_AddStringToObject(row, "category", category);
@@ -775,7 +970,7 @@ static const char *const special[] = {
 	"whoami",	  "checkpoint.now",	  "unit.suspend",	  "unit.reinstate",
 	"badge.revoke",	  "project.close",	  "approval.approve",	  "approval.verify-onsite",
 	"approval.revoke", "pin.set",		  "destroy-order.approve", "copy.register",
-	"door.stats",	  "vault.check",	  NULL,
+	"door.stats",	  "vault.check",	  "destroy-order.cancel", NULL,
 };
 
 int vaultd_action_known(const char *action)
@@ -883,6 +1078,10 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 		return record_set(d, who, "registry.destruction_order.approve",
 				  "destruction_order", id, row, row_str(row, "medium"), NULL, res);
 	}
+	/* The destruction module knows whether a destruction of the order is
+	 * under way at the station, which refuses the cancellation. */
+	if (!strcmp(action, "destroy-order.cancel"))
+		return destruction_action(d, who, action, args, res, client_id);
 	if (!strcmp(action, "project.close")) {
 		const char *id;
 		cJSON *row = load_for_verb(d, "project", args, res, &id);

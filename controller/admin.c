@@ -5,7 +5,12 @@
  * {"ok": true, "seq": N, ...} or {"ok": false, "code": "ID", "error": "text",
  * "detail": "..."}. The caller is identified by SO_PEERCRED, mapped to a person
  * by the person's unix_user, and checked against the role table. Every refusal
- * is ledgered.
+ * is ledgered: one by one up to [admin] refusal_limit per refusal_window_s
+ * and caller (Unix uid); beyond that the caller is flooding (a script gone
+ * wrong, someone probing the socket): alarm.admin_flood, then its refusals are
+ * counted, by reason and action, into one admin.refused.batch entry per window
+ * (controller/flood.h) instead of a synced entry each. Grants are never
+ * counted, and every refusal is still answered.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -18,11 +23,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "flood.h"
 #include "vault/util.h"
 #include "vaultd.h"
 
 #define REQ_MAX (64 * 1024)
 #define MAX_CLIENTS 32
+#define MAX_BUDGETS 32 /* callers with a refusal budget of their own */
+/* Requests of one connection handled per turn of the loop: a client sending
+ * many at once (up to REQ_MAX) waits between turns, the door's events do not. */
+#define LINES_PER_TURN 8
 
 struct client {
 	struct admin_server *srv;
@@ -32,6 +42,7 @@ struct client {
 	char *buf;
 	size_t len;
 	int busy; /* a request is pending (PIN hashing) */
+	uint64_t drain; /* timer: buffered requests left for the next turn */
 	struct client *next;
 };
 
@@ -42,6 +53,13 @@ struct admin_server {
 	struct client *clients;
 	int nclients;
 	uint64_t next_id;
+	/* Refusal budgets, one per caller uid, made at its first refusal;
+	 * callers beyond MAX_BUDGETS share the last ("admin/other"). */
+	struct {
+		uid_t uid;
+		struct flood *f;
+	} budget[MAX_BUDGETS];
+	int nbudgets;
 };
 
 static void client_close(struct client *c)
@@ -53,6 +71,7 @@ static void client_close(struct client *c)
 			break;
 		}
 	s->nclients--;
+	vault_loop_timer_cancel(s->d->loop, c->drain);
 	vault_loop_del_fd(s->d->loop, c->fd);
 	close(c->fd);
 	free(c->buf);
@@ -99,6 +118,40 @@ static struct client *find_client(struct admin_server *s, uint64_t id)
 	return NULL;
 }
 
+/* The refusal budget of WHO's uid (NULL: none could be made). */
+static struct flood *budget_of(struct admin_server *s, const struct vault_caller *who)
+{
+	int i;
+	for (i = 0; i < s->nbudgets; i++)
+		if (s->budget[i].uid == who->uid)
+			return s->budget[i].f;
+	if (i == MAX_BUDGETS)
+		return s->budget[i - 1].f;
+	char source[32];
+	if (i == MAX_BUDGETS - 1)
+		snprintf(source, sizeof source, "admin/other");
+	else
+		snprintf(source, sizeof source, "admin/%.25s", who->user);
+	const struct flood_spec fs = {.source = source,
+				      .kind = "admin.refused",
+				      .what = "admin",
+				      .keys = "actions",
+				      .limit = s->d->cfg.admin_refusal_limit,
+				      .window_s = s->d->cfg.admin_refusal_window_s};
+	if (flood_new(s->d, &fs, &s->budget[i].f) < 0)
+		return NULL;
+	s->budget[i].uid = who->uid;
+	s->nbudgets++;
+	return s->budget[i].f;
+}
+
+static int has_line(const struct client *c)
+{
+	return c->len && memchr(c->buf, '\n', c->len);
+}
+
+static void drain_tick(struct vault_loop *l, uint64_t id, void *ud);
+
 void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
 		    const struct vault_caller *who, struct action_result *res)
 {
@@ -106,17 +159,25 @@ void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
 		web_complete(d, client_id, action, who, res);
 		return;
 	}
-	if (res->reason != VAULT_R_OK)
-		vaultd_record_refusal(d, "admin", who->person, action, res->reason, res->detail,
-				      who);
-	vault_log(res->reason == VAULT_R_OK ? LOG_INFO : LOG_NOTICE, "admin",
-		  "%s by %s (%s): %s%s%s", action, who->person[0] ? who->person : "-", who->user,
-		  vault_reason_id(res->reason), res->detail[0] ? ": " : "", res->detail);
+	/* Only refusals take from the budget; a counted one is in the batch. */
+	struct flood *f =
+	    res->reason != VAULT_R_OK && d->admin ? budget_of(d->admin, who) : NULL;
+	if (!f || flood_take(f, res->reason, action)) {
+		if (res->reason != VAULT_R_OK)
+			vaultd_record_refusal(d, "admin", who->person, action, res->reason,
+					      res->detail, who);
+		vault_log(res->reason == VAULT_R_OK ? LOG_INFO : LOG_NOTICE, "admin",
+			  "%s by %s (%s): %s%s%s", action, who->person[0] ? who->person : "-",
+			  who->user, vault_reason_id(res->reason), res->detail[0] ? ": " : "",
+			  res->detail);
+	}
 	struct client *c = d->admin ? find_client(d->admin, client_id) : NULL;
 	if (c) {
 		cJSON *reply = make_reply(d, res);
 		send_json(c, reply);
 		cJSON_Delete(reply);
+		if (c->busy && has_line(c) && !c->drain) /* sent behind the pending one */
+			vault_loop_timer_in(d->loop, 1, drain_tick, c, &c->drain);
 		c->busy = 0;
 	}
 	cJSON_Delete(res->data);
@@ -197,11 +258,40 @@ static void handle_line(struct client *c, const char *line, size_t n)
 	admin_complete(d, c->id, action, &c->who, &res);
 }
 
+/* Handle up to LINES_PER_TURN buffered requests; the rest in the next turn. */
+static void drain(struct client *c)
+{
+	char *nl;
+	for (int n = 0; !c->busy && c->len && (nl = memchr(c->buf, '\n', c->len)); n++) {
+		if (n == LINES_PER_TURN) {
+			if (!c->drain) /* 1 us: after the fds of the loop's next turn */
+				vault_loop_timer_in(c->srv->d->loop, 1, drain_tick, c,
+						    &c->drain);
+			return;
+		}
+		size_t len = (size_t)(nl - c->buf);
+		handle_line(c, c->buf, len);
+		memmove(c->buf, nl + 1, c->len - len - 1);
+		c->len -= len + 1;
+	}
+}
+
+static void drain_tick(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct client *c = ud;
+	c->drain = 0;
+	drain(c);
+}
+
 static void on_client(struct vault_loop *l, int fd, uint32_t events, void *ud)
 {
 	struct client *c = ud;
 	if (c->busy && !(events & (EPOLLHUP | EPOLLERR)))
 		return; /* one request at a time per connection */
+	if (!c->busy && has_line(c)) { /* what is buffered first; then read on */
+		drain(c);
+		return;
+	}
 	char tmp[4096];
 	ssize_t r = recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
 	if (r <= 0) {
@@ -226,13 +316,7 @@ static void on_client(struct vault_loop *l, int fd, uint32_t events, void *ud)
 	c->buf = nb;
 	memcpy(c->buf + c->len, tmp, (size_t)r);
 	c->len += (size_t)r;
-	char *nl;
-	while (!c->busy && (nl = memchr(c->buf, '\n', c->len))) {
-		size_t n = (size_t)(nl - c->buf);
-		handle_line(c, c->buf, n);
-		memmove(c->buf, nl + 1, c->len - n - 1);
-		c->len -= n + 1;
-	}
+	drain(c);
 }
 
 static void on_accept(struct vault_loop *l, int fd, uint32_t events, void *ud)
@@ -310,6 +394,8 @@ void admin_server_free(struct admin_server *s)
 		return;
 	while (s->clients)
 		client_close(s->clients);
+	for (int i = 0; i < s->nbudgets; i++)
+		flood_free(s->budget[i].f); /* ledgers an open batch */
 	vault_loop_del_fd(s->d->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);

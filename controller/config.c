@@ -46,10 +46,10 @@ static const struct key keys[] = {
 	I("pin", "argon2_mem_kib", argon2_mem_kib, 8, 1048576, "16384"),
 	I("pin", "lockout_after", pin_lockout_after, 1, 100, "5"),
 	I("pin", "lockout_seconds", pin_lockout_seconds, 1, 86400, "300"),
-	I("policy", "training_max_days", training_max_days, 1, 3650, "365"),
-	I("policy", "cert_years", cert_years, 1, 50, "5"),
+	I("policy", "training_max_days", training_max_days, 1, 365, "365"),
+	I("policy", "cert_years", cert_years, 1, 5, "5"),
 	I("policy", "onsite_threshold", onsite_threshold, 1, 100000, "10"),
-	I("policy", "destruction_months", destruction_months, 1, 120, "6"),
+	I("policy", "destruction_months", destruction_months, 1, 6, "6"),
 	E("log", "level", log_level, "info", "debug info notice warning err"),
 	I("door", "two_person", two_person, 0, 1, "0"),
 	I("door", "two_person_window_s", two_person_window_s, 1, 600, "30"),
@@ -95,6 +95,8 @@ static const struct key keys[] = {
 	S("http", "trusted_proxy", http_trusted_proxy, ""),
 	I("http", "refusal_limit", http_refusal_limit, 1, 100000, "60"),
 	I("http", "refusal_window_s", http_refusal_window_s, 1, 3600, "60"),
+	I("admin", "refusal_limit", admin_refusal_limit, 1, 100000, "60"),
+	I("admin", "refusal_window_s", admin_refusal_window_s, 1, 3600, "60"),
 	E("gpio", "backend", gpio_backend, "gpiod", "gpiod sim"),
 	S("gpio", "chip", gpio_chip, "gpiochip0"),
 	S("gpio", "sim_socket", gpio_sim_socket, "/run/vault/gpio-sim.sock"),
@@ -292,10 +294,16 @@ static int handler(void *user, const char *section, const char *name, const char
 			if (vault_strlcpy(p->c->gpio_line[line], value, sizeof p->c->gpio_line[line]) <
 			    0)
 				why = "value too long";
-		} else if (!k)
+		} else if (!k) {
 			why = section_known ? "unknown key" : "unknown section";
-		else
+		} else {
 			set_value(p->c, k, value, &why);
+			/* Named in the file: shelves_check() wants that shelf on a bus. */
+			if (!strcmp(section, "custody") && !strcmp(name, "pad"))
+				p->c->custody_pad_line = p->line;
+			else if (!strcmp(section, "custody") && !strcmp(name, "throat"))
+				p->c->custody_throat_line = p->line;
+		}
 	}
 	if (why) {
 		snprintf(p->err, p->errsize, "%s:%d: [%s]%s%s: %s", p->path, p->line, section,
@@ -339,6 +347,25 @@ int vault_config_load(const char *path, struct vault_config *c, char *err, size_
 			 "%s: [door] two_person = 1 needs an exit reader ([reader] exit set, "
 			 "[door] exit_reader = 1): occupancy is tracked by exit reads",
 			 path);
+		return -EINVAL;
+	}
+	/* storage.low is the early warning: a disk must pass it before
+	 * storage.critical. Equal thresholds skip the warning; 0 turns a level
+	 * off. */
+	if (c->storage_warn_free_mb > 0 && c->storage_alarm_free_mb > c->storage_warn_free_mb) {
+		snprintf(err, errsize,
+			 "%s: [storage] alarm_free_mb = %d is above warn_free_mb = %d: the "
+			 "warning (storage.low) would never come before the alarm",
+			 path, c->storage_alarm_free_mb, c->storage_warn_free_mb);
+		return -EINVAL;
+	}
+	/* One reader cannot be both: a throat read would count as a medium
+	 * laid on the pad, and the reverse. */
+	if (c->custody_pad[0] && !strcmp(c->custody_pad, c->custody_throat)) {
+		snprintf(err, errsize,
+			 "%s: [custody] pad and throat both name shelf '%s': the kiosk pad and "
+			 "the shredder throat must be different readers",
+			 path, c->custody_pad);
 		return -EINVAL;
 	}
 	return 0;

@@ -14,8 +14,12 @@
  *
  * Checkout: for each medium on the pad now, the policy decides; OK ->
  * `checkout.confirmed` with its due date, citing the pad read and the shelf
- * removal. Return: a checked-out medium on the pad -> `return.pending` -> its
- * tag arrives on its home shelf -> `return.confirmed`; another shelf ->
+ * removal. A medium is on the pad only while the pad answers: its tag's last
+ * read is there, the pad is not in fault and it answered within [custody]
+ * pad_window_s (a silent pad keeps its last known contents; they count for
+ * nothing: PAD_NOT_ANSWERING). Return: a checked-out medium on the pad ->
+ * `return.pending` -> its tag arrives on its home shelf ->
+ * `return.confirmed`; another shelf ->
  * `return.wrong_shelf` (a warning; still pending); not home within
  * return_window_s -> `return.missing` (an alarm). A checked-out, destroyed or
  * handed-over medium read on a shelf without a return -> `medium.off_path`.
@@ -31,9 +35,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "door.h"
 #include "events.h"
+#include "shelves.h"
 #include "vault/db.h"
 #include "vault/regload.h"
 #include "vault/registry.h"
@@ -66,6 +72,12 @@ struct custody {
 	int n;
 	uint64_t settle_timer;
 	int settled;
+	/* The pad's successful polls, sampled every pad_tick_us(): the count at
+	 * the last sample and when it was taken, and the earliest the pad's last
+	 * answer can have been (0: none seen). pad_polled: the pad is on a bus. */
+	int pad_polled;
+	uint64_t pad_ok, pad_timer;
+	int64_t pad_sample_us, pad_answered_us;
 };
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -162,11 +174,24 @@ static void removal_expired(struct custody *c, struct track *t)
 {
 	struct vaultd *d = c->d;
 	struct vault_medium m;
-	const struct vaultd_tag_place *p = vaultd_tag_where(d, t->tag);
-	if (vault_load_medium(d->db, t->medium, &m) < 0 || m.status != VAULT_MEDIUM_IN_VAULT ||
-	    (p && vaultd_is_storage(d, p->where)))
-		return; /* checked out, taken to the shredder, or on a shelf again */
+	if (vault_load_medium(d->db, t->medium, &m) < 0 || m.status != VAULT_MEDIUM_IN_VAULT)
+		return; /* checked out or taken to the shredder */
+	/* Re-tagged since it left (the new tag read on its home shelf, the old
+	 * one gone): it is where its new tag is. */
+	int retagged = strcasecmp(m.tag, t->tag) != 0;
+	const struct vaultd_tag_place *p = vaultd_tag_where(d, retagged ? m.tag : t->tag);
 	char cites[48];
+	if (p && vaultd_is_storage(d, p->where)) {
+		if (retagged) {
+			cite_list(cites, sizeof cites, t->sensor_id, p->sensor_id);
+			cJSON *pl = cJSON_CreateObject();
+			cJSON_AddStringToObject(pl, "shelf", p->where);
+			cJSON_AddStringToObject(pl, "occupants", t->occupants);
+			cJSON_AddBoolToObject(pl, "retagged", 1);
+			entry(c, "medium.replaced", t->occupants, m.id, NULL, cites, pl);
+		}
+		return; /* on a shelf again */
+	}
 	cite_list(cites, sizeof cites, t->sensor_id, p ? p->sensor_id : 0);
 	cJSON *pl = cJSON_CreateObject();
 	add_code(pl, VAULT_R_MEDIUM_UNACCOUNTED, "en");
@@ -443,17 +468,82 @@ bad:
 	return -1;
 }
 
-/* Is the medium's tag on the pad now? Returns the pad read's sensor id or 0. */
-static int64_t on_pad(struct vaultd *d, const struct vault_medium *m)
+/* ---- the pad's answers -------------------------------------------------------
+ * An answering pad re-reads what lies on it at every poll and reports a tag
+ * that is gone as departed, so each successful poll is a fresh read of the
+ * tags still on it. A silent pad (a shelf fault) keeps its last known contents.
+ * The bus worker tells the loop only about changes, so its counter of
+ * successful polls is sampled here: at most a quarter of pad_window_s (and at
+ * most a second) apart, and again at each checkout or return. */
+
+static int64_t pad_tick_us(const struct vaultd *d)
 {
+	int64_t us = (int64_t)d->cfg.pad_window_s * 1000000 / 4;
+	return us < 1000000 ? us : 1000000;
+}
+
+/* A count higher than at the previous sample: the pad answered after that
+ * sample, which is then the earliest its last answer can have been. */
+static void pad_sample(struct custody *c)
+{
+	uint64_t ok, polls;
+	if (!c->pad_polled ||
+	    shelves_poll_counts(c->d->shelves, c->d->cfg.custody_pad, &ok, &polls) < 0)
+		return;
+	if (ok != c->pad_ok) {
+		c->pad_ok = ok;
+		c->pad_answered_us = c->pad_sample_us;
+	}
+	c->pad_sample_us = vault_now_mono_us();
+}
+
+static void pad_tick(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct custody *c = ud;
+	pad_sample(c);
+	vault_loop_timer_in(l, pad_tick_us(c->d), pad_tick, c, &c->pad_timer);
+}
+
+/* Does the medium count as on the pad now? Its tag's last read is an arrival
+ * there, the pad is answering (not in fault) and it answered within [custody]
+ * pad_window_s. OK with *read the pad read (the arrival's sensor event, -1 if
+ * it was not stored); else the refusal, with why for a person. */
+static enum vault_reason on_pad(struct custody *c, const struct vault_medium *m, int64_t *read,
+				char *why, size_t n)
+{
+	struct vaultd *d = c->d;
+	const char *pad = d->cfg.custody_pad;
 	const struct vaultd_tag_place *p = vaultd_tag_where(d, m->tag);
-	if (!p || strcmp(p->where, d->cfg.custody_pad) != 0)
-		return 0;
-	return p->sensor_id > 0 ? p->sensor_id : -1;
+	*read = 0;
+	if (!p || strcmp(p->where, pad) != 0)
+		return VAULT_R_NOT_ON_PAD;
+	const struct vaultd_shelf *sh;
+	size_t ns = vaultd_shelves(d, &sh);
+	int64_t now = vault_now_mono_us();
+	for (size_t i = 0; i < ns; i++) {
+		if (strcmp(sh[i].name, pad) != 0 || sh[i].state == VSHELF_OK)
+			continue;
+		long long for_s = (now - sh[i].since_mono_us) / 1000000;
+		if (sh[i].state == VSHELF_FAULT)
+			snprintf(why, n, "pad %s not answering (a shelf fault for %lld s): %s",
+				 pad, for_s, "its last read of the tag predates the fault");
+		else
+			snprintf(why, n, "pad %s not answering", pad);
+		return VAULT_R_PAD_NOT_ANSWERING;
+	}
+	pad_sample(c);
+	int64_t window = (int64_t)d->cfg.pad_window_s * 1000000;
+	if (c->pad_polled && (!c->pad_answered_us || now - c->pad_answered_us > window)) {
+		snprintf(why, n, "pad %s not answering: no answer within [custody] %s = %d s",
+			 pad, "pad_window_s", d->cfg.pad_window_s);
+		return VAULT_R_PAD_NOT_ANSWERING;
+	}
+	*read = p->sensor_id > 0 ? p->sensor_id : -1;
+	return VAULT_R_OK;
 }
 
 static cJSON *result_item(cJSON *results, const char *medium, enum vault_reason r,
-			  const char *lang)
+			  const char *lang, const char *why)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "medium", medium);
@@ -462,6 +552,8 @@ static cJSON *result_item(cJSON *results, const char *medium, enum vault_reason 
 		cJSON_AddStringToObject(o, "code", vault_reason_id(r));
 		cJSON_AddStringToObject(o, "error", vault_reason_text(r, lang));
 		cJSON_AddStringToObject(o, "error_en", vault_reason_text(r, "en"));
+		if (why && *why)
+			cJSON_AddStringToObject(o, "detail", why);
 	}
 	cJSON_AddItemToArray(results, o);
 	return o;
@@ -492,23 +584,26 @@ static int batch_start(struct batch *b, struct custody *c, const struct vault_ca
 	return 0;
 }
 
-/* A medium refused (r) or not written (DB_ERROR, not ledgered again). */
-static void batch_fail(struct batch *b, const char *medium, enum vault_reason r)
+/* A medium refused (r, why: more for a person or NULL) or not written
+ * (DB_ERROR, not ledgered again). */
+static void batch_fail(struct batch *b, const char *medium, enum vault_reason r,
+		       const char *why)
 {
 	if (b->first == VAULT_R_OK)
 		b->first = r;
 	if (r != VAULT_R_DB_ERROR) {
-		char detail[96];
-		snprintf(detail, sizeof detail, "medium %s", medium);
+		char detail[256];
+		snprintf(detail, sizeof detail, "medium %s%s%s", medium,
+			 why && *why ? ": " : "", why && *why ? why : "");
 		vaultd_record_refusal(b->c->d, b->kind, b->who->person, b->kind, r, detail, b->who);
 	}
-	result_item(b->results, medium, r, b->c->d->cfg.lang);
+	result_item(b->results, medium, r, b->c->d->cfg.lang, why);
 }
 
 static cJSON *batch_ok(struct batch *b, const char *medium, int64_t seq)
 {
 	b->ok++;
-	cJSON *o = result_item(b->results, medium, VAULT_R_OK, b->c->d->cfg.lang);
+	cJSON *o = result_item(b->results, medium, VAULT_R_OK, b->c->d->cfg.lang, NULL);
 	cJSON_AddNumberToObject(o, "seq", (double)seq);
 	return o;
 }
@@ -547,11 +642,12 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 		struct vault_medium m;
 		enum vault_reason r = VAULT_R_OK;
 		int64_t pad = 0;
+		char why[160] = "";
 		if (vault_load_medium(d->db, w.ids[i], &m) < 0)
 			r = VAULT_R_MEDIUM_UNKNOWN;
-		else if (!(pad = on_pad(d, &m)))
-			r = VAULT_R_NOT_ON_PAD;
-		else if (!have_actor)
+		else
+			r = on_pad(c, &m, &pad, why, sizeof why);
+		if (r == VAULT_R_OK && !have_actor)
 			r = VAULT_R_PERSON_UNKNOWN;
 		struct vault_project proj, *projp = NULL;
 		const char *pid = have_ap && apr.a.project_id[0] ? apr.a.project_id : m.project_id;
@@ -568,7 +664,7 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 			r = vault_policy_may_check_out(&rq, &d->pc, &now, &due);
 		}
 		if (r != VAULT_R_OK) {
-			batch_fail(&b, w.ids[i], r);
+			batch_fail(&b, w.ids[i], r, why);
 			continue;
 		}
 		char dues[16] = "";
@@ -592,7 +688,7 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 			vaultd_set_add(pl, "medium", m.id, row);
 		int64_t seq = entry(c, "checkout.confirmed", who->person, m.id, apr.a.id, cites, pl);
 		if (!seq) {
-			batch_fail(&b, m.id, VAULT_R_DB_ERROR);
+			batch_fail(&b, m.id, VAULT_R_DB_ERROR, NULL);
 			continue;
 		}
 		if (t)
@@ -631,6 +727,7 @@ static void do_return(struct custody *c, const struct vault_caller *who, const c
 		struct vault_medium m;
 		enum vault_reason r = VAULT_R_OK;
 		int64_t pad = 0;
+		char why[160] = "";
 		bool custodian = false;
 		/* Whether it may be returned first (not out, not the borrower),
 		 * then whether it is on the pad. */
@@ -643,10 +740,10 @@ static void do_return(struct custody *c, const struct vault_caller *who, const c
 			a.person = &actor.person;
 			r = vault_policy_may_return(&a, &m, &d->pc, &now, &custodian);
 		}
-		if (r == VAULT_R_OK && !(pad = on_pad(d, &m)))
-			r = VAULT_R_NOT_ON_PAD;
+		if (r == VAULT_R_OK)
+			r = on_pad(c, &m, &pad, why, sizeof why);
 		if (r != VAULT_R_OK) {
-			batch_fail(&b, w.ids[i], r);
+			batch_fail(&b, w.ids[i], r, why);
 			continue;
 		}
 		cJSON *row = medium_row(d, m.id, "pending-return", NULL, NULL, NULL);
@@ -668,7 +765,7 @@ static void do_return(struct custody *c, const struct vault_caller *who, const c
 			vaultd_set_add(pl, "medium", m.id, row);
 		int64_t seq = entry(c, "return.pending", actors, m.id, m.approval_id, cites, pl);
 		if (!seq) {
-			batch_fail(&b, m.id, VAULT_R_DB_ERROR);
+			batch_fail(&b, m.id, VAULT_R_DB_ERROR, NULL);
 			continue;
 		}
 		return_arm(c, &m, home, pad, seq, (int64_t)d->cfg.return_window_s * 1000000);
@@ -837,6 +934,13 @@ int custody_start(struct vaultd *d, struct custody **ret)
 	}
 	recover_removals(c);
 	recover_returns(c);
+	uint64_t ok, polls;
+	if (shelves_poll_counts(d->shelves, d->cfg.custody_pad, &ok, &polls) == 0) {
+		/* The counter starts at 0 with the bus, moments ago. */
+		c->pad_polled = 1;
+		c->pad_sample_us = vault_now_mono_us();
+		pad_tick(d->loop, 0, c);
+	}
 	if (d->cfg.nbuses)
 		vault_loop_timer_in(d->loop, (int64_t)d->cfg.inventory_settle_s * 1000000, settle, c,
 				    &c->settle_timer);
@@ -850,6 +954,7 @@ void custody_free(struct custody *c)
 		return;
 	vaultd_unlisten(c->d, on_event, c);
 	vault_loop_timer_cancel(c->d->loop, c->settle_timer);
+	vault_loop_timer_cancel(c->d->loop, c->pad_timer);
 	while (c->n)
 		track_drop(c, c->t[c->n - 1]);
 	free(c);

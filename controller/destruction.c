@@ -202,15 +202,21 @@ static const char *bin_state(const struct destruction *x)
 /* What the sensors last said about the tag: read in the throat ->
  * at-destruction (still at the shredder); on a storage shelf -> in-vault;
  * anywhere else or nowhere -> missing. */
-static const char *status_by_sensors(const struct destruction *x, char where[VAULTD_PLACE_MAX])
+static const char *tag_status_by_sensors(struct vaultd *d, const char *tag,
+					 char where[VAULTD_PLACE_MAX])
 {
-	const struct vaultd_tag_place *p = vaultd_tag_where(x->d, x->tag);
+	const struct vaultd_tag_place *p = vaultd_tag_where(d, tag);
 	snprintf(where, VAULTD_PLACE_MAX, "%s", p ? p->where : "");
-	if (p && !strcmp(p->where, x->d->cfg.custody_throat))
+	if (p && !strcmp(p->where, d->cfg.custody_throat))
 		return "at-destruction";
-	if (p && vaultd_is_storage(x->d, p->where))
+	if (p && vaultd_is_storage(d, p->where))
 		return "in-vault";
 	return "missing";
+}
+
+static const char *status_by_sensors(const struct destruction *x, char where[VAULTD_PLACE_MAX])
+{
+	return tag_status_by_sensors(x->d, x->tag, where);
 }
 
 static void witnesses_json(const struct destruction *x, cJSON *p)
@@ -724,7 +730,8 @@ static void recover(struct vault_loop *l, uint64_t id, void *ud)
 	    "TEXT),'$.order') AS ord, kind, medium, seq, ts_utc, row_number() OVER "
 	    "(PARTITION BY json_extract(CAST(payload AS TEXT),'$.order') ORDER BY seq DESC) AS "
 	    "rn FROM ledger WHERE kind GLOB 'destruction.*' AND kind NOT IN "
-	    "('destruction.witness_refused','destruction.unexpected','destruction.refused')"
+	    "('destruction.witness_refused','destruction.unexpected','destruction.refused',"
+	    "'destruction.order_cancelled')"
 	    " AND json_valid(CAST(payload AS TEXT))) WHERE rn=1 AND kind IN %s ORDER BY seq",
 	    reading_kinds);
 	sqlite3_stmt *st;
@@ -983,15 +990,31 @@ static void act_handover(struct destruction *x, const struct vault_caller *who,
 	}
 	if (operator_refused(d, who, &op, res))
 		goto out;
-	/* The second person: a badge at the shredder or kiosk reader, present or
-	 * taken off at most station_window_s ago. */
 	struct vault_destruction_order o = {0};
 	snprintf(o.id, sizeof o.id, "%s", order);
 	snprintf(o.medium_id, sizeof o.medium_id, "%s", m.id);
 	snprintf(o.requester_id, sizeof o.requester_id, "%s", row_str(row, "orderer"));
 	snprintf(o.orderer_id, sizeof o.orderer_id, "%s", row_str(row, "approver"));
 	struct vault_localtime now;
-	vaultd_localtime(d, &now);
+	if (vaultd_localtime(d, &now) < 0) {
+		refuse(res, VAULT_R_DB_ERROR, "the site's local time is unknown");
+		goto out;
+	}
+	/* The operator is one of the handover's two persons (witnesses[0] of the
+	 * entry), so the same separation of duties applies to them as to the
+	 * second: never the order's orderer or approver (SELF_WITNESS). Unlike
+	 * at the shredder, where the operator only arms the station and the two
+	 * witnesses are other badges, each checked on its own. */
+	enum vault_reason rop = vault_policy_may_witness(&op.actor, &o, NULL, &d->pc, &now);
+	if (rop != VAULT_R_OK) {
+		refuse(res, rop,
+		       "order %s: the operator %s may not take part (ordered by %s, "
+		       "approved by %s)",
+		       order, who->person, o.requester_id, o.orderer_id);
+		goto out;
+	}
+	/* The second person: a badge at the shredder or kiosk reader, present or
+	 * taken off at most station_window_s ago. */
 	static const char *const stations[] = {"shredder", "kiosk"};
 	const struct vaultd_station_badge *second = NULL;
 	enum vault_reason why = VAULT_R_HANDOVER_NO_SECOND;
@@ -1070,6 +1093,89 @@ out:
 	cJSON_Delete(row);
 }
 
+/* destroy-order.cancel --id ORDER [--reason TEXT] (dispatched here from
+ * controller/actions.c, which knows the role table: supervisor, admin). A
+ * requested or approved order becomes cancelled; destroy start and destroy
+ * handover then refuse it (DESTROY_ORDER_STATE). Refused for an order already
+ * done or cancelled, and while a destruction of it is under way at the
+ * station (DESTROY_ORDER_UNDER_WAY): before the throat read `destroy abort`
+ * ends it, after it only the sensors do. */
+static void act_order_cancel(struct destruction *x, const struct vault_caller *who,
+			     const cJSON *args, struct action_result *res)
+{
+	struct vaultd *d = x->d;
+	const char *id = arg_str(args, "id"), *reason = arg_str(args, "reason");
+	if (!id || !*id || strlen(id) >= VAULT_ID_SIZE) {
+		refuse(res, VAULT_R_INVALID_VALUE, "--id ORDER is required");
+		return;
+	}
+	if (reason && strlen(reason) > 256) {
+		refuse(res, VAULT_R_INVALID_VALUE, "--reason is longer than 256 characters");
+		return;
+	}
+	cJSON *row = vault_registry_get(d->db, "destruction_order", id);
+	if (!row) {
+		refuse(res, VAULT_R_NOT_FOUND, "destruction order %s", id);
+		return;
+	}
+	char was[16], medium[VAULT_ID_SIZE];
+	snprintf(was, sizeof was, "%s", row_str(row, "state"));
+	snprintf(medium, sizeof medium, "%s", row_str(row, "medium"));
+	cJSON_Delete(row);
+	if (strcmp(was, "requested") != 0 && strcmp(was, "approved") != 0) {
+		refuse(res, VAULT_R_DESTROY_ORDER_STATE, "destruction order %s is %s", id, was);
+		return;
+	}
+	if (x->st != ST_IDLE && !strcmp(x->order, id)) {
+		refuse(res, VAULT_R_DESTROY_ORDER_UNDER_WAY,
+		       "order %s is %s at the station: %s", id, stage_names[x->st],
+		       x->st == ST_THROAT || x->st == ST_QUIET
+			   ? "past the throat read, it ends by the sensors"
+			   : "destroy abort ends it first");
+		return;
+	}
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "order", id);
+	cJSON_AddStringToObject(p, "medium", medium);
+	cJSON_AddStringToObject(p, "cancelled_by", who->person);
+	cJSON_AddStringToObject(p, "was", was);
+	cJSON_AddStringToObject(p, "reason", reason ? reason : "");
+	/* A medium left at the shredder by an earlier attempt that ended in an
+	 * alarm: with no order left, nothing would ever move it off
+	 * at-destruction. It takes the status the sensors support, read on a
+	 * storage shelf -> in-vault, anywhere else (the throat included) ->
+	 * missing, which the custody flow turns into medium.found once a shelf
+	 * reads it. */
+	struct vault_medium m;
+	if (vault_load_medium(d->db, medium, &m) == 0 &&
+	    m.status == VAULT_MEDIUM_AT_DESTRUCTION) {
+		char where[VAULTD_PLACE_MAX];
+		const char *status = tag_status_by_sensors(d, m.tag, where);
+		if (strcmp(status, "in-vault") != 0)
+			status = "missing";
+		cJSON_AddStringToObject(p, "last_read", where);
+		cJSON_AddStringToObject(p, "medium_status", status);
+		set_field(d, p, "medium", medium, "status", status);
+	}
+	set_field(d, p, "destruction_order", id, "state", "cancelled");
+	struct vault_record r = {.kind = "destruction.order_cancelled",
+				 .actors = who->person,
+				 .medium = medium,
+				 .payload = p};
+	if (vaultd_record(d, &r, &res->seq) < 0) {
+		refuse(res, VAULT_R_DB_ERROR, "destruction.order_cancelled not recorded");
+	} else {
+		vault_log(LOG_NOTICE, "destruction", "order %s (medium %s) cancelled by %s%s%s",
+			  id, medium, who->person, reason && *reason ? ": " : "",
+			  reason ? reason : "");
+		res->data = cJSON_CreateObject();
+		cJSON_AddStringToObject(res->data, "order", id);
+		cJSON_AddStringToObject(res->data, "medium", medium);
+		cJSON_AddStringToObject(res->data, "was", was);
+	}
+	cJSON_Delete(p);
+}
+
 static void act_status(struct destruction *x, struct action_result *res)
 {
 	cJSON *s = res->data = cJSON_CreateObject();
@@ -1110,9 +1216,15 @@ static void act_certificate(struct destruction *x, const cJSON *args, struct act
 
 /* ---- module ------------------------------------------------------------------ */
 
-static const char *const actions[] = {"destroy.start",	     "destroy.abort",
-				      "destroy.handover",    "destroy.status",
-				      "destroy.certificate", NULL};
+/* destroy-order.cancel is not under this module's "destroy." prefix: the
+ * registry's verbs dispatch it here (controller/actions.c). */
+static const char *const actions[] = {"destroy.start",
+				      "destroy.abort",
+				      "destroy.handover",
+				      "destroy.status",
+				      "destroy.certificate",
+				      "destroy-order.cancel",
+				      NULL};
 
 int destruction_action_known(const char *action)
 {
@@ -1140,6 +1252,8 @@ void destruction_action(struct vaultd *d, const struct vault_caller *who, const 
 		act_status(x, res);
 	else if (!strcmp(action, "destroy.certificate"))
 		act_certificate(x, args, res);
+	else if (!strcmp(action, "destroy-order.cancel"))
+		act_order_cancel(x, who, args, res);
 	else
 		res->reason = VAULT_R_UNKNOWN_ACTION;
 }

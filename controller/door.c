@@ -366,8 +366,10 @@ static int prefetch(struct door *door, const char *person)
 {
 	struct vaultd *d = door->d;
 	door->p_loaded = 0;
-	if (vault_load_actor(d->db, person, &door->p_who) < 0 ||
-	    vault_load_schedule(d->db, &door->p_sched) < 0)
+	struct vault_date from; /* yesterday: the decision may fall after midnight */
+	if (vault_date_add(vaultd_today(d), 0, 0, -1, &from) < 0 ||
+	    vault_load_actor(d->db, person, &door->p_who) < 0 ||
+	    vault_load_schedule(d->db, from, &door->p_sched) < 0)
 		return -EIO;
 	door->p_loaded = 1;
 	door->p_regen = d->registry_gen;

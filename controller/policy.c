@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #define R(x) VAULT_R_##x
 
@@ -287,7 +288,10 @@ enum vault_reason vault_policy_may_enter(const struct vault_actor *who,
 bool vault_policy_onsite_required(const struct vault_approval *a, const struct vault_unit *unit,
 				  const struct vault_policy_config *cfg)
 {
-	return (unit && unit->first_time) || a->quantity > cfg->onsite_threshold;
+	/* max_out too: an approval registered before quantity >= max_out was
+	 * enforced may say less in all than it lets out at once. */
+	return (unit && unit->first_time) || a->quantity > cfg->onsite_threshold ||
+	       a->max_out > cfg->onsite_threshold;
 }
 
 static bool in_list(const char *const *list, size_t n, const char *s)
@@ -647,6 +651,27 @@ enum vault_reason vault_policy_medium_change(enum vault_classification was,
 	if (cat_was && !strcmp(cat_was, VAULT_CATEGORY_NAVMAP) &&
 	    (!cat_now || strcmp(cat_now, VAULT_CATEGORY_NAVMAP)))
 		return R(NAVMAP_CATEGORY_KEPT);
+	return R(OK);
+}
+
+enum vault_reason vault_policy_medium_rescope(const struct vault_medium_rescope *c)
+{
+	if (!c || !c->dataset_was || !c->dataset_now || !c->project_was || !c->project_now ||
+	    !c->tag_was || !c->tag_now || !c->home_shelf || !c->open_approval || !c->old_tag_at ||
+	    !c->new_tag_at)
+		return R(BAD_REQUEST);
+	if (set(c->project_was) && strcmp(c->project_was, c->project_now))
+		return R(MEDIUM_PROJECT_KEPT);
+	bool dataset = strcmp(c->dataset_was, c->dataset_now) != 0;
+	bool tag = strcasecmp(c->tag_was, c->tag_now) != 0;
+	if ((dataset || tag) && c->status != VAULT_MEDIUM_IN_VAULT)
+		return R(MEDIUM_NOT_IN_VAULT);
+	if (dataset && set(c->open_approval))
+		return R(MEDIUM_SCOPE_APPROVED);
+	if (tag && (!set(c->new_tag_at) || strcmp(c->new_tag_at, c->home_shelf)))
+		return R(RETAG_NEW_TAG_UNREAD);
+	if (tag && set(c->old_tag_at))
+		return R(RETAG_OLD_TAG_READ);
 	return R(OK);
 }
 

@@ -277,7 +277,20 @@ static int weekdays(const char *s, uint8_t *ret)
 	return bits ? 0 : -EINVAL;
 }
 
-int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret)
+int vault_schedule_window_parse(const char *role, const char *days, const char *start,
+				const char *end, struct vault_schedule_window *ret)
+{
+	struct vault_schedule_window w = {0};
+	if (!role || !days || !start || !end || vault_role_from_name(role, &w.role) < 0 ||
+	    weekdays(days, &w.weekdays) < 0 || (w.start_minute = minutes(start)) < 0 ||
+	    (w.end_minute = minutes(end)) < 0 || w.start_minute == w.end_minute ||
+	    w.start_minute == 24 * 60)
+		return -EINVAL;
+	*ret = w;
+	return 0;
+}
+
+int vault_load_schedule(sqlite3 *db, struct vault_date from, struct vault_schedule_rec *ret)
 {
 	memset(ret, 0, sizeof *ret);
 	sqlite3_stmt *st;
@@ -291,10 +304,8 @@ int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret)
 			r = -E2BIG;
 			break;
 		}
-		struct vault_schedule_window *w = &ret->windows[n];
-		if (vault_role_from_name(txt(st, 0), &w->role) < 0 || weekdays(txt(st, 1), &w->weekdays) < 0 ||
-		    (w->start_minute = minutes(txt(st, 2))) < 0 ||
-		    (w->end_minute = minutes(txt(st, 3))) < 0)
+		if (vault_schedule_window_parse(txt(st, 0), txt(st, 1), txt(st, 2), txt(st, 3),
+						&ret->windows[n]) < 0)
 			r = -EINVAL;
 		n++;
 	}
@@ -303,14 +314,14 @@ int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret)
 		return r;
 	ret->s.windows = ret->windows;
 	ret->s.n_windows = n;
-	if (vault_db_cached(db, "SELECT id, open FROM holiday ORDER BY id", &st) < 0)
+	char day[16];
+	if (vault_date_format(from, day, sizeof day) < 0 ||
+	    vault_db_cached(db, "SELECT id, open FROM holiday WHERE id >= ? ORDER BY id LIMIT 366",
+			    &st) < 0)
 		return -EIO;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
 	n = 0;
-	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		if (n == VAULT_SCHEDULE_MAX) {
-			r = -E2BIG;
-			break;
-		}
+	while (r == 0 && n < VAULT_HOLIDAY_MAX && sqlite3_step(st) == SQLITE_ROW) {
 		if (vault_date_parse(txt(st, 0), &ret->holidays[n].date) < 0)
 			r = -EINVAL;
 		ret->holidays[n].open = sqlite3_column_int(st, 1) != 0;

@@ -104,16 +104,54 @@ static int parse_shelves(const char *text, struct vault_tagbus_config *c)
 	return c->nshelves ? 0 : -EINVAL;
 }
 
+/* Sweeps of a bus the destruction quiet window must span (shelves_check). */
+#define QUIET_SWEEPS 3
+
 int shelves_check(const struct vault_config *cfg, char *err, size_t errlen)
 {
+	int pad = 0, throat = 0;
 	for (int i = 0; i < cfg->nbuses; i++) {
+		const struct vault_bus_config *b = &cfg->bus[i];
 		struct vault_tagbus_config c = {0};
-		if (parse_shelves(cfg->bus[i].shelves, &c) < 0) {
+		if (parse_shelves(b->shelves, &c) < 0) {
 			snprintf(err, errlen,
 				 "[bus.%s] shelves: expected \"ID:NAME, ID:NAME\" (at most %d)",
-				 cfg->bus[i].name, VAULT_TAGBUS_MAX_SHELVES);
+				 b->name, VAULT_TAGBUS_MAX_SHELVES);
 			return -EINVAL;
 		}
+		for (unsigned k = 0; k < c.nshelves; k++) {
+			pad |= !strcmp(c.shelves[k].name, cfg->custody_pad);
+			throat |= !strcmp(c.shelves[k].name, cfg->custody_throat);
+		}
+		/* destruction.confirmed says no reader read the tag for
+		 * quiet_window_s: a tag back on any shelf must have been polled
+		 * meanwhile. A sweep of the bus takes at most its pause plus a
+		 * response timeout per shelf (a shelf in fault gets one attempt per
+		 * sweep); three sweeps leave room for a poll that failed. */
+		long sweep_ms = b->poll_interval_ms + (long)c.nshelves * b->response_timeout_ms;
+		if ((long)cfg->quiet_window_s * 1000 < QUIET_SWEEPS * sweep_ms) {
+			snprintf(err, errlen,
+				 "[custody] quiet_window_s = %d is shorter than %d sweeps of "
+				 "[bus.%s] (poll_interval_ms %d + %u shelves x "
+				 "response_timeout_ms %d = %ld ms a sweep; at least %ld s): "
+				 "a tag read again could go unseen while "
+				 "destruction.confirmed says no reader read it",
+				 cfg->quiet_window_s, QUIET_SWEEPS, b->name,
+				 b->poll_interval_ms, c.nshelves, b->response_timeout_ms,
+				 sweep_ms, (QUIET_SWEEPS * sweep_ms + 999) / 1000);
+			return -EINVAL;
+		}
+	}
+	/* A station named in the file must exist: otherwise no checkout (pad)
+	 * or destruction (throat) could ever be confirmed, silently. */
+	if ((cfg->custody_pad_line && !pad) || (cfg->custody_throat_line && !throat)) {
+		int p = cfg->custody_pad_line && !pad;
+		snprintf(err, errlen,
+			 "[custody] %s = %s (line %d): no [bus.NAME] section's shelves list "
+			 "has a shelf of that name",
+			 p ? "pad" : "throat", p ? cfg->custody_pad : cfg->custody_throat,
+			 p ? cfg->custody_pad_line : cfg->custody_throat_line);
+		return -EINVAL;
 	}
 	return 0;
 }

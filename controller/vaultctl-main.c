@@ -84,7 +84,7 @@ static void usage_main(FILE *f)
 		   "  unit suspend --id U --reason TEXT | unit reinstate --id U\n"
 		   "  badge revoke --id UID | project close --id P\n"
 		   "  approval approve|verify-onsite|revoke --id A\n"
-		   "  destroy-order approve --id D\n"
+		   "  destroy-order approve --id D | destroy-order cancel --id D [--reason TEXT]\n"
 		   "Every verb takes --help.\n%s",
 		exit_codes);
 }
@@ -349,6 +349,11 @@ static int cmd_entity(const struct vault_entity *e, int argc, char **argv)
 		cJSON_Delete(args);
 		if (put)
 			entity_help(e, verb);
+		else if (!strcmp(e->noun, "destroy-order") && !strcmp(verb, "cancel"))
+			printf("usage: vaultctl destroy-order cancel --id ID [--reason TEXT]\n"
+			       "A requested or approved order becomes cancelled (supervisor, admin);\n"
+			       "not while a destruction of it is under way at the shredder station.\n%s",
+			       exit_codes);
 		else
 			printf("usage: vaultctl %s %s --id ID%s\n%s", e->noun, verb,
 			       !strcmp(verb, "suspend") ? " --reason TEXT" : "", exit_codes);

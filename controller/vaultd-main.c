@@ -367,8 +367,9 @@ int main(int argc, char **argv)
 		r = vault_ledger_set_signing_key(d.ledger, sk);
 	sodium_memzero(sk, sizeof sk);
 	if (r < 0) {
-		vault_log(LOG_ERR, "keys", "checkpoint.key (in $CREDENTIALS_DIRECTORY or %s): %s",
-			  d.cfg.keys_dir,
+		const char *cred = getenv("CREDENTIALS_DIRECTORY");
+		vault_log(LOG_ERR, "keys", "checkpoint.key (in %s): %s",
+			  cred && *cred ? cred : d.cfg.keys_dir,
 			  r == -EKEYREJECTED ? "not the key named by the ledger's genesis"
 					     : strerror(-r));
 		goto out;

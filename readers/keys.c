@@ -19,6 +19,9 @@ int vault_key_load(const char *name, const char *dir, uint8_t *out, size_t len)
 	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") ||
 	    !out || len == 0 || len > 4096)
 		return -EINVAL;
+	/* Under systemd the credentials directory is the only source: a key the
+	 * unit does not pass must fail, not be taken from a directory the
+	 * service was not given (keys_dir may hold a stale or foreign copy). */
 	if (!base || !*base)
 		base = dir;
 	if (!base || !*base)

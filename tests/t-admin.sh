@@ -55,6 +55,27 @@ ok "a supervisor records the on-site verification" \
 	setpriv --reuid=daemon --regid=daemon --clear-groups "$VAULTCTL" approval verify-onsite --id A1
 is "the approval becomes active" "active" "$(vt_sql "SELECT state FROM approval WHERE id='A1'")"
 
+# An inactive person's Unix user is refused whatever the role allows.
+ok "admin sets the staff person inactive" "$VAULTCTL" person update --id S1 --status inactive
+before=$(vt_count)
+out=$(as_nobody "$VAULTCTL" whoami 2>&1); rc=$?
+is "an inactive person is refused even whoami (exit 1)" 1 "$rc"
+contains "the refusal names the reason" "ADMIN_PERSON_INACTIVE" "$out"
+is "the refusal is ledgered, one entry, with the person as actor and the code" \
+	"$((before + 1))|admin.refused|S1|ADMIN_PERSON_INACTIVE|nobody" \
+	"$(vt_sql "SELECT seq||'|'||kind||'|'||actors||'|'||json_extract(payload,'\$.code')||'|'||json_extract(payload,'\$.unix_user') FROM ledger ORDER BY seq DESC LIMIT 1")"
+approval2() { as_nobody "$VAULTCTL" approval add --id A2 --unit U1 --person S1 \
+	--purpose "map revision" --scope dataset:coast --project PR1 \
+	--valid-from 2026-01-01 --valid-to 2026-12-31; }
+out=$(approval2 2>&1); rc=$?
+is "nor may they request an approval, which staff may (exit 1)" 1 "$rc"
+contains "with the same reason" "ADMIN_PERSON_INACTIVE" "$out"
+is "no approval row was written" 0 "$(vt_sql "SELECT count(*) FROM approval WHERE id='A2'")"
+ok "admin reactivates the person" "$VAULTCTL" person update --id S1 --status active
+ok "reactivated, whoami works again" as_nobody "$VAULTCTL" whoami
+ok "and the approval request is served" approval2
+is "requested by S1" "S1|requested" "$(vt_sql "SELECT requester||'|'||state FROM approval WHERE id='A2'")"
+
 out=$("$VAULTCTL" badge add --id 04A1B2C3D4E5F6 --person admin 2>&1)
 contains "nobody enrols their own badge" "SELF_ENROL" "$out"
 ok "the admin enrols another person's badge" "$VAULTCTL" badge add --id 04A1B2C3D4E5F6 --person S1

@@ -86,6 +86,11 @@ is "vaultd refuses a missing database (exit 1)" 1 "$rc"
 contains "vaultd says to run init" "vaultctl init" "$out"
 out=$("$VAULTCTL" -c "$T/missing.ini" verify 2>&1); rc=$?
 is "verify of a missing database exits 4" 4 "$rc"
+# Under systemd the credentials directory is the only source of keys.
+mkdir -m 700 "$T/creds"
+out=$(CREDENTIALS_DIRECTORY=$T/creds "$VAULTD" -c "$T/vault.ini" 2>&1); rc=$?
+is "a key missing from \$CREDENTIALS_DIRECTORY stops vaultd (exit 1)" 1 "$rc"
+contains "naming the key, with no fallback to keys_dir" "checkpoint.key" "$out"
 if [ "$(id -u)" = 0 ]; then
 	chmod 444 "$T/vault.db"
 	mkdir -m 777 "$T/w"
@@ -129,6 +134,22 @@ cfg_fails "the two-person rule without an exit reader is refused" \
 	"[door] two_person = 1 needs an exit reader" "[door]" "two_person = 1"
 cfg_fails "or with its exit reader turned off" "needs an exit reader" \
 	"[reader]" "exit = pn532_uart:/dev/null" "[door]" "two_person = 1" "exit_reader = 0"
+cfg_fails "a throat that is no shelf of any bus is refused, naming key and line" \
+	"[custody] throat = shredder-thraot (line $((lines + 5))): no [bus.NAME]" \
+	"[bus.s]" "kind = tcp" "shelves = 1:SH-1, 2:shredder-throat" "[custody]" "throat = shredder-thraot"
+cfg_fails "so is such a pad" "[custody] pad = kiosk_pad (line $((lines + 4))): no [bus.NAME]" \
+	"[bus.s]" "shelves = 1:SH-1, 2:kiosk-pad" "[custody]" "pad = kiosk_pad"
+cfg_fails "pad and throat naming the same shelf are refused" \
+	"[custody] pad and throat both name shelf 'SH-2'" \
+	"[bus.s]" "shelves = 1:SH-1, 2:SH-2" "[custody]" "pad = SH-2" "throat = SH-2"
+cfg_fails "a storage alarm threshold above the warning threshold is refused" \
+	"[storage] alarm_free_mb = 1024 is above warn_free_mb = 256" \
+	"[storage]" "warn_free_mb = 256" "alarm_free_mb = 1024"
+# 3 sweeps of 500 + 3 x 200 ms: 3.3 s; a 3 s quiet window could miss a tag.
+cfg_fails "a quiet window shorter than 3 sweeps of a bus is refused, naming the bus" \
+	"[custody] quiet_window_s = 3 is shorter than 3 sweeps of [bus.s]" \
+	"[bus.s]" "shelves = 1:SH-1, 2:SH-2, 3:shredder-throat" "poll_interval_ms = 500" \
+	"response_timeout_ms = 200" "[custody]" "quiet_window_s = 3"
 vt_config "[gpio]" "backend = gpiod" "chip = vault-gpio"
 out=$("$VAULTD" -c "$T/vault.ini" 2>&1); rc=$?
 is "a GPIO chip or line that does not exist stops vaultd (exit 1)" 1 "$rc"

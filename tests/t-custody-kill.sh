@@ -24,7 +24,7 @@ vt_start || { echo "not ok 1 - vaultd starts"; exit 1; }
 site_setup
 V approval update --id AP1 --max-out 2 2>/dev/null ||
 	{ as nobody approval add --id AP2 --unit U1 --person S1 --purpose more --scope dataset:coast \
-		--project PR1 --max-out 2 --valid-from "$((year - 1))-01-01" --valid-to "$((year + 1))-12-31" >/dev/null
+		--project PR1 --max-out 2 --quantity 2 --valid-from "$((year - 1))-01-01" --valid-to "$((year + 1))-12-31" >/dev/null
 	  V approval approve --id AP2; }
 AP=$(vt_sql "SELECT id FROM approval WHERE state='active' AND max_out>=2 LIMIT 1")
 [ -n "$AP" ] || AP=AP1

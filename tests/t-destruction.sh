@@ -3,8 +3,9 @@
 # witnesses' badges read by libnfc + libfreefare from a PN532 emulator (the
 # shredder reader), a storage shelf and the throat reader served by shelf-sim
 # over Modbus TCP (libmodbus), the motor and bin-door sensors through the GPIO
-# sim. Happy path with certificate, every alarm, handover, a SIGKILL
-# mid-destruction, the bin door's rules, and a site without a bin-door sensor.
+# sim. Happy path with certificate, every alarm, handover (and who may run
+# it), cancelling an order, a SIGKILL mid-destruction, the bin door's rules,
+# and a site without a bin-door sensor.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-door.sh"
 command -v socat >/dev/null || skip_all "socat is missing"
@@ -32,6 +33,7 @@ chmod 666 "$T/vaultd.sock" # the orderer connects as Unix user nobody
 
 V() { "$VAULTCTL" "$@" >/dev/null; }
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+as_w1() { setpriv --reuid=daemon --regid=daemon --clear-groups "$@"; } # W1, a custodian
 sim() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$T/shelf.ctl" >/dev/null; }
 throat_ev() { # the latest throat read of TAG
 	vt_sql "SELECT ifnull(max(id),0) FROM sensor_event WHERE source='shredder-throat' AND kind='tag.arrived' AND instr(data,'$1')>0"
@@ -75,6 +77,7 @@ person W2 custodian "$((year - 1))-01-10"
 person X1 custodian "$((year - 6))-01-10" # certificate expired
 person SV supervisor "$((year - 1))-01-10"
 V person update --id SV --unix-user nobody
+V person update --id W1 --unix-user daemon
 # The admin runs the shredder: certified by the supervisor (nobody records
 # their own certificate or training).
 as_nobody "$VAULTCTL" cert add --id CERT-admin --person admin --issued "$((year - 1))-01-10" >/dev/null
@@ -96,7 +99,12 @@ is "eleven destruction orders approved by someone other than their orderer" 11 \
 	"$(vt_sql "SELECT count(*) FROM destruction_order WHERE state='approved' AND orderer='SV' AND approver='admin'")"
 
 # 0. The bin door opened and closed with no destruction under way (emptying
-# the bin): sensor events, nothing more.
+# the bin): sensor events, nothing more. First the custody module's settle
+# ([custody] inventory_settle_s, 3 s after the start) must have passed: it
+# records a medium.removed for each medium in the vault on no shelf, which
+# would otherwise land in the count below when the setup is quick.
+start_us=$(vt_sql "SELECT max(ts_utc) FROM ledger WHERE kind='vaultd.start'")
+while [ $(($(date +%s%6N) - ${start_us:-0})) -lt 3500000 ]; do sleep 0.1; done
 n=$(vt_count)
 ok "the bin door opens: a sensor event" bin 1
 contains "destroy status shows it" '"bin":"open"' "$("$VAULTCTL" destroy status)"
@@ -251,22 +259,40 @@ is "the alarm names the medium" M5 "$(vt_sql "SELECT medium FROM ledger WHERE ki
 is "whose status is unchanged" in-vault "$(status M5)"
 sim "remove 2 $T5"; sleep 0.2
 
-# 6. Handover to an outside facility.
+# 6. Handover to an outside facility. The operator is one of its two persons:
+# W1 (Unix user daemon) runs it; the order's orderer (SV) and approver (admin)
+# may not, any more than they may be the second person.
+handover() { # [RUNNER...]: destroy handover of O6 by the caller
+	"$@" "$VAULTCTL" destroy handover --order O6 --facility "City Shredding Co." --certificate "CSC-2291"
+}
 sleep 1.2 # no badge at the shredder reader within station_window_s
-out=$("$VAULTCTL" destroy handover --order O6 --facility "City Shredding Co." --certificate "CSC-2291"); rc=$?
+out=$(handover as_w1); rc=$?
 is "a handover without a second person is refused" 1 "$rc"
 contains "named HANDOVER_NO_SECOND" HANDOVER_NO_SECOND "$out"
 is "and ledgered" 1 "$(n_kind admin.refused HANDOVER_NO_SECOND)"
 present shredder 04D10000000004; sleep 0.4
-out=$("$VAULTCTL" destroy handover --order O6 --facility "City Shredding Co." --certificate "CSC-2291"); rc=$?
+out=$(handover as_w1); rc=$?
 is "the orderer cannot be the second person of a handover" 1 "$rc"
 contains "(SELF_WITNESS)" SELF_WITNESS "$out"
 unpresent shredder
 present shredder 04D10000000002; sleep 0.4
-out=$("$VAULTCTL" destroy handover --order O6 --facility "City Shredding Co." --certificate "CSC-2291"); rc=$?
-is "a handover with a second person's badge is recorded" 0 "$rc"
+r=$(n_kind admin.refused SELF_WITNESS)
+out=$(handover); rc=$?
+is "the order's approver (admin) cannot run its handover as operator" 1 "$rc"
+contains "refused SELF_WITNESS" SELF_WITNESS "$out"
+is "the refusal is ledgered with its reason" $((r + 1)) "$(n_kind admin.refused SELF_WITNESS)"
+is "naming the approver as the caller" admin "$(last_actors admin.refused)"
+contains "and as the operator" "the operator admin may not take part" "$(last_payload admin.refused)"
+out=$(handover as_nobody); rc=$?
+is "the order's orderer (SV) cannot run its handover as operator" 1 "$rc"
+contains "refused SELF_WITNESS" SELF_WITNESS "$out"
+is "also ledgered" "$((r + 2)) SV" "$(n_kind admin.refused SELF_WITNESS) $(last_actors admin.refused)"
+is "neither refusal hands anything over" "0 in-vault approved" "$(order_entries O6) $(status M6) $(state O6)"
+out=$(handover as_w1); rc=$?
+is "a handover by a third person with a second person's badge is recorded" 0 "$rc"
 unpresent shredder
-is "destruction.handover names the operator and the second person" "admin,W2" "$(last_actors destruction.handover)"
+is "destruction.handover names the operator and the second person" "W1,W2" "$(last_actors destruction.handover)"
+is "both are its witnesses" '["W1","W2"]' "$(pj destruction.handover '$.witnesses')"
 is "with the facility" "City Shredding Co." "$(pj destruction.handover '$.facility')"
 is "and the facility's certificate" CSC-2291 "$(pj destruction.handover '$.certificate')"
 is "the medium is handed-over, the order done" "handed-over done" "$(status M6) $(state O6)"
@@ -275,6 +301,73 @@ is "the handover cites the second person's badge read" "shredder badge.arrived" 
 	"$(vt_sql "SELECT source || ' ' || kind FROM sensor_event WHERE id=${hcites:-0}")"
 contains "its certificate prints from the ledger" "Facility:        City Shredding Co." \
 	"$("$VAULTCTL" destroy certificate --order O6)"
+
+# 6b. Cancelling an order: supervisor or admin, from requested or approved.
+for i in 14 15; do
+	V medium add --id M$i --tag "E2$(printf %022d "$i")" --title "Sheet $i" \
+		--classification secret --home-shelf SH-1
+	as_nobody "$VAULTCTL" destroy-order add --id O$i --medium M$i >/dev/null
+done
+V destroy-order approve --id O14 # O15 stays requested
+out=$(as_w1 "$VAULTCTL" destroy-order cancel --id O14 --reason "kept" 2>&1); rc=$?
+is "a custodian cannot cancel a destruction order" 1 "$rc"
+contains "(ADMIN_ROLE_DENIED)" ADMIN_ROLE_DENIED "$out"
+is "the order stays approved" approved "$(state O14)"
+c=$(n_kind destruction.order_cancelled)
+out=$(as_nobody "$VAULTCTL" destroy-order cancel --id O14 --reason "project extended: sheet kept"); rc=$?
+is "a supervisor cancels an approved order" 0 "$rc"
+is "destruction.order_cancelled is ledgered" $((c + 1)) "$(n_kind destruction.order_cancelled)"
+is "by the supervisor, for the order's medium" "SV M14" \
+	"$(last_actors destruction.order_cancelled) $(vt_sql "SELECT medium FROM ledger WHERE kind='destruction.order_cancelled' ORDER BY seq DESC LIMIT 1")"
+is "with the order, what it was and the reason" "O14|approved|project extended: sheet kept" \
+	"$(vt_sql "SELECT json_extract(payload,'$.order') || '|' || json_extract(payload,'$.was') || '|' || json_extract(payload,'$.reason') FROM ledger WHERE kind='destruction.order_cancelled' ORDER BY seq DESC LIMIT 1")"
+is "the order is cancelled, its medium untouched" "cancelled in-vault" "$(state O14) $(status M14)"
+r=$(n_kind admin.refused DESTROY_ORDER_STATE)
+out=$("$VAULTCTL" destroy start --order O14); rc=$?
+is "destroy start of a cancelled order is refused" 1 "$rc"
+contains "named DESTROY_ORDER_STATE" DESTROY_ORDER_STATE "$out"
+contains "saying it is cancelled" "O14 is cancelled" "$out"
+present shredder 04D10000000002; sleep 0.4
+out=$(as_w1 "$VAULTCTL" destroy handover --order O14 --facility "City Shredding Co." --certificate "CSC-2292"); rc=$?
+unpresent shredder
+is "destroy handover of a cancelled order is refused" 1 "$rc"
+contains "named DESTROY_ORDER_STATE" DESTROY_ORDER_STATE "$out"
+out=$("$VAULTCTL" destroy-order cancel --id O14 2>&1); rc=$?
+is "an order cannot be cancelled twice" 1 "$rc"
+contains "named DESTROY_ORDER_STATE" "DESTROY_ORDER_STATE" "$out"
+is "the three refusals are ledgered" $((r + 3)) "$(n_kind admin.refused DESTROY_ORDER_STATE)"
+is "nothing else is recorded for the order" "1 cancelled in-vault" "$(order_entries O14) $(state O14) $(status M14)"
+out=$("$VAULTCTL" destroy-order approve --id O14 2>&1); rc=$?
+is "nor approved again" 1 "$rc"
+out=$("$VAULTCTL" destroy-order cancel --id O6 2>&1); rc=$?
+is "an order done (handed over) cannot be cancelled" 1 "$rc"
+contains "named DESTROY_ORDER_STATE" DESTROY_ORDER_STATE "$out"
+ok "the admin cancels a requested order, without a reason" V destroy-order cancel --id O15
+is "which is cancelled, its reason empty" "cancelled " \
+	"$(state O15) $(vt_sql "SELECT json_extract(payload,'$.reason') FROM ledger WHERE kind='destruction.order_cancelled' ORDER BY seq DESC LIMIT 1")"
+# Not while a destruction of the order is under way.
+ok "a destruction of O2 starts" V destroy start --order O2
+r=$(n_kind admin.refused DESTROY_ORDER_UNDER_WAY)
+out=$("$VAULTCTL" destroy-order cancel --id O2 2>&1); rc=$?
+is "cancelling an order under way at the station is refused" 1 "$rc"
+contains "named DESTROY_ORDER_UNDER_WAY" DESTROY_ORDER_UNDER_WAY "$out"
+is "and ledgered" $((r + 1)) "$(n_kind admin.refused DESTROY_ORDER_UNDER_WAY)"
+contains "the destruction goes on" '"stage":"armed"' "$("$VAULTCTL" destroy status)"
+is "the order stays approved" approved "$(state O2)"
+ok "destroy abort ends it" V destroy abort --order O2
+ok "after which the order can be cancelled" V destroy-order cancel --id O2 --reason "aborted"
+is "O2 is cancelled, M2 in-vault" "cancelled in-vault" "$(state O2) $(status M2)"
+# A medium left at the shredder by an alarm (M3, section 3) does not stay
+# at-destruction once its order is gone: the throat no longer reads it, so it
+# is missing until a shelf reads it again.
+is "M3 was left at-destruction by the one-witness alarm" at-destruction "$(status M3)"
+ok "its order O3 is cancelled" V destroy-order cancel --id O3 --reason "not shredded"
+is "the medium is missing (read on no shelf), not at-destruction" missing "$(status M3)"
+is "the cancel entry says so" missing "$(pj destruction.order_cancelled '$.medium_status')"
+f=$(n_kind medium.found)
+sim "place 1 1 E20000000000000000000003"
+ok "read on its shelf again: medium.found" wait_more medium.found "$f"
+is "and back in-vault" in-vault "$(status M3)"
 
 # 7. vaultd killed after destruction.shredded: interrupted on restart.
 T7=E20000000000000000000007

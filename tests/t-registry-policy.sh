@@ -29,7 +29,7 @@ V medium register --id M-C --tag E2000003 --title "Index" --dataset coast --cate
 	--classification confidential --home-shelf SH2 --project PR1
 
 ok "a custodian requests an approval for the dataset" as nobody approval add --id AP1 --unit U1 \
-	--person C1 --purpose "revision" --scope dataset:coast --project PR1 --max-out 2 \
+	--person C1 --purpose "revision" --scope dataset:coast --project PR1 --max-out 2 --quantity 2 \
 	--valid-from "$((year - 1))-01-01" --valid-to "$((year + 1))-12-31" --authority-ref NMA-7
 out=$(as nobody approval approve --id AP1 2>&1)
 contains "a custodian cannot approve (role table)" "ADMIN_ROLE_DENIED" "$out"

@@ -95,7 +95,7 @@ V approval revoke --id AP1
 refused "a revoked approval cannot be brought back by an update" NOT_EDITABLE sys \
 	approval update --id AP1 --purpose again
 approval AP2 bin
-ok "a request may be changed before approval (by SV2)" as sys approval update --id AP2 --max-out 3
+ok "a request may be changed before approval (by SV2)" as sys approval update --id AP2 --max-out 3 --quantity 3
 is "and SV2, who changed it, is now its requester" "3|SV2|requested" \
 	"$(row approval "max_out||'|'||requester||'|'||state" AP2)"
 refused "so SV2 cannot approve it" SELF_APPROVE sys approval approve --id AP2
@@ -122,6 +122,55 @@ refused "nav-map data recategorised as a plain map" NAVMAP_CATEGORY_KEPT daemon 
 	medium update --id M3 --category map
 is "it is still nav-map" nav-map "$(row medium category M3)"
 ok "other fields of a medium may change" as daemon medium update --id M3 --title "Chart 3 (rev. b)"
+
+# ---- media: the fields that decide which approvals reach a medium ----------------
+# (Re-tags and changes while out need shelves: tests/t-retag.sh.)
+V project add --id PR2 --name Inland --unit U1 --start "$((year - 1))-01-01" --end "$((year + 1))-12-31"
+ok "a medium without a project is bound to one" as daemon medium update --id M3 --project PR1
+refused "its project is not changed afterwards" MEDIUM_PROJECT_KEPT daemon medium update --id M3 --project PR2
+refused "nor cleared (which would drop its destruction deadline)" MEDIUM_PROJECT_KEPT root \
+	medium update --id M3 --project ""
+is "it is still PR1's" PR1 "$(row medium project M3)"
+refused "a medium moved into a dataset an active approval names" MEDIUM_SCOPE_APPROVED daemon \
+	medium update --id M3 --dataset coast
+is "its dataset is as it was" "" "$(row medium dataset M3)"
+ok "a dataset no open approval names is fine" as daemon medium update --id M3 --dataset coa
+is "(coa is not coast)" coa "$(row medium dataset M3)"
+
+# ---- tags and badge ids: hex, one row per physical tag ----------------------------
+ok "a tag given in lower case" as daemon medium register --id M5 --tag e200000000000000000000000a \
+	--title "Sheet 5" --classification secret --home-shelf SH-1
+is "is stored as it is read, upper case" E200000000000000000000000A "$(row medium tag M5)"
+refused "the same tag in the other case for another medium" TAG_TAKEN daemon \
+	medium register --id M6 --tag E200000000000000000000000a --title "Sheet 6" \
+	--classification secret --home-shelf SH-1
+refused "a tag that is not hex" TAG_INVALID daemon medium register --id M6 --tag E2-00-01 \
+	--title "Sheet 6" --classification secret --home-shelf SH-1
+is "neither was registered" 0 "$(row medium count\(*\) M6)"
+refused "a badge id differing from another only in case" ALREADY_EXISTS root \
+	badge add --id 04c1000000000001 --person S1
+refused "a badge id that is not hex" INVALID_VALUE root badge add --id NOT-A-UID --person S1
+
+# ---- certificates: never longer than the directive's validity ---------------------
+refused "a certificate expiring 6 years after issue" CERT_TOO_LONG bin \
+	cert add --id CERT-S1 --person S1 --issued "$((year - 1))-03-01" --expires "$((year + 5))-03-02"
+ok "5 years to the day is the limit" as bin \
+	cert add --id CERT-S1 --person S1 --issued "$((year - 1))-03-01" --expires "$((year + 4))-03-01"
+refused "nor extended by an update" CERT_TOO_LONG sys cert update --id CERT-S1 --expires "$((year + 6))-01-01"
+
+# ---- approvals: quantity (what the on-site rule counts) is at least max_out -------
+refused "an approval letting out more at once than it requests in all" INVALID_VALUE nobody \
+	approval add --id AP9 --unit U1 --person S1 --purpose "map revision" --scope dataset:coast \
+	--project PR1 --valid-from "$year-01-01" --valid-to "$year-12-31" --max-out 20
+is "it was not recorded" 0 "$(row approval count\(*\) AP9)"
+
+# ---- schedules: a row the door could not read is refused when written -------------
+refused "weekdays as names" INVALID_VALUE root schedule add --id W1 --role staff --days mon-fri
+refused "a start time that is not HH:MM" INVALID_VALUE root \
+	schedule add --id W1 --role staff --days 1-5 --start 8am --end 17:00
+refused "an empty window" INVALID_VALUE root schedule add --id W1 --role staff --days 1-5 \
+	--start 09:00 --end 09:00
+ok "an overnight window" "$VAULTCTL" schedule add --id W1 --role custodian --days 1-5 --start 22:00 --end 06:00
 
 ok "the ledger verifies" "$VAULTCTL" verify
 vt_done

@@ -61,6 +61,27 @@ int main(void)
 	free(text);
 
 	char *dir = tv_tmpdir(), path[512];
+	/* The directive's limits are ceilings: a site may be stricter, never looser. */
+	static const char *const loose[][2] = {
+	    {"cert_years = 6", "cert_years = 5"},
+	    {"training_max_days = 366", "training_max_days = 365"},
+	    {"destruction_months = 7", "destruction_months = 6"},
+	};
+	snprintf(path, sizeof path, "%s/policy.ini", dir);
+	for (size_t i = 0; i < sizeof loose / sizeof loose[0]; i++)
+		for (int k = 0; k < 2; k++) {
+			FILE *f = fopen(path, "w");
+			fprintf(f, "[policy]\n%s\n", loose[i][k]);
+			fclose(f);
+			vault_config_defaults(&parsed);
+			r = vault_config_load(path, &parsed, err, sizeof err);
+			if (k == 0)
+				ok(r < 0 && strstr(err, "out of range"), "[policy] %s is refused (%s)",
+				   loose[i][k], r < 0 ? err : "accepted");
+			else
+				ok(r == 0, "[policy] %s is accepted", loose[i][k]);
+		}
+	unlink(path);
 	snprintf(path, sizeof path, "%s/v.db", dir);
 	sqlite3 *db;
 	const char *e;

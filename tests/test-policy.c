@@ -673,6 +673,11 @@ static void test_approve(void)
 	appr.onsite_verified = false;
 	ok(!vault_policy_onsite_required(&appr, &u1, &cfg),
 	   "known unit, quantity 3: no on-site verification required");
+	int max_out = appr.max_out;
+	appr.max_out = cfg.onsite_threshold + 1;
+	ok(vault_policy_onsite_required(&appr, &u1, &cfg),
+	   "but max_out above the threshold (a request saying less in all): required");
+	appr.max_out = max_out;
 	EXPECT(vault_policy_may_approve(&sam, &appr, &u1, VAULT_APPROVAL_EXPIRED, &cfg),
 	       VAULT_R_APPROVAL_TRANSITION, "a person may not expire an approval (the system does)");
 	appr.state = VAULT_APPROVAL_REVOKED;
@@ -746,6 +751,54 @@ static void test_registry_changes(void)
 	EXPECT(vault_policy_medium_change(VAULT_CLASS_SECRET, VAULT_CLASS_SECRET, "map",
 					  "nav-map"),
 	       VAULT_R_OK, "a map made nav-map (stricter): allowed");
+
+	struct vault_medium_rescope base = {
+	    .status = VAULT_MEDIUM_IN_VAULT, .dataset_was = "coast", .dataset_now = "coast",
+	    .project_was = "PR1", .project_now = "PR1", .tag_was = "E2A1", .tag_now = "E2A1",
+	    .home_shelf = "SH-1", .open_approval = "", .old_tag_at = "SH-1", .new_tag_at = "SH-1"};
+	struct vault_medium_rescope c = base;
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_OK, "nothing of scope or tag changed: allowed");
+	c.status = VAULT_MEDIUM_CHECKED_OUT;
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_OK, "... even while checked out");
+	c.dataset_now = "inland";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_MEDIUM_NOT_IN_VAULT,
+	       "a checked-out medium's dataset changed: refused");
+	c.status = VAULT_MEDIUM_IN_VAULT;
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_OK, "in the vault, into a dataset no open "
+							   "approval names: allowed");
+	c.open_approval = "AP1";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_MEDIUM_SCOPE_APPROVED,
+	       "into a dataset an open approval names: refused");
+	c = base;
+	c.project_now = "PR2";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_MEDIUM_PROJECT_KEPT, "project changed: refused");
+	c.project_now = "";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_MEDIUM_PROJECT_KEPT, "project cleared: refused");
+	c.project_was = "";
+	c.project_now = "PR2";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_OK, "a project set where there was none: allowed");
+	c = base;
+	c.tag_now = "e2a1";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_OK, "the same tag in another case: no re-tag");
+	c.tag_now = "E2B2";
+	c.new_tag_at = "SH-1";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_RETAG_OLD_TAG_READ,
+	       "re-tag with the old tag still read: refused");
+	c.old_tag_at = "";
+	c.new_tag_at = "";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_RETAG_NEW_TAG_UNREAD,
+	       "re-tag with the new tag read nowhere: refused");
+	c.new_tag_at = "SH-2";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_RETAG_NEW_TAG_UNREAD,
+	       "re-tag with the new tag on another shelf than home: refused");
+	c.new_tag_at = "SH-1";
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_OK,
+	       "old tag gone, new tag on the home shelf: allowed");
+	c.status = VAULT_MEDIUM_MISSING;
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_MEDIUM_NOT_IN_VAULT,
+	       "a missing medium re-tagged (a decoy standing in): refused");
+	c.tag_was = NULL;
+	EXPECT(vault_policy_medium_rescope(&c), VAULT_R_BAD_REQUEST, "a missing field: bad request");
 }
 
 static void test_enrol(void)

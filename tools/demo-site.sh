@@ -187,7 +187,7 @@ sv approval approve --id $N-AP-COAST-1 # first-time unit: waits for on-site veri
 appr AP-COAST-2 U3 S06 dataset:coast-50k PR-COAST "$(d '-1 month')" "$(d '+5 months')" --max-out 2 --quantity 4
 sv approval verify-onsite --id $N-AP-COAST-2
 sv approval approve --id $N-AP-COAST-2 # verified first: active
-appr AP-NAV U1 S10 dataset:nav-east PR-NAV "$(d '-1 month')" "$(d '+6 months')" --authority-ref "NMA-$y-117" --max-out 2
+appr AP-NAV U1 S10 dataset:nav-east PR-NAV "$(d '-1 month')" "$(d '+6 months')" --authority-ref "NMA-$y-117" --max-out 2 --quantity 2
 sv approval approve --id $N-AP-NAV
 appr AP-CITY U2 S05 dataset:city-2k PR-CITY "$(d '-2 months')" "$(d '+2 months')" --max-out 5 --quantity 10
 sv approval approve --id $N-AP-CITY

@@ -102,6 +102,9 @@ struct vault_config {
 	/* [custody] */
 	char custody_pad[32];	 /* shelf name of the kiosk pad */
 	char custody_throat[32]; /* shelf name of the shredder throat reader */
+	/* The lines that set pad and throat (0: the default, a station the site
+	 * may not have): a name set must be a shelf of a [bus.NAME] section. */
+	int custody_pad_line, custody_throat_line;
 	int removal_window_s;
 	int return_window_s;
 	int pad_window_s;
@@ -128,6 +131,10 @@ struct vault_config {
 	char http_trusted_proxy[256]; /* reverse proxies' addresses (X-Forwarded-For) */
 	int http_refusal_limit;	      /* anonymous refusals ledgered one by one */
 	int http_refusal_window_s;    /* per window (controller/flood.h) */
+	/* [admin] (controller/admin.c): the admin socket's refusals ledgered one
+	 * by one per caller (Unix uid) per window (controller/flood.h) */
+	int admin_refusal_limit;
+	int admin_refusal_window_s;
 	struct vault_bus_config bus[VAULT_CONFIG_MAX_BUSES];
 	int nbuses;
 };

@@ -328,7 +328,7 @@ enum vault_reason vault_policy_may_copy(const struct vault_copy_request *rq,
  * approved->active/revoked/expired, active->revoked/expired). */
 bool vault_policy_approval_transition_valid(enum vault_approval_state from,
 					    enum vault_approval_state to);
-/* First-time unit, or quantity above cfg->onsite_threshold. */
+/* First-time unit, or quantity (or max_out) above cfg->onsite_threshold. */
 bool vault_policy_onsite_required(const struct vault_approval *a, const struct vault_unit *unit,
 				  const struct vault_policy_config *cfg);
 
@@ -395,6 +395,29 @@ enum vault_reason vault_policy_may_record_clearance(const char *op_id, const cha
 enum vault_reason vault_policy_medium_change(enum vault_classification was,
 					     enum vault_classification now, const char *cat_was,
 					     const char *cat_now);
+
+/* What else an update would change of a medium: the fields that say which
+ * approvals may reach it (dataset, project) and which physical object it is
+ * (tag). Strings are never NULL ("" = none). */
+struct vault_medium_rescope {
+	enum vault_medium_status status;
+	const char *dataset_was, *dataset_now;
+	const char *project_was, *project_now;
+	const char *tag_was, *tag_now;
+	const char *home_shelf;	   /* as it would be */
+	const char *open_approval; /* an open approval whose scope names dataset_now */
+	const char *old_tag_at;	   /* shelf tag_was is read on now */
+	const char *new_tag_at;	   /* shelf tag_now is read on now */
+};
+/* A project, once set, stays (MEDIUM_PROJECT_KEPT: it binds the medium to
+ * that project's approvals and its destruction deadline). A dataset or tag
+ * changes only while the medium is in the vault (MEDIUM_NOT_IN_VAULT); a
+ * dataset never into one an open approval names (MEDIUM_SCOPE_APPROVED: that
+ * would widen an approval nobody approved for it). A re-tag only with the new
+ * tag read on the medium's home shelf (RETAG_NEW_TAG_UNREAD) and the old one
+ * read nowhere (RETAG_OLD_TAG_READ): the registry follows the object, and a
+ * decoy carrying the old tag cannot stand in for it. */
+enum vault_reason vault_policy_medium_rescope(const struct vault_medium_rescope *c);
 
 /* ---- deadlines and alerts ------------------------------------------------------ */
 

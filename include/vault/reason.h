@@ -35,6 +35,20 @@
 	  "介质的密级不得降低") \
 	X(NAVMAP_CATEGORY_KEPT, "navigation map data cannot be recategorised",                  \
 	  "导航电子地图数据不得更改类别") \
+	X(CERT_TOO_LONG, "a certificate cannot be valid longer than the directive allows", \
+	  "证书有效期不得超过规定年限") \
+	X(MEDIUM_PROJECT_KEPT, "a medium's project, once set, cannot be changed or cleared", \
+	  "介质所属项目一经登记不得更改或清除") \
+	X(MEDIUM_SCOPE_APPROVED, "a medium cannot be moved into a dataset that an open approval names", \
+	  "介质不得移入未结审批所列的数据集") \
+	X(RETAG_OLD_TAG_READ, "the old tag is still read: remove it before re-tagging", \
+	  "旧标签仍被读取，须先移除旧标签再更换") \
+	X(RETAG_NEW_TAG_UNREAD, "the new tag must be read on the medium's home shelf", \
+	  "新标签须在介质所属货架上被读取") \
+	X(TAG_INVALID, "a tag is 4 to 64 hexadecimal digits, an even number", \
+	  "标签应为4至64位偶数个十六进制数字") \
+	X(TAG_TAKEN, "the tag belongs to another medium", \
+	  "该标签已属于其他介质") \
 	/* policy (controller/policy.c): person */ \
 	X(PERSON_INACTIVE, "the person is not active", \
 	  "该人员未处于在职状态") \
@@ -223,6 +237,8 @@
 	  "归还的介质放错了货架")                                                              \
 	X(RETURN_MISSING, "the returned medium never reached its home shelf",                   \
 	  "归还的介质未回到其所属货架")  \
+	X(PAD_NOT_ANSWERING, "the kiosk pad is not answering: its read of the medium is out of date", \
+	  "自助终端读卡区无应答，其对介质的读数已过时") \
 	/* inventory */                                                                        \
 	X(INVENTORY_RUNNING, "an inventory sweep is already running", "盘点正在进行中")        \
 	X(INVENTORY_MISSING, "a medium expected on its shelf was not read on any shelf",       \
@@ -244,8 +260,8 @@
 	/* destruction (controller/destruction.c) */ \
 	X(DESTROY_STATION_BUSY, "the shredder station is busy with another destruction", \
 	  "销毁工位正在执行另一项销毁") \
-	X(DESTROY_ORDER_STATE, "the destruction order is not approved, or already done", \
-	  "销毁单未批准或已完成") \
+	X(DESTROY_ORDER_STATE, "the destruction order is not approved, or already done or cancelled", \
+	  "销毁单未批准、已完成或已撤销") \
 	X(DESTRUCTION_NO_MOTOR, "the shredder motor did not report running at the throat read", \
 	  "读到介质进入碎纸口时碎纸机电机未报告运行") \
 	X(DESTRUCTION_ONE_WITNESS, "the medium reached the throat with fewer than two witnesses", \
@@ -272,6 +288,8 @@
 	  "碎纸机收集箱门处于打开状态（或其传感器无法读取）") \
 	X(DESTRUCTION_BIN_OPENED, "the shredder's bin door was opened after the throat read", \
 	  "介质进入碎纸口后碎纸机收集箱门被打开") \
+	X(DESTROY_ORDER_UNDER_WAY, "a destruction of this order is under way at the shredder station", \
+	  "该销毁单的销毁正在碎纸工位进行中") \
 	/* web (controller/web.c): kiosk and console sign-in */                              \
 	X(WEB_NO_BADGE, "present your badge at this station's reader first",                  \
 	  "请先在本终端的读卡器上出示门禁卡")                                                \

@@ -12,7 +12,8 @@
 #include "vault/policy.h"
 
 #define VAULT_SCOPE_MAX 64
-#define VAULT_SCHEDULE_MAX 64
+#define VAULT_SCHEDULE_MAX 64  /* schedule windows */
+#define VAULT_HOLIDAY_MAX 366  /* holidays loaded: the nearest from a given day on */
 
 /* A person with their latest certificate and training and their unit. */
 struct vault_actor_rec {
@@ -32,7 +33,7 @@ struct vault_approval_rec {
 
 struct vault_schedule_rec {
 	struct vault_schedule_window windows[VAULT_SCHEDULE_MAX];
-	struct vault_holiday holidays[VAULT_SCHEDULE_MAX];
+	struct vault_holiday holidays[VAULT_HOLIDAY_MAX];
 	struct vault_schedule s; /* points into this struct */
 };
 
@@ -43,7 +44,15 @@ int vault_load_approval(sqlite3 *db, const char *id, struct vault_approval_rec *
 int vault_load_medium(sqlite3 *db, const char *id, struct vault_medium *ret);
 int vault_load_medium_by_tag(sqlite3 *db, const char *tag, struct vault_medium *ret);
 int vault_load_project(sqlite3 *db, const char *id, struct vault_project *ret);
-int vault_load_schedule(sqlite3 *db, struct vault_schedule_rec *ret);
+/* The schedule windows, and the holidays from FROM on (the nearest
+ * VAULT_HOLIDAY_MAX: past holidays pile up and are never needed). Returns 0,
+ * -EINVAL (a malformed row), -E2BIG (more than VAULT_SCHEDULE_MAX windows) or
+ * -EIO. */
+int vault_load_schedule(sqlite3 *db, struct vault_date from, struct vault_schedule_rec *ret);
+/* One schedule row: ROLE, DAYS ("1-5", "1,3,5"), START and END ("HH:MM", END
+ * may be "24:00"; END before START: overnight), not equal. Returns 0 or -EINVAL. */
+int vault_schedule_window_parse(const char *role, const char *days, const char *start,
+				const char *end, struct vault_schedule_window *ret);
 /* Media currently out (checked out or pending return) under approval `id`,
  * not counting `except` (may be NULL). Returns the count or -EIO. */
 int vault_count_out(sqlite3 *db, const char *approval_id, const char *except);
