@@ -11,6 +11,11 @@
  * counted, by reason and action, into one admin.refused.batch entry per window
  * (controller/flood.h) instead of a synced entry each. Grants are never
  * counted, and every refusal is still answered.
+ *
+ * Replies are queued per connection and written as the socket takes them;
+ * while a reply waits, that connection's next requests wait too (the loop
+ * never blocks on a slow reader, and no reply is lost or cut). A connection
+ * whose reply has not been taken for [admin] reply_stall_s is dropped.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -43,6 +48,13 @@ struct client {
 	size_t len;
 	int busy; /* a request is pending (PIN hashing) */
 	uint64_t drain; /* timer: buffered requests left for the next turn */
+	char *out; /* reply bytes not yet taken by the socket */
+	size_t outlen, outoff;
+	uint64_t stall; /* timer: the reply has waited [admin] reply_stall_s */
+	uint32_t events; /* what the loop watches for */
+	int eof; /* the caller has sent its last request */
+	int dead; /* to be closed at the next safe point */
+	int in_drain; /* handling requests: closing must wait */
 	struct client *next;
 };
 
@@ -72,26 +84,104 @@ static void client_close(struct client *c)
 		}
 	s->nclients--;
 	vault_loop_timer_cancel(s->d->loop, c->drain);
+	vault_loop_timer_cancel(s->d->loop, c->stall);
 	vault_loop_del_fd(s->d->loop, c->fd);
 	close(c->fd);
 	free(c->buf);
+	free(c->out);
 	free(c);
+}
+
+static int has_line(const struct client *c)
+{
+	return c->len && memchr(c->buf, '\n', c->len);
+}
+
+static void on_stall(struct vault_loop *l, uint64_t id, void *ud);
+
+/* Write what the socket takes of the queued reply. */
+static void flush_out(struct client *c)
+{
+	while (c->outoff < c->outlen && !c->dead) {
+		ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w > 0)
+			c->outoff += (size_t)w;
+		else if (w < 0 && errno == EINTR)
+			continue;
+		else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		else {
+			vault_log(LOG_WARNING, "admin", "reply to %s not delivered (%s); dropping client",
+				  c->who.user, w < 0 ? strerror(errno) : "closed");
+			c->dead = 1;
+		}
+	}
+	struct vault_loop *l = c->srv->d->loop;
+	if (c->outoff < c->outlen) {
+		if (!c->stall)
+			vault_loop_timer_in(l, (int64_t)c->srv->d->cfg.admin_reply_stall_s * 1000000,
+					    on_stall, c, &c->stall);
+		return;
+	}
+	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outoff = 0;
+	vault_loop_timer_cancel(l, c->stall);
+	c->stall = 0;
 }
 
 static void send_json(struct client *c, cJSON *reply)
 {
 	char *txt = cJSON_PrintUnformatted(reply);
-	if (!txt)
+	if (!txt) {
+		c->dead = 1; /* a request without its reply would desynchronise the caller */
 		return;
+	}
 	size_t n = strlen(txt);
 	txt[n] = '\n';
-	/* Replies are small; a client that does not read them is dropped rather
-	 * than allowed to stall the loop. */
-	ssize_t w = send(c->fd, txt, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (w != (ssize_t)(n + 1))
-		vault_log(LOG_WARNING, "admin", "reply to %s not delivered; dropping client",
-			  c->who.user);
-	free(txt);
+	if (!c->outlen) {
+		c->out = txt;
+		c->outlen = n + 1;
+	} else { /* not reached: requests wait while a reply is queued */
+		char *nb = realloc(c->out, c->outlen + n + 1);
+		if (!nb) {
+			free(txt);
+			c->dead = 1;
+			return;
+		}
+		memcpy(nb + c->outlen, txt, n + 1);
+		c->out = nb;
+		c->outlen += n + 1;
+		free(txt);
+	}
+	flush_out(c);
+}
+
+/* Close C if it is done or dead; otherwise watch for what it waits on: its
+ * reply to be taken (EPOLLOUT) or its next request (EPOLLIN). Not while
+ * requests are being handled: the caller of drain() settles afterwards. */
+static void settle(struct client *c)
+{
+	if (c->in_drain)
+		return;
+	if (c->dead || (c->eof && !c->busy && !c->outlen && !has_line(c))) {
+		client_close(c);
+		return;
+	}
+	uint32_t ev = c->outlen ? EPOLLOUT : c->busy || c->eof ? 0 : EPOLLIN;
+	if (ev != c->events && vault_loop_mod_fd(c->srv->d->loop, c->fd, ev) == 0)
+		c->events = ev;
+}
+
+static void on_stall(struct vault_loop *l, uint64_t id, void *ud)
+{
+	struct client *c = ud;
+	c->stall = 0;
+	vault_log(LOG_WARNING, "admin", "%s has not read its reply in %d s; dropping client",
+		  c->who.user, c->srv->d->cfg.admin_reply_stall_s);
+	c->dead = 1;
+	settle(c);
 }
 
 static cJSON *make_reply(const struct vaultd *d, const struct action_result *res)
@@ -145,11 +235,6 @@ static struct flood *budget_of(struct admin_server *s, const struct vault_caller
 	return s->budget[i].f;
 }
 
-static int has_line(const struct client *c)
-{
-	return c->len && memchr(c->buf, '\n', c->len);
-}
-
 static void drain_tick(struct vault_loop *l, uint64_t id, void *ud);
 
 void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
@@ -179,6 +264,7 @@ void admin_complete(struct vaultd *d, uint64_t client_id, const char *action,
 		if (c->busy && has_line(c) && !c->drain) /* sent behind the pending one */
 			vault_loop_timer_in(d->loop, 1, drain_tick, c, &c->drain);
 		c->busy = 0;
+		settle(c);
 	}
 	cJSON_Delete(res->data);
 	res->data = NULL;
@@ -258,22 +344,27 @@ static void handle_line(struct client *c, const char *line, size_t n)
 	admin_complete(d, c->id, action, &c->who, &res);
 }
 
-/* Handle up to LINES_PER_TURN buffered requests; the rest in the next turn. */
+/* Handle up to LINES_PER_TURN buffered requests; the rest in the next turn.
+ * A request waits while the reply to the one before is still queued. */
 static void drain(struct client *c)
 {
 	char *nl;
-	for (int n = 0; !c->busy && c->len && (nl = memchr(c->buf, '\n', c->len)); n++) {
+	c->in_drain = 1;
+	for (int n = 0; !c->busy && !c->dead && !c->outlen && c->len &&
+			(nl = memchr(c->buf, '\n', c->len));
+	     n++) {
 		if (n == LINES_PER_TURN) {
 			if (!c->drain) /* 1 us: after the fds of the loop's next turn */
 				vault_loop_timer_in(c->srv->d->loop, 1, drain_tick, c,
 						    &c->drain);
-			return;
+			break;
 		}
 		size_t len = (size_t)(nl - c->buf);
 		handle_line(c, c->buf, len);
 		memmove(c->buf, nl + 1, c->len - len - 1);
 		c->len -= len + 1;
 	}
+	c->in_drain = 0;
 }
 
 static void drain_tick(struct vault_loop *l, uint64_t id, void *ud)
@@ -281,15 +372,31 @@ static void drain_tick(struct vault_loop *l, uint64_t id, void *ud)
 	struct client *c = ud;
 	c->drain = 0;
 	drain(c);
+	settle(c);
 }
 
 static void on_client(struct vault_loop *l, int fd, uint32_t events, void *ud)
 {
 	struct client *c = ud;
-	if (c->busy && !(events & (EPOLLHUP | EPOLLERR)))
-		return; /* one request at a time per connection */
-	if (!c->busy && has_line(c)) { /* what is buffered first; then read on */
+	if (events & EPOLLERR) {
+		client_close(c);
+		return;
+	}
+	if (events & EPOLLOUT) { /* the queued reply, then the requests behind it */
+		flush_out(c);
 		drain(c);
+		settle(c);
+		return;
+	}
+	if (c->busy || c->outlen || c->eof) { /* one request at a time per connection */
+		if (events & EPOLLHUP)
+			c->dead = 1; /* gone both ways: nobody to answer */
+		settle(c);
+		return;
+	}
+	if (has_line(c)) { /* what is buffered first; then read on */
+		drain(c);
+		settle(c);
 		return;
 	}
 	char tmp[4096];
@@ -297,15 +404,19 @@ static void on_client(struct vault_loop *l, int fd, uint32_t events, void *ud)
 	if (r <= 0) {
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		client_close(c);
+		if (r < 0)
+			c->dead = 1;
+		c->eof = 1; /* half-closed: what was asked is still answered */
+		settle(c);
 		return;
 	}
 	if (c->len + (size_t)r > REQ_MAX) {
 		struct action_result res = {.reason = VAULT_R_BAD_REQUEST};
 		snprintf(res.detail, sizeof res.detail, "request longer than %d bytes", REQ_MAX);
 		identify(c->srv->d, c);
+		c->len = 0;
+		c->eof = 1; /* answered, then closed once the answer is taken */
 		admin_complete(c->srv->d, c->id, "?", &c->who, &res);
-		client_close(c);
 		return;
 	}
 	char *nb = realloc(c->buf, c->len + (size_t)r + 1);
@@ -317,6 +428,7 @@ static void on_client(struct vault_loop *l, int fd, uint32_t events, void *ud)
 	memcpy(c->buf + c->len, tmp, (size_t)r);
 	c->len += (size_t)r;
 	drain(c);
+	settle(c);
 }
 
 static void on_accept(struct vault_loop *l, int fd, uint32_t events, void *ud)
@@ -338,6 +450,7 @@ static void on_accept(struct vault_loop *l, int fd, uint32_t events, void *ud)
 	c->srv = s;
 	c->fd = cfd;
 	c->id = ++s->next_id;
+	c->events = EPOLLIN;
 	if (vault_loop_add_fd(l, cfd, EPOLLIN, on_client, c) < 0) {
 		close(cfd);
 		free(c);

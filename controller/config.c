@@ -97,6 +97,7 @@ static const struct key keys[] = {
 	I("http", "refusal_window_s", http_refusal_window_s, 1, 3600, "60"),
 	I("admin", "refusal_limit", admin_refusal_limit, 1, 100000, "60"),
 	I("admin", "refusal_window_s", admin_refusal_window_s, 1, 3600, "60"),
+	I("admin", "reply_stall_s", admin_reply_stall_s, 1, 3600, "30"),
 	E("gpio", "backend", gpio_backend, "gpiod", "gpiod sim"),
 	S("gpio", "chip", gpio_chip, "gpiochip0"),
 	S("gpio", "sim_socket", gpio_sim_socket, "/run/vault/gpio-sim.sock"),

@@ -135,6 +135,7 @@ struct vault_config {
 	 * by one per caller (Unix uid) per window (controller/flood.h) */
 	int admin_refusal_limit;
 	int admin_refusal_window_s;
+	int admin_reply_stall_s; /* a caller not taking its reply is dropped */
 	struct vault_bus_config bus[VAULT_CONFIG_MAX_BUSES];
 	int nbuses;
 };
