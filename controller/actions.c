@@ -336,6 +336,15 @@ static int guard_update(const struct vault_caller *who, const struct vault_entit
 /* Tags and badge UIDs are read as upper-case hex; one physical tag is one
  * row. A medium's tag is stored upper-case; a badge id keeps its spelling
  * but may not differ from another only in case. Returns 0 or refuses. */
+/* A tag as stored and read: upper-case, at most 64 characters. */
+static void tag_upper(const char *tag, char out[65])
+{
+	size_t i = 0;
+	for (; tag[i] && i < 64; i++)
+		out[i] = (char)toupper((unsigned char)tag[i]);
+	out[i] = 0;
+}
+
 static int check_hex_id(struct vaultd *d, const char *table, const char *id, cJSON *row,
 			struct action_result *res)
 {
@@ -344,16 +353,14 @@ static int check_hex_id(struct vaultd *d, const char *table, const char *id, cJS
 	char up[65];
 	size_t n = strlen(v);
 	int ok = n >= 4 && n < sizeof up && n % 2 == 0;
-	for (size_t i = 0; ok && i < n; i++) {
+	for (size_t i = 0; ok && i < n; i++)
 		ok = isxdigit((unsigned char)v[i]) != 0;
-		up[i] = (char)toupper((unsigned char)v[i]);
-	}
 	if (!ok) {
 		refuse(res, medium ? VAULT_R_TAG_INVALID : VAULT_R_INVALID_VALUE,
 		       "%s '%s': 4-64 hex digits, an even number", medium ? "tag" : "badge id", v);
 		return -1;
 	}
-	up[n] = 0;
+	tag_upper(v, up);
 	if (medium)
 		set_str(row, "tag", up);
 	sqlite3_stmt *st;
@@ -433,9 +440,7 @@ static int guard_medium(struct vaultd *d, const cJSON *existing, const cJSON *ro
 	}
 	c.open_approval = open;
 	char old_up[65];
-	snprintf(old_up, sizeof old_up, "%s", c.tag_was);
-	for (char *p = old_up; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
+	tag_upper(c.tag_was, old_up);
 	const struct vaultd_tag_place *was = vaultd_tag_where(d, old_up),
 				      *now = vaultd_tag_where(d, c.tag_now);
 	if (was)
@@ -908,13 +913,32 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 		projp = &proj;
 	struct vault_localtime now;
 	vaultd_localtime(d, &now);
+	/* Sensor-confirmed: the copy's tag (valid, nobody else's) on its home
+	 * shelf, cited. */
+	cJSON *row = cJSON_CreateObject();
+	cJSON_AddStringToObject(row, "tag", tag);
+	if (check_hex_id(d, "medium", id, row, res) < 0) {
+		cJSON_Delete(row);
+		return;
+	}
+	const char *up = row_str(row, "tag");
+	const struct vaultd_tag_place *at = vaultd_tag_where(d, up);
 	struct vault_copy_request rq = {.who = actor.actor, .approval = &ap.a, .parents = pp,
-					.n_parents = np, .project = projp, .requested = requested};
+					.n_parents = np, .project = projp, .requested = requested,
+					.home_shelf = shelf, .tag_at = at ? at->where : ""};
 	rq.who.person = &actor.person;
 	enum vault_classification c;
-	if (policy_refuses(res, vault_policy_may_copy(&rq, &d->pc, &now, &c), id))
+	enum vault_reason r = vault_policy_may_copy(&rq, &d->pc, &now, &c);
+	char what[160];
+	snprintf(what, sizeof what, "%s", id);
+	if (r == VAULT_R_COPY_TAG_UNREAD)
+		snprintf(what, sizeof what, "%s is not read on %s", up, shelf);
+	if (policy_refuses(res, r, what)) {
+		cJSON_Delete(row);
 		return;
-	cJSON *row = cJSON_CreateObject();
+	}
+	char cites[24];
+	snprintf(cites, sizeof cites, "%lld", (long long)at->sensor_id);
 	char deadline[16] = "";
 	const char *category = pm[0].category;
 	for (size_t i = 0; i < np; i++) {
@@ -925,11 +949,6 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 			snprintf(deadline, sizeof deadline, "%s", dl);
 		if (!strcmp(pm[i].category, VAULT_CATEGORY_NAVMAP))
 			category = VAULT_CATEGORY_NAVMAP;
-	}
-	cJSON_AddStringToObject(row, "tag", tag);
-	if (check_hex_id(d, "medium", id, row, res) < 0) {
-		cJSON_Delete(row);
-		return;
 	}
 	cJSON_AddStringToObject(row, "title", title);
 	cJSON_AddStringToObject(row, "dataset", pm[0].dataset);
@@ -961,7 +980,7 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 	}
 	res->data = cJSON_CreateObject();
 	cJSON_AddStringToObject(res->data, "classification", vault_classification_name(c));
-	record_payload(d, who, "copy.registered", payload, id, apid, res);
+	record_cited(d, who, "copy.registered", payload, id, apid, cites, res);
 }
 
 /* ---- dispatch ------------------------------------------------------------ */

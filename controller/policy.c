@@ -507,6 +507,8 @@ enum vault_reason vault_policy_may_copy(const struct vault_copy_request *rq,
 			return R(COPY_CLASS_LOWERED);
 		c = rq->requested;
 	}
+	if (!rq->home_shelf || !*rq->home_shelf || !rq->tag_at || strcmp(rq->tag_at, rq->home_shelf))
+		return R(COPY_TAG_UNREAD);
 	if (ret_class)
 		*ret_class = c;
 	return R(OK);

@@ -43,6 +43,19 @@ contains() { # contains DESCRIPTION NEEDLE HAYSTACK
 		;;
 	esac
 }
+# refused WHAT CODE USER ARGS...: vaultctl ARGS as Unix user USER (the caller's
+# as() function) exits 1 naming CODE on stderr, and one admin.refused entry with
+# that code is the only new ledger entry. The output is left in LAST_OUT.
+refused() {
+	local what=$1 code=$2 user=$3 n rc
+	shift 3
+	n=$(vt_count)
+	LAST_OUT=$(as "$user" "$@" 2>&1); rc=$?
+	is "$what: refused (exit 1)" 1 "$rc"
+	contains "$what: with the code" "$code" "$LAST_OUT"
+	is "$what: ledgered as one refusal with the code" "$((n + 1))|admin.refused|$code" \
+		"$(vt_count)|$(vt_sql "SELECT kind||'|'||json_extract(payload,'$.code') FROM ledger ORDER BY seq DESC LIMIT 1")"
+}
 skip_all() { echo "skip: $*"; exit 77; }
 skip() { # skip WHY N: N cases that cannot run here, counted as skipped
 	local i

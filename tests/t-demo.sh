@@ -56,6 +56,8 @@ is "confirmed by the read on its home shelf SH-1" 1 \
 # 3. Copy: lineage and the parent's classification.
 is "copy.registered with its lineage to M-0001" "M-0001|copy" \
 	"$(q "SELECT parent||'|'||kind FROM lineage WHERE child='M-0001-C1'")"
+is "confirmed by the copy's read on its home shelf SH-2" 1 \
+	"$(q "SELECT count(*) FROM sensor_event WHERE source='SH-2' AND kind='tag.arrived' AND data LIKE '%E2000017221101441890A004%' AND id=(SELECT cites FROM ledger WHERE kind='copy.registered' AND medium='M-0001-C1')")"
 is "inheriting the parent's classification" "secret|secret" \
 	"$(q "SELECT c.classification||'|'||p.classification FROM medium c, medium p WHERE c.id='M-0001-C1' AND p.id='M-0001'")"
 contains "a lower classification is refused" "COPY_CLASS_LOWERED" "$out"

@@ -15,24 +15,12 @@ custody_site
 ok "the shelves' contents are read (M1 on SH-1)" wait_sev SH-1 arrived "$T1"
 enter_c1
 
-# refused WHAT CODE ARGS...: vaultctl as C1 exits 1 naming the code, and one
-# admin.refused entry with that code is the only new entry.
-refused() {
-	local what=$1 code=$2 n out rc
-	shift 2
-	n=$(vt_count)
-	out=$(as daemon "$@" 2>&1); rc=$?
-	is "$what: refused (exit 1)" 1 "$rc"
-	contains "$what: with the code" "$code" "$out"
-	is "$what: ledgered as one refusal with the code" "$((n + 1))|admin.refused|$code" \
-		"$(vt_count)|$(vt_sql "SELECT kind||'|'||json_extract(payload,'$.code') FROM ledger ORDER BY seq DESC LIMIT 1")"
-}
 tag_of() { vt_sql "SELECT tag FROM medium WHERE id='$1'"; }
 
 # ---- re-tag -----------------------------------------------------------------------
-refused "M1 re-tagged to a tag no antenna reads" RETAG_NEW_TAG_UNREAD medium update --id M1 --tag "$TN"
+refused "M1 re-tagged to a tag no antenna reads" RETAG_NEW_TAG_UNREAD daemon medium update --id M1 --tag "$TN"
 put_wait 2 SH-2 "$TN"
-refused "the new tag read on another shelf than M1's home" RETAG_NEW_TAG_UNREAD \
+refused "the new tag read on another shelf than M1's home" RETAG_NEW_TAG_UNREAD daemon \
 	medium update --id M1 --tag "$TN"
 take 2 "$TN"
 put_wait 1 SH-1 "$TN"
@@ -50,7 +38,7 @@ ok "the old tag's removal ends as medium.replaced, not unaccounted" wait_more me
 is "re-tagged, citing the new tag's arrival and the old tag's departure" \
 	"1|$(sev SH-1 arrived "$TN"),$(sev SH-1 departed "$T1")|0" \
 	"$(vt_sql "SELECT json_extract(payload,'$.retagged')||'|'||cites FROM ledger WHERE kind='medium.replaced' ORDER BY seq DESC LIMIT 1")|$(n_kind medium.unaccounted)"
-refused "another medium given M1's new tag" TAG_TAKEN medium update --id M2 --tag "$TN"
+refused "another medium given M1's new tag" TAG_TAKEN daemon medium update --id M2 --tag "$TN"
 is "M2 keeps its tag" "$T2" "$(tag_of M2)"
 
 # ---- a checked-out medium ---------------------------------------------------------
@@ -60,9 +48,9 @@ c=$(n_kind checkout.confirmed)
 as nobody custody checkout --approval AP1 --media M2 >/dev/null
 ok "S1 checks M2 out" wait_more checkout.confirmed "$c"
 is "M2 is checked out" checked-out "$(status_of M2)"
-refused "a checked-out medium moved to another dataset" MEDIUM_NOT_IN_VAULT \
+refused "a checked-out medium moved to another dataset" MEDIUM_NOT_IN_VAULT daemon \
 	medium update --id M2 --dataset inland
-refused "or re-tagged" MEDIUM_NOT_IN_VAULT medium update --id M2 --tag E2000000000000000000C0BB
+refused "or re-tagged" MEDIUM_NOT_IN_VAULT daemon medium update --id M2 --tag E2000000000000000000C0BB
 is "M2 is as it was" "coast|$T2" "$(vt_sql "SELECT ifnull(dataset,'')||'|'||tag FROM medium WHERE id='M2'")"
 ok "other fields may still change" as daemon medium update --id M2 --title "Coast sheet 2 (rev. b)"
 

@@ -29,18 +29,6 @@ V medium register --id M2 --tag E2000000000000000000000002 --title "Sheet 2" --c
 V medium register --id M3 --tag E2000000000000000000000003 --title "Chart 3" --classification secret \
 	--category nav-map --home-shelf SH-1
 
-# refused WHAT CODE USER ARGS...: exit 1, the code on stderr, one admin.refused
-# entry with the code and the caller as actor, and no other change.
-refused() {
-	local what=$1 code=$2 user=$3 n out rc
-	shift 3
-	n=$(vt_count)
-	out=$(as "$user" "$@" 2>&1); rc=$?
-	is "$what: refused (exit 1)" 1 "$rc"
-	contains "$what: with the code" "$code" "$out"
-	is "$what: ledgered as one refusal with the code" "$((n + 1))|admin.refused|$code" \
-		"$(vt_count)|$(vt_sql "SELECT kind||'|'||json_extract(payload,'$.code') FROM ledger ORDER BY seq DESC LIMIT 1")"
-}
 row() { vt_sql "SELECT $2 FROM $1 WHERE id='$3'"; }
 
 # ---- badges: changing one is enrolling it ----------------------------------------

@@ -564,7 +564,8 @@ static void test_copy(void)
 	snprintf(s.borrower_id, sizeof s.borrower_id, "alice");
 	snprintf(s.approval_id, sizeof s.approval_id, "A1");
 	const struct vault_medium *parents[] = {&s, &ts};
-	struct vault_copy_request rq = {actor(&alice), &appr, parents, 2, &p1, VAULT_CLASS_NONE};
+	struct vault_copy_request rq = {actor(&alice), &appr, parents, 2, &p1, VAULT_CLASS_NONE,
+					"SH-2", "SH-2"};
 	enum vault_classification cls = VAULT_CLASS_NONE;
 	EXPECT(vault_policy_may_copy(&rq, &cfg, &now, &cls), VAULT_R_OK,
 	       "copy of a secret (held) and a top-secret (in vault) parent: allowed");
@@ -595,6 +596,25 @@ static void test_copy(void)
 	parents[0] = &outside;
 	EXPECT(vault_policy_may_copy(&rq, &cfg, &now, &cls), VAULT_R_APPROVAL_SCOPE,
 	       "copying a parent outside the approval's scope: refused");
+	parents[0] = &s;
+	rq.tag_at = "";
+	cls = VAULT_CLASS_NONE;
+	EXPECT(vault_policy_may_copy(&rq, &cfg, &now, &cls), VAULT_R_COPY_TAG_UNREAD,
+	       "a copy whose tag no reader reads: refused");
+	ok(cls == VAULT_CLASS_NONE, "and no classification is given out");
+	rq.tag_at = NULL;
+	EXPECT(vault_policy_may_copy(&rq, &cfg, &now, &cls), VAULT_R_COPY_TAG_UNREAD,
+	       "no place given for the tag: refused");
+	rq.tag_at = "SH-1";
+	EXPECT(vault_policy_may_copy(&rq, &cfg, &now, &cls), VAULT_R_COPY_TAG_UNREAD,
+	       "the copy's tag read on another shelf than its home: refused");
+	rq.tag_at = "";
+	rq.home_shelf = "";
+	EXPECT(vault_policy_may_copy(&rq, &cfg, &now, &cls), VAULT_R_COPY_TAG_UNREAD,
+	       "no home shelf and a tag read nowhere: refused (never equal by being empty)");
+	rq.home_shelf = rq.tag_at = "SH-2";
+	EXPECT(vault_policy_may_copy(&rq, &cfg, &now, &cls), VAULT_R_OK,
+	       "the tag read on the home shelf: allowed");
 	rq.n_parents = 0;
 	EXPECT(vault_policy_may_copy(&rq, &cfg, &now, &cls), VAULT_R_COPY_NO_PARENT,
 	       "a copy with no parent: refused");

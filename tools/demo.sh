@@ -300,16 +300,18 @@ sql -separator '  ' "SELECT '  ' || id, status, 'borrower=' || borrower, 'approv
 take 10 kiosk-pad $TAG1
 
 step "A copy: Zhang Min scans the disk she holds; the copy is registered with its lineage"
+echo "A copy is registered only once its tag is read on its home shelf: the new disk goes onto SH-2,"
+echo "and copy.registered cites that read:"
+put 2 SH-2 E2000017221101441890A004
 as_s1 copy --id M-0001-C1 --parents M-0001 --tag E2000017221101441890A004 --approval AP-1 \
 	--title "Coast sheet 1:50000, working copy (HDD)" --home-shelf SH-2 --kind copy || die "the copy was refused"
 echo "(classification, dataset, category and project come from the parent; a lower class is refused:)"
 as_s1 copy --id M-0001-C2 --parents M-0001 --tag E2000017221101441890A005 --approval AP-1 \
 	--title "Declassified?" --home-shelf SH-2 --classification confidential && die "a lower class was accepted"
-show "$(sql "SELECT max(seq) FROM ledger WHERE kind='copy.registered'")"
+CP=$(sql "SELECT max(seq) FROM ledger WHERE kind='copy.registered'")
+show "$CP"; cited "$CP"
 sql -separator '  ' "SELECT '  lineage: ' || child || ' <- ' || parent || ' (' || kind || ')' FROM lineage WHERE child='M-0001-C1'"
 sql -separator '  ' "SELECT '  ' || id, classification, dataset, category, project, 'home=' || home_shelf FROM medium WHERE id IN ('M-0001','M-0001-C1')"
-echo "The copy goes onto its home shelf SH-2:"
-put 2 SH-2 E2000017221101441890A004
 
 step "Return: M-0001 back on the pad -> return.pending -> on its home shelf -> return.confirmed"
 put 10 kiosk-pad $TAG1

@@ -310,6 +310,8 @@ struct vault_copy_request {
 	size_t n_parents;
 	const struct vault_project *project;
 	enum vault_classification requested; /* VAULT_CLASS_NONE = take the computed one */
+	const char *home_shelf; /* the copy's */
+	const char *tag_at;	/* where the copy's tag is read now ("" or NULL: nowhere) */
 };
 
 /*
@@ -317,7 +319,9 @@ struct vault_copy_request {
  * parent under the approval (the checkout rules except max_out; a parent may be
  * in the vault or checked out by this person under this approval). The copy's
  * classification is the highest of the parents'; a requested lower one is
- * COPY_CLASS_LOWERED, a higher one is kept. On OK *ret_class is set.
+ * COPY_CLASS_LOWERED, a higher one is kept. The registration is sensor-confirmed:
+ * the copy's tag must be read on its home shelf (COPY_TAG_UNREAD), so a copy is
+ * in the vault when it enters the register. On OK *ret_class is set.
  */
 enum vault_reason vault_policy_may_copy(const struct vault_copy_request *rq,
 					const struct vault_policy_config *cfg,

@@ -125,6 +125,8 @@
 	  "复制件须至少指明一个原介质") \
 	X(COPY_CLASS_LOWERED, "a copy cannot have a lower classification than its parents", \
 	  "复制件的密级不得低于原介质") \
+	X(COPY_TAG_UNREAD, "the copy's tag must be read on its home shelf", \
+	  "复制件的标签须在其所属货架上被读取") \
 	X(APPROVAL_TRANSITION, "the approval cannot move to that state", \
 	  "审批不能转入该状态") \
 	X(DESTROY_SELF_ORDER, "nobody may order destruction on their own request", \
