@@ -17,6 +17,7 @@
 #include "vault/regload.h"
 #include "vault/registry.h"
 #include "vault/schema.h"
+#include "vault/tagdecode.h"
 #include "vault/util.h"
 #include "door.h"
 #include "events.h"
@@ -352,12 +353,19 @@ static int check_hex_id(struct vaultd *d, const char *table, const char *id, cJS
 	const char *v = medium ? row_str(row, "tag") : id;
 	char up[65];
 	size_t n = strlen(v);
-	int ok = n >= 4 && n < sizeof up && n % 2 == 0;
+	/* A medium's tag is what the shelves read (a 96-bit EPC, never all
+	 * zero), or no reader could ever confirm it; a badge UID is 4-32 bytes. */
+	int ok = medium ? n == 2 * VAULT_TAG_ID_BYTES && strspn(v, "0") < n
+			: n >= 4 && n < sizeof up && n % 2 == 0;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isxdigit((unsigned char)v[i]) != 0;
 	if (!ok) {
-		refuse(res, medium ? VAULT_R_TAG_INVALID : VAULT_R_INVALID_VALUE,
-		       "%s '%s': 4-64 hex digits, an even number", medium ? "tag" : "badge id", v);
+		if (medium)
+			refuse(res, VAULT_R_TAG_INVALID, "tag '%s': %d hex digits, not all zero", v,
+			       2 * VAULT_TAG_ID_BYTES);
+		else
+			refuse(res, VAULT_R_INVALID_VALUE,
+			       "badge id '%s': 4-64 hex digits, an even number", v);
 		return -1;
 	}
 	tag_upper(v, up);

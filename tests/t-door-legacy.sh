@@ -24,7 +24,7 @@ emu door "place iso14443a 08112233" >/dev/null; sleep 0.3; type_keys "1357#"
 ok "a plain UID card is accepted in legacy mode" wait_more entry.granted "$g"
 emu door remove >/dev/null; sleep 0.2
 contains "and each use is warned about" "legacy UID-only badge 08112233 used by C1" "$(cat "$T/vaultd.log")"
-V medium register --id TS1 --tag E2000001 --title "Geodetic control" --classification top-secret --home-shelf SH1
+V medium register --id TS1 --tag E20000000000000000000001 --title "Geodetic control" --classification top-secret --home-shelf SH1
 r=$(n_kind entry.refused LEGACY_TOP_SECRET)
 emu door "place iso14443a 08112233" >/dev/null; sleep 0.3
 ok "once a top-secret medium is held, UID-only badges are refused" wait_more entry.refused "$r" LEGACY_TOP_SECRET

@@ -7,8 +7,8 @@ vt_start || exit 1
 "$VAULTCTL" unit add --id U1 --name "Bureau" >/dev/null
 "$VAULTCTL" person add --id P1 --name "Li Wei" --role custodian --unit U1 >/dev/null
 "$VAULTCTL" person add --id P2 --name "Chen, \"Jing\"" --role staff --unit U1 >/dev/null
-"$VAULTCTL" medium add --id M1 --tag E200AA --title "Sheet 1" --classification secret --home-shelf SH1 >/dev/null
-"$VAULTCTL" medium add --id M2 --tag E200BB --title "Sheet 2" --classification confidential --home-shelf SH1 >/dev/null
+"$VAULTCTL" medium add --id M1 --tag E200000000000000000000AA --title "Sheet 1" --classification secret --home-shelf SH1 >/dev/null
+"$VAULTCTL" medium add --id M2 --tag E200000000000000000000BB --title "Sheet 2" --classification confidential --home-shelf SH1 >/dev/null
 "$VAULTCTL" checkpoint now >/dev/null
 ok "checkpoint export writes a file" "$VAULTCTL" checkpoint export --out "$T/ck.txt"
 vt_stop

@@ -22,11 +22,11 @@ is "a certificate without an expiry date expires cert_years after issue (leap da
 	"2029-02-28" "$(vt_sql "SELECT expires FROM certificate WHERE id='CERT-C1'")"
 V training add --id T-C1 --person C1 --date "$today"
 V project add --id PR1 --name "Coast" --unit U1 --start "$((year - 1))-01-01" --end "$((year + 1))-06-30"
-V medium register --id M-TS --tag E2000001 --title "Control points" --dataset coast \
+V medium register --id M-TS --tag E20000000000000000000001 --title "Control points" --dataset coast \
 	--classification top-secret --home-shelf SH1 --project PR1
-V medium register --id M-S --tag E2000002 --title "Coast sheet" --dataset coast \
+V medium register --id M-S --tag E20000000000000000000002 --title "Coast sheet" --dataset coast \
 	--classification secret --home-shelf SH1 --project PR1
-V medium register --id M-C --tag E2000003 --title "Index" --dataset coast --category nav-map \
+V medium register --id M-C --tag E20000000000000000000003 --title "Index" --dataset coast --category nav-map \
 	--classification confidential --home-shelf SH2 --project PR1
 
 ok "a custodian requests an approval for the dataset" as nobody approval add --id AP1 --unit U1 \
@@ -53,16 +53,16 @@ contains "a suspended unit's request cannot be approved" "UNIT_SUSPENDED" "$out"
 is "the suspension is ledgered with its reason" "refused inspection" \
 	"$(vt_sql "SELECT status_reason FROM unit WHERE id='U2'")"
 
-out=$(as nobody copy --id CP1 --parents M-TS,M-S --tag E2000010 --title "Working copy" \
+out=$(as nobody copy --id CP1 --parents M-TS,M-S --tag E20000000000000000000010 --title "Working copy" \
 	--approval AP1 --home-shelf SH3 --kind copy 2>&1)
 contains "a copy whose tag no reader reads is refused (copies are sensor-confirmed: tests/t-copy.sh)" \
 	"COPY_TAG_UNREAD" "$out"
 is "and nothing is registered" "0|0" \
 	"$(vt_sql "SELECT (SELECT count(*) FROM medium WHERE id='CP1')||'|'||(SELECT count(*) FROM lineage WHERE child='CP1')")"
-out=$(as nobody copy --id CP2 --parents M-S --tag E2000011 --title "Lower" --approval AP1 \
+out=$(as nobody copy --id CP2 --parents M-S --tag E20000000000000000000011 --title "Lower" --approval AP1 \
 	--home-shelf SH3 --classification confidential 2>&1)
 contains "a copy may not be classified lower than its parent" "COPY_CLASS_LOWERED" "$out"
-out=$("$VAULTCTL" copy --id CP4 --parents M-S --tag E2000013 --title X --approval AP1 --home-shelf SH3 2>&1)
+out=$("$VAULTCTL" copy --id CP4 --parents M-S --tag E20000000000000000000013 --title X --approval AP1 --home-shelf SH3 2>&1)
 contains "someone without a certificate cannot register copies" "CERT_MISSING" "$out"
 
 out=$(as daemon project close --id PR1)

@@ -37,10 +37,10 @@ for p in P7 P30 SV; do q training add --id T-$p --person $p --date "$(d '-30 day
 q training add --id T-OLD --person PX --date "$(d '-400 days')"
 q project add --id PR-OLD --name "Ended survey" --unit U1 --start 2020-01-01 --end "$(d '-7 months')"
 q project add --id PR-NOW --name "Coastline" --unit U2 --start "$(d '-1 month')" --end "$(d '+1 year')"
-q medium add --id M1 --tag E20001 --title "Coast sheet, 1:50000" --dataset coast --classification secret --home-shelf SH-1 --project PR-NOW
-q medium add --id M2 --tag E20002 --title "=HYPERLINK(\"x\")" --dataset coast --classification top-secret --home-shelf SH-1 --project PR-NOW
-q medium add --id M3 --tag E20003 --title "Old survey disk" --dataset old --classification confidential --home-shelf SH-2 --project PR-OLD
-q medium add --id M4 --tag E20004 --title "Nav map tile 7" --dataset nav-east --category nav-map --classification secret --home-shelf SH-2
+q medium add --id M1 --tag E20000000000000000000001 --title "Coast sheet, 1:50000" --dataset coast --classification secret --home-shelf SH-1 --project PR-NOW
+q medium add --id M2 --tag E20000000000000000000002 --title "=HYPERLINK(\"x\")" --dataset coast --classification top-secret --home-shelf SH-1 --project PR-NOW
+q medium add --id M3 --tag E20000000000000000000003 --title "Old survey disk" --dataset old --classification confidential --home-shelf SH-2 --project PR-OLD
+q medium add --id M4 --tag E20000000000000000000004 --title "Nav map tile 7" --dataset nav-east --category nav-map --classification secret --home-shelf SH-2
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	as_admin_only=
 	# The admin requests; SV (Unix user nobody) approves: nobody approves their own.

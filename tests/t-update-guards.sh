@@ -24,9 +24,9 @@ V person add --id SV1 --name "Wang Fang" --role supervisor --unit U1 --unix-user
 V person add --id SV2 --name "Chen Jing" --role supervisor --unit U1 --unix-user sys
 V person add --id S1 --name "Zhao Lei" --role staff --unit U1 --unix-user nobody
 V project add --id PR1 --name Coast --unit U1 --start "$((year - 1))-01-01" --end "$((year + 1))-12-31"
-V medium register --id M1 --tag E2000000000000000000000001 --title "Sheet 1" --classification secret --home-shelf SH-1
-V medium register --id M2 --tag E2000000000000000000000002 --title "Sheet 2" --classification secret --home-shelf SH-1
-V medium register --id M3 --tag E2000000000000000000000003 --title "Chart 3" --classification secret \
+V medium register --id M1 --tag E20000000000000000000001 --title "Sheet 1" --classification secret --home-shelf SH-1
+V medium register --id M2 --tag E20000000000000000000002 --title "Sheet 2" --classification secret --home-shelf SH-1
+V medium register --id M3 --tag E20000000000000000000003 --title "Chart 3" --classification secret \
 	--category nav-map --home-shelf SH-1
 
 row() { vt_sql "SELECT $2 FROM $1 WHERE id='$3'"; }
@@ -126,14 +126,19 @@ ok "a dataset no open approval names is fine" as daemon medium update --id M3 --
 is "(coa is not coast)" coa "$(row medium dataset M3)"
 
 # ---- tags and badge ids: hex, one row per physical tag ----------------------------
-ok "a tag given in lower case" as daemon medium register --id M5 --tag e200000000000000000000000a \
+ok "a tag given in lower case" as daemon medium register --id M5 --tag e2000000000000000000000a \
 	--title "Sheet 5" --classification secret --home-shelf SH-1
-is "is stored as it is read, upper case" E200000000000000000000000A "$(row medium tag M5)"
+is "is stored as it is read, upper case" E2000000000000000000000A "$(row medium tag M5)"
 refused "the same tag in the other case for another medium" TAG_TAKEN daemon \
-	medium register --id M6 --tag E200000000000000000000000a --title "Sheet 6" \
+	medium register --id M6 --tag E2000000000000000000000a --title "Sheet 6" \
 	--classification secret --home-shelf SH-1
 refused "a tag that is not hex" TAG_INVALID daemon medium register --id M6 --tag E2-00-01 \
 	--title "Sheet 6" --classification secret --home-shelf SH-1
+refused "a tag that is not a 96-bit EPC (no shelf could read it)" TAG_INVALID daemon \
+	medium register --id M6 --tag E2000001 --title "Sheet 6" --classification secret --home-shelf SH-1
+refused "a tag of all zeros" TAG_INVALID daemon \
+	medium register --id M6 --tag 000000000000000000000000 --title "Sheet 6" --classification secret --home-shelf SH-1
+refused "a re-tag to a tag of 26 digits" TAG_INVALID daemon medium update --id M5 --tag E200000000000000000000000B
 is "neither was registered" 0 "$(row medium count\(*\) M6)"
 refused "a badge id differing from another only in case" ALREADY_EXISTS root \
 	badge add --id 04c1000000000001 --person S1

@@ -144,7 +144,7 @@ tagn=0
 medium() { # id title dataset category classification shelf project
 	tagn=$((tagn + 1))
 	local tag
-	tag=E280$(printf '%s' "$N" | md5sum | cut -c1-8 | tr a-f A-F)$(printf '%08X' $tagn)
+	tag=E280$(printf '%s' "$N" | md5sum | cut -c1-8 | tr a-f A-F)$(printf '%012X' $tagn)
 	ctl medium register --id "$1" --tag "$tag" --title "$2" --dataset "$3" --category "$4" \
 		--classification "$5" --home-shelf "$6" --project "$7"
 }

@@ -45,8 +45,8 @@
 	  "旧标签仍被读取，须先移除旧标签再更换") \
 	X(RETAG_NEW_TAG_UNREAD, "the new tag must be read on the medium's home shelf", \
 	  "新标签须在介质所属货架上被读取") \
-	X(TAG_INVALID, "a tag is 4 to 64 hexadecimal digits, an even number", \
-	  "标签应为4至64位偶数个十六进制数字") \
+	X(TAG_INVALID, "a tag is a 96-bit EPC: 24 hexadecimal digits, not all zero", \
+	  "标签应为96位EPC：24位十六进制数字，且不全为零") \
 	X(TAG_TAKEN, "the tag belongs to another medium", \
 	  "该标签已属于其他介质") \
 	/* policy (controller/policy.c): person */ \
