@@ -504,19 +504,10 @@ static void pad_tick(struct vault_loop *l, uint64_t id, void *ud)
 	vault_loop_timer_in(l, pad_tick_us(c->d), pad_tick, c, &c->pad_timer);
 }
 
-/* Does the medium count as on the pad now? Its tag's last read is an arrival
- * there, the pad is answering (not in fault) and it answered within [custody]
- * pad_window_s. OK with *read the pad read (the arrival's sensor event, -1 if
- * it was not stored); else the refusal, with why for a person. */
-static enum vault_reason on_pad(struct custody *c, const struct vault_medium *m, int64_t *read,
-				char *why, size_t n)
+enum vault_reason custody_pad_answering(struct custody *c, char *why, size_t n)
 {
 	struct vaultd *d = c->d;
 	const char *pad = d->cfg.custody_pad;
-	const struct vaultd_tag_place *p = vaultd_tag_where(d, m->tag);
-	*read = 0;
-	if (!p || strcmp(p->where, pad) != 0)
-		return VAULT_R_NOT_ON_PAD;
 	const struct vaultd_shelf *sh;
 	size_t ns = vaultd_shelves(d, &sh);
 	int64_t now = vault_now_mono_us();
@@ -538,6 +529,23 @@ static enum vault_reason on_pad(struct custody *c, const struct vault_medium *m,
 			 pad, "pad_window_s", d->cfg.pad_window_s);
 		return VAULT_R_PAD_NOT_ANSWERING;
 	}
+	return VAULT_R_OK;
+}
+
+/* Does the medium count as on the pad now? Its tag's last read is an arrival
+ * there and the pad is answering (custody_pad_answering). OK with *read the pad
+ * read (the arrival's sensor event, -1 if it was not stored); else the refusal,
+ * with why for a person. */
+static enum vault_reason on_pad(struct custody *c, const struct vault_medium *m, int64_t *read,
+				char *why, size_t n)
+{
+	const struct vaultd_tag_place *p = vaultd_tag_where(c->d, m->tag);
+	*read = 0;
+	if (!p || strcmp(p->where, c->d->cfg.custody_pad) != 0)
+		return VAULT_R_NOT_ON_PAD;
+	enum vault_reason r = custody_pad_answering(c, why, n);
+	if (r != VAULT_R_OK)
+		return r;
 	*read = p->sensor_id > 0 ? p->sensor_id : -1;
 	return VAULT_R_OK;
 }

@@ -131,6 +131,11 @@ int custody_start(struct vaultd *d, struct custody **ret);
 void custody_free(struct custody *c);
 int custody_action_known(const char *action);
 vaultd_action_fn custody_action;
+/* Whether the kiosk pad's reads are current: it is not in fault and answered
+ * within [custody] pad_window_s. OK, or PAD_NOT_ANSWERING with why for a person.
+ * A pad that is not answering keeps its last known contents; they count for
+ * nothing. */
+enum vault_reason custody_pad_answering(struct custody *c, char *why, size_t n);
 /* controller/destruction.c */
 int destruction_start(struct vaultd *d, struct destruction **ret);
 void destruction_free(struct destruction *x);

@@ -765,8 +765,22 @@ static void q_pad(struct web *w, cJSON *out)
 				sh[i].state == VSHELF_FAULT ? "fault" : "unknown";
 	cJSON_AddStringToObject(out, "pad", pad);
 	cJSON_AddStringToObject(out, "pad_state", state);
-	struct pad_ctx c = {.w = w, .media = cJSON_AddArrayToObject(out, "media"),
-			    .unknown = cJSON_AddArrayToObject(out, "unknown")};
+	/* A pad that is not answering keeps its last known contents, which count
+	 * for nothing: they are listed apart ("stale"), never as on the pad. */
+	char why[160] = "";
+	enum vault_reason r = *pad && w->d->custody
+				  ? custody_pad_answering(w->d->custody, why, sizeof why)
+				  : VAULT_R_OK;
+	cJSON_AddBoolToObject(out, "answering", r == VAULT_R_OK);
+	if (r != VAULT_R_OK) {
+		cJSON_AddStringToObject(out, "code", vault_reason_id(r));
+		cJSON_AddStringToObject(out, "detail", why);
+	}
+	cJSON *media = cJSON_AddArrayToObject(out, "media");
+	cJSON *unknown = cJSON_AddArrayToObject(out, "unknown");
+	cJSON *stale = cJSON_AddArrayToObject(out, "stale");
+	struct pad_ctx c = {.w = w, .media = r == VAULT_R_OK ? media : stale,
+			    .unknown = r == VAULT_R_OK ? unknown : stale};
 	vaultd_tags_each(w->d, pad, pad_tag, &c);
 }
 

@@ -118,6 +118,18 @@ ok "the pad query lists M1 and the unknown tag laid on the pad" wait_pad
 is "with M1's register row and the unknown tag's code" "secret|in-vault|MEDIUM_UNKNOWN|ok" \
 	"$(j '$.media[0].classification')|$(j '$.media[0].status')|$(j '$.unknown[0].code')|$(j '$.pad_state')"
 is "queries write nothing" "$n" "$(vt_count)"
+# A silent pad keeps its last known contents; they count for nothing, so the
+# kiosk lists them apart (stale) and offers nothing from the pad.
+sim "silence 10 on"
+pad_silent() { http GET /api/pad "" >/dev/null && [ "$(j '$.answering')" = 0 ]; }
+for _ in $(seq 100); do pad_silent && break; sleep 0.05; done
+is "a silent pad: not answering, with the code; nothing on the pad, M1 and the unknown tag stale" \
+	"0|PAD_NOT_ANSWERING|0|0|2|M1" \
+	"$(j '$.answering')|$(j '$.code')|$(jlen '$.media')|$(jlen '$.unknown')|$(jlen '$.stale')|$(jall '$.stale' '$.id')"
+contains "the detail says why" "pad kiosk-pad not answering" "$(j '$.detail')"
+sim "silence 10 off"
+ok "answering again, the pad lists M1 again" wait_pad
+is "and nothing stale" "1|0" "$(j '$.answering')|$(jlen '$.stale')"
 
 # 4. Checkout at the kiosk: the custody module decides per medium.
 n=$(vt_count)

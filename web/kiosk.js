@@ -4,7 +4,8 @@
 // API (docs/http.md):
 //   POST /api/login {kind:"kiosk", lang, credentials:{pin}}
 //   GET  /api/approvals -> {approvals:[{id, purpose, valid_from, valid_to, project, state}]}
-//   GET  /api/pad       -> {pad_state, media:[{id, tag, title, classification, status}], unknown:[{tag, code}]}
+//   GET  /api/pad       -> {pad_state, answering, media:[{id, tag, title, classification, status}],
+//                           unknown:[{tag, code}], stale:[...]} (stale: last read by a pad not answering)
 //   POST /api/action/checkout {approval, media:[id...]} -> {results:[{medium, ok, code, error, due}]}
 //     (every medium refused: ok false, the first refusal's code, and the results)
 //   POST /api/action/return   {media:[id...]}           -> {results:[...]}
@@ -69,9 +70,13 @@ async function loadPad(background) {
   const ul = document.getElementById("pad");
   ul.replaceChildren();
   padIds = (p.media || []).map((m) => m.id);
-  if (p.pad_state && p.pad_state !== "ok" && p.pad_state !== "unknown")
+  if (p.answering === false || (p.pad_state && p.pad_state !== "ok" && p.pad_state !== "unknown"))
     ul.append(Vault.el("li", Vault.t("pad_offline"), "refused"));
-  if (!padIds.length && !(p.unknown || []).length) ul.append(Vault.el("li", Vault.t("pad_empty")));
+  // What a silent pad last read counts for nothing: shown apart, never offered.
+  for (const s of p.stale || [])
+    ul.append(Vault.el("li", `${s.id || s.tag}  ${s.title || ""}  (${Vault.t("pad_stale")})`, "stale"));
+  if (!padIds.length && !(p.unknown || []).length && !(p.stale || []).length)
+    ul.append(Vault.el("li", Vault.t("pad_empty")));
   for (const m of p.media || [])
     ul.append(Vault.el("li", `${m.id}  ${m.title || ""}  [${Vault.t(m.classification || "")}]  ${Vault.t(m.status || "")}`));
   for (const u of p.unknown || [])
