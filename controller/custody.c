@@ -664,12 +664,19 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 		struct vault_date due = {0};
 		if (r == VAULT_R_OK) {
 			int out = have_ap ? vault_count_out(d->db, apr.a.id, m.id) : 0;
+			int used = have_ap ? vault_count_used(d->db, apr.a.id, m.id) : 0;
 			struct vault_checkout_request rq = {.who = actor.actor,
 							    .approval = have_ap ? &apr.a : NULL,
 							    .medium = &m, .project = projp,
-							    .out_under_approval = out < 0 ? 0 : out};
+							    .out_under_approval = out,
+							    .used_under_approval = used};
 			rq.who.person = &actor.person;
-			r = vault_policy_may_check_out(&rq, &d->pc, &now, &due);
+			if (out < 0 || used < 0) {
+				r = VAULT_R_DB_ERROR;
+				snprintf(why, sizeof why, "the approval's media could not be counted");
+			} else {
+				r = vault_policy_may_check_out(&rq, &d->pc, &now, &due);
+			}
 		}
 		if (r != VAULT_R_OK) {
 			batch_fail(&b, w.ids[i], r, why);

@@ -407,7 +407,8 @@ enum vault_reason vault_policy_may_check_out(const struct vault_checkout_request
 					     const struct vault_localtime *now,
 					     struct vault_date *ret_due)
 {
-	if (!rq || !rq->who.person || !rq->medium || !cfg || !now || rq->out_under_approval < 0)
+	if (!rq || !rq->who.person || !rq->medium || !cfg || !now || rq->out_under_approval < 0 ||
+	    rq->used_under_approval < 0)
 		return R(BAD_REQUEST);
 	const struct vault_person *p = rq->who.person;
 	struct vault_date today = now->date;
@@ -426,6 +427,11 @@ enum vault_reason vault_policy_may_check_out(const struct vault_checkout_request
 		return R(MEDIUM_NOT_IN_VAULT);
 	if (rq->out_under_approval >= rq->approval->max_out)
 		return R(APPROVAL_MAX_OUT);
+	/* max_out too: approvals stored before quantity >= max_out was required. */
+	int quantity = rq->approval->quantity > rq->approval->max_out ? rq->approval->quantity
+									: rq->approval->max_out;
+	if (rq->used_under_approval >= quantity)
+		return R(APPROVAL_QUANTITY_USED);
 	if (ret_due) {
 		struct vault_date due;
 		if (vault_policy_due_date(rq->approval, rq->project, cfg, today, &due) < 0)

@@ -333,13 +333,11 @@ int vault_load_schedule(sqlite3 *db, struct vault_date from, struct vault_schedu
 	return r;
 }
 
-int vault_count_out(sqlite3 *db, const char *approval_id, const char *except)
+/* One count over APPROVAL_ID's media, EXCEPT (may be NULL) left out; or -EIO. */
+static int count_for(sqlite3 *db, const char *sql, const char *approval_id, const char *except)
 {
 	sqlite3_stmt *st;
-	if (vault_db_cached(db,
-			    "SELECT count(*) FROM medium WHERE approval=?1 AND id <> ifnull(?2,'') "
-			    "AND status IN ('checked-out','pending-return')",
-			    &st) < 0)
+	if (vault_db_cached(db, sql, &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, approval_id, -1, SQLITE_TRANSIENT);
 	if (except)
@@ -347,6 +345,22 @@ int vault_count_out(sqlite3 *db, const char *approval_id, const char *except)
 	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -EIO;
 	vault_db_done(st);
 	return n;
+}
+
+int vault_count_out(sqlite3 *db, const char *approval_id, const char *except)
+{
+	return count_for(db,
+			 "SELECT count(*) FROM medium WHERE approval=?1 AND id <> ifnull(?2,'') "
+			 "AND status IN ('checked-out','pending-return')",
+			 approval_id, except);
+}
+
+int vault_count_used(sqlite3 *db, const char *approval_id, const char *except)
+{
+	return count_for(db,
+			 "SELECT count(DISTINCT medium) FROM ledger WHERE approval=?1 "
+			 "AND approval <> '' AND kind='checkout.confirmed' AND medium <> ifnull(?2,'')",
+			 approval_id, except);
 }
 
 void vault_policy_config_from(struct vault_policy_config *pc, int training_max_days,

@@ -2,7 +2,8 @@
 # Custody test site: shelf-sim serving two storage shelves (SH-1, SH-2) and the
 # kiosk pad over Modbus TCP, the door with its readers, a custodian C1 (Unix
 # user daemon) and staff S1 (nobody) and S2 (no Unix user), media of dataset
-# "coast" on SH-1/SH-2 and an active approval AP1 for S1. Sourced after lib.sh
+# "coast" on SH-1/SH-2 and an active approval AP1 for S1 (one medium out at
+# once, AP1_QUANTITY in all: 1 unless set). Sourced after lib.sh
 # and lib-door.sh. Needs root (vaultctl as other Unix users through setpriv).
 [ "$(id -u)" = 0 ] || skip_all "acting as other Unix users (setpriv) needs root"
 command -v socat >/dev/null || skip_all "socat is missing"
@@ -56,7 +57,8 @@ site_setup() {
 	V medium register --id M3 --tag "$T3" --title "Control points" --dataset coast \
 		--classification confidential --home-shelf SH-2 --project PR1
 	as nobody approval add --id AP1 --unit U1 --person S1 --purpose "coast revision" --scope dataset:coast \
-		--project PR1 --max-out 1 --valid-from "$((year - 1))-01-01" --valid-to "$((year + 1))-12-31" >/dev/null
+		--project PR1 --max-out 1 --quantity "${AP1_QUANTITY:-1}" \
+		--valid-from "$((year - 1))-01-01" --valid-to "$((year + 1))-12-31" >/dev/null
 	V approval approve --id AP1
 	[ "$(vt_sql "SELECT state FROM approval WHERE id='AP1'")" = active ] || echo "# AP1 not active"
 }

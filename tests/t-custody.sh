@@ -124,9 +124,19 @@ is "it cites the home-shelf arrival" "1" \
 is "the register has it back with no borrower" "in-vault||" \
 	"$(vt_sql "SELECT status||'|'||borrower||'|'||due FROM medium WHERE id='M1'")"
 
-# 8. Someone else cannot return; a return never reaching its shelf is an alarm.
+# 8. AP1 requested one medium (quantity 1): with nothing out, M1 may go out again
+# but no other medium may.
+take 1 "$T2"; put_wait 10 kiosk-pad "$T2"
+rf=$(n_kind checkout.refused APPROVAL_QUANTITY_USED)
+out=$(as nobody custody checkout --approval AP1 --media M2)
+contains "a second medium under AP1 (quantity 1), nothing out: refused" '"code":"APPROVAL_QUANTITY_USED"' "$out"
+ok "the refusal is ledgered" wait_more checkout.refused "$rf" APPROVAL_QUANTITY_USED
+is "M2 stays in the vault" in-vault "$(status_of M2)"
+take 10 "$T2"; put_wait 1 SH-1 "$T2"
+
+# 9. Someone else cannot return; a return never reaching its shelf is an alarm.
 take 1 "$T1"; put_wait 10 kiosk-pad "$T1"
-as nobody custody checkout --approval AP1 --media M1 >/dev/null
+ok "M1 again under AP1: the same medium counts once" as nobody custody checkout --approval AP1 --media M1
 out=$(as nobody custody return --media M3)
 contains "returning a medium that is not out is refused" '"code":"RETURN_NOT_OUT"' "$out"
 V person update --id S2 --unix-user sys

@@ -20,7 +20,7 @@ sed -i 's/^door = pn532_uart.*/door =/; s/^exit = pn532_uart.*/exit =/;
 	s/^removal_window_s = .*/removal_window_s = 300/; s/^return_window_s = .*/return_window_s = 300/;
 	s/^response_timeout_ms = .*/response_timeout_ms = 2500/' "$T/vault.ini"
 ok "vaultd starts with the shelves and the pad" vt_start
-site_setup
+AP1_QUANTITY=2 site_setup
 ok "the shelves' contents are read (M1 on SH-1)" wait_sev SH-1 arrived "$T1"
 pad_n() { vt_sql "SELECT count(*) FROM ledger WHERE kind='shelf.$1' AND json_extract(payload,'$.shelf')='kiosk-pad'"; }
 refusal() { # KIND: code and detail of the last <KIND>.refused

@@ -126,13 +126,15 @@ int main(void)
 	    "DROP TRIGGER sensor_event_no_update; DROP TRIGGER sensor_event_cited_no_delete; "
 	    "DROP TABLE sensor_cited",
 	    NULL, NULL, NULL);
+	sqlite3_exec(db, "DROP INDEX ledger_approval", NULL, NULL, NULL); /* migration 8 */
 	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
 	sqlite3_close(db);
 	ok(vault_db_open(path, VAULT_DB_READWRITE, NULL, &db, &e) == 0 &&
 	       q(db, "PRAGMA user_version") == vault_db_schema_version() &&
 	       q(db, "SELECT count(*) FROM mqtt_cursor WHERE seq = 0 AND checkpoint_seq = 0") ==
 		   1 &&
-	       q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'sensor_cited'") == 1,
+	       q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'sensor_cited'") == 1 &&
+	       q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ledger_approval'") == 1,
 	   "an older schema is migrated forward");
 	vault_db_close(db);
 	tv_rmrf(dir);

@@ -350,7 +350,7 @@ static void checkout_fixtures(void)
 
 static struct vault_checkout_request rq_for(const struct vault_medium *m, int out)
 {
-	return (struct vault_checkout_request){actor(&alice), &appr, m, &p1, out};
+	return (struct vault_checkout_request){actor(&alice), &appr, m, &p1, out, 0};
 }
 
 static void test_checkout(void)
@@ -377,6 +377,26 @@ static void test_checkout(void)
 	       "max_out 2 with 2 out: refused");
 	ok(same(due, "2000-01-01"), "the due date is untouched on refusal");
 	rq.out_under_approval = 0;
+
+	/* quantity (3): the distinct media checked out under it over its life. */
+	rq.used_under_approval = 2;
+	EXPECT(vault_policy_may_check_out(&rq, &cfg, &now, NULL), VAULT_R_OK,
+	       "quantity 3 with 2 other media checked out before: allowed (the third)");
+	rq.used_under_approval = 3;
+	EXPECT(vault_policy_may_check_out(&rq, &cfg, &now, NULL), VAULT_R_APPROVAL_QUANTITY_USED,
+	       "quantity 3 with 3 other media checked out before: refused (a fourth)");
+	appr.quantity = 1; /* stored before quantity >= max_out was required */
+	rq.used_under_approval = 1;
+	EXPECT(vault_policy_may_check_out(&rq, &cfg, &now, NULL), VAULT_R_OK,
+	       "an old approval with quantity 1 < max_out 2: max_out counts (the second)");
+	rq.used_under_approval = 2;
+	EXPECT(vault_policy_may_check_out(&rq, &cfg, &now, NULL), VAULT_R_APPROVAL_QUANTITY_USED,
+	       "and not a third");
+	appr.quantity = 3;
+	rq.used_under_approval = -1;
+	EXPECT(vault_policy_may_check_out(&rq, &cfg, &now, NULL), VAULT_R_BAD_REQUEST,
+	       "a count that could not be made: refused");
+	rq.used_under_approval = 0;
 
 	/* Scope. */
 	struct vault_medium m3 = m1, m4 = m1;

@@ -274,13 +274,16 @@ struct vault_checkout_request {
 	const struct vault_medium *medium;
 	const struct vault_project *project;    /* the approval's/medium's project, or NULL */
 	int out_under_approval;                 /* media out under it now, excluding this one */
+	int used_under_approval; /* distinct media ever checked out under it, excluding this one */
 };
 
 /*
  * Checkout of one medium at the kiosk. Person rules and role (borrow_roles), then
  * the approval (ACTIVE, within validity, for this person and unit, on-site
  * verification present when the unit is first-time or quantity > threshold,
- * covering the medium by id or dataset and project, max_out not reached), then the
+ * covering the medium by id or dataset and project, max_out not reached, and this
+ * medium within its quantity: the distinct media checked out under it over its
+ * life, this one included, at most max(quantity, max_out)), then the
  * medium (not destroyed, in the vault, nav-map needs authority_ref, project not
  * closed or ended, not past its destruction deadline). On OK and if ret_due is
  * non-NULL, *ret_due = today + due_days, capped at valid_to and at the destruction

@@ -121,6 +121,8 @@
 	  "该介质未处于借出状态") \
 	X(RETURN_NOT_BORROWER, "only the borrower (or a custodian on their behalf) may return it", \
 	  "只能由借用人本人（或保管员代收）归还") \
+	X(APPROVAL_QUANTITY_USED, "the approval's quantity is used up: as many media as it requested have been checked out", \
+	  "该审批的数量已用完：所申请数量的介质均已借出过") \
 	X(COPY_NO_PARENT, "a copy must name at least one parent medium", \
 	  "复制件须至少指明一个原介质") \
 	X(COPY_CLASS_LOWERED, "a copy cannot have a lower classification than its parents", \

@@ -56,6 +56,9 @@ int vault_schedule_window_parse(const char *role, const char *days, const char *
 /* Media currently out (checked out or pending return) under approval `id`,
  * not counting `except` (may be NULL). Returns the count or -EIO. */
 int vault_count_out(sqlite3 *db, const char *approval_id, const char *except);
+/* Distinct media ever checked out under the approval (checkout.confirmed),
+ * EXCEPT (may be NULL) not counted; or -EIO. */
+int vault_count_used(sqlite3 *db, const char *approval_id, const char *except);
 /* A policy config from vaultd's configuration values. */
 void vault_policy_config_from(struct vault_policy_config *pc, int training_max_days,
 			      int cert_years, int onsite_threshold, int destruction_months);
