@@ -84,6 +84,8 @@
 	  "来访人员须有陪同方可进入") \
 	X(ESCORT_INVALID, "the escort must be an active custodian other than the visitor", \
 	  "陪同人员须为在职保管员且不得为来访者本人") \
+	X(VISITOR_LEFT_ALONE, "a visitor is inside the vault without an escorting custodian", \
+	  "来访人员在库房内无保管员陪同") \
 	/* policy: approvals and media */ \
 	X(APPROVAL_MISSING, "no approval was given for this checkout", \
 	  "此次借出无审批") \
@@ -233,6 +235,10 @@
 	  "介质离开货架后未在规定时间内借出、移位或放回")                                      \
 	X(MEDIUM_OFF_PATH, "a medium was read where its custody says it cannot be",            \
 	  "介质出现在其保管状态不允许的位置")                                                  \
+	X(CUSTODY_OVERFLOW, "too many media in flight to watch each one's window", \
+	  "同时流转的介质过多，无法逐一监控其时限") \
+	X(HOME_SHELF_INVALID, "the home shelf must be a configured storage shelf", \
+	  "所属货架须为已配置的存储货架") \
 	X(REMOVAL_UNOCCUPIED, "a medium left its shelf while nobody was recorded inside the vault", \
 	  "库内无人登记时介质离开了货架")                                                      \
 	X(REX_UNOCCUPIED, "the exit button was pressed while nobody was recorded inside the vault", \
@@ -294,6 +300,8 @@
 	  "介质进入碎纸口后碎纸机收集箱门被打开") \
 	X(DESTROY_ORDER_UNDER_WAY, "a destruction of this order is under way at the shredder station", \
 	  "该销毁单的销毁正在碎纸工位进行中") \
+	X(HANDOVER_TAG_UNREAD, "the medium must be read at the handover station (pad or shredder throat)", \
+	  "移交时介质须在移交工位（自助终端读卡区或碎纸口）被读取") \
 	/* web (controller/web.c): kiosk and console sign-in */                              \
 	X(WEB_NO_BADGE, "present your badge at this station's reader first",                  \
 	  "请先在本终端的读卡器上出示门禁卡")                                                \
