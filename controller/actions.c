@@ -389,6 +389,52 @@ static int check_hex_id(struct vaultd *d, const char *table, const char *id, cJS
 	return taken ? -1 : 0;
 }
 
+/* A shelf's read counts only while that shelf answers: one in fault keeps its
+ * last known contents (events.c: a silent shelf is never "tags gone"), which
+ * may have left it since. */
+static int shelf_answering(struct vaultd *d, const char *shelf)
+{
+	const struct vaultd_shelf *sh;
+	size_t n = vaultd_shelves(d, &sh);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(sh[i].name, shelf))
+			return sh[i].state == VSHELF_OK;
+	return 0;
+}
+
+/* A home shelf is where custody watches a medium, so it is never the kiosk pad
+ * or the shredder throat (departures from those are not removals), and where
+ * storage shelves are configured it is one of them. A site without any (a
+ * registry-only site, or a kiosk pad alone) has nothing to check a name
+ * against: any name but "" is accepted. Returns 0 or refuses. */
+static int check_home_shelf(struct vaultd *d, const char *shelf, struct action_result *res)
+{
+	if (!vaultd_is_storage(d, shelf)) {
+		const char *is = !*shelf ? "empty"
+				 : !strcmp(shelf, d->cfg.custody_pad) ? "the kiosk pad"
+								      : "the shredder throat";
+		refuse(res, VAULT_R_HOME_SHELF_INVALID,
+		       "home shelf '%s' is %s, not a storage shelf", shelf, is);
+		return -1;
+	}
+	const struct vaultd_shelf *sh;
+	size_t n = vaultd_shelves(d, &sh), storage = 0;
+	char known[160] = "";
+	for (size_t i = 0; i < n; i++) {
+		if (!vaultd_is_storage(d, sh[i].name))
+			continue;
+		if (!strcmp(sh[i].name, shelf))
+			return 0;
+		size_t l = strlen(known);
+		snprintf(known + l, sizeof known - l, "%s%s", storage++ ? ", " : "", sh[i].name);
+	}
+	if (!storage)
+		return 0;
+	refuse(res, VAULT_R_HOME_SHELF_INVALID,
+	       "home shelf '%s' is not a configured storage shelf (%s)", shelf, known);
+	return -1;
+}
+
 /* An open (requested, approved or active) approval whose scope names dataset
  * DS, into OUT ("" if none). Returns 0 or -EIO. */
 static int open_approval_naming(struct vaultd *d, const char *ds, char out[VAULT_ID_SIZE])
@@ -451,9 +497,13 @@ static int guard_medium(struct vaultd *d, const cJSON *existing, const cJSON *ro
 	tag_upper(c.tag_was, old_up);
 	const struct vaultd_tag_place *was = vaultd_tag_where(d, old_up),
 				      *now = vaultd_tag_where(d, c.tag_now);
+	/* The old tag's last known read blocks even from a shelf in fault: it
+	 * may still be there (fail secure). The new tag's counts only from a
+	 * shelf that answers. */
 	if (was)
 		c.old_tag_at = was->where;
-	if (now)
+	int stale = now && *now->where && !shelf_answering(d, now->where);
+	if (now && !stale)
 		c.new_tag_at = now->where;
 	char what[160];
 	snprintf(what, sizeof what, "dataset %s to %s, project %s to %s, tag %s to %s",
@@ -466,6 +516,10 @@ static int guard_medium(struct vaultd *d, const cJSON *existing, const cJSON *ro
 			 open);
 	else if (r == VAULT_R_RETAG_OLD_TAG_READ)
 		snprintf(what, sizeof what, "%s is read on %s", old_up, c.old_tag_at);
+	else if (r == VAULT_R_RETAG_NEW_TAG_UNREAD && stale && !strcmp(now->where, c.home_shelf))
+		snprintf(what, sizeof what,
+			 "%s is not answering (shelf fault): its last read of %s does not count",
+			 c.home_shelf, c.tag_now);
 	else if (r == VAULT_R_RETAG_NEW_TAG_UNREAD)
 		snprintf(what, sizeof what, "%s is not read on %s", c.tag_now, c.home_shelf);
 	if (policy_refuses(res, r, what))
@@ -473,6 +527,53 @@ static int guard_medium(struct vaultd *d, const cJSON *existing, const cJSON *ro
 	if (strcmp(old_up, c.tag_now) && now)
 		snprintf(cites, cites_len, "%lld", (long long)now->sensor_id);
 	return 0;
+}
+
+/* A medium raised to a higher classification takes its copies with it: a copy
+ * is never classified lower than its parents (nor a copy of a copy: every
+ * descendant in the lineage). Each one raised is set in PAYLOAD and listed in
+ * its "raised_copies". Returns 0 or refuses (DB_ERROR). */
+static int raise_copies(struct vaultd *d, const char *id, const cJSON *row, cJSON *payload,
+			struct action_result *res)
+{
+	enum vault_classification now;
+	if (vault_classification_from_name(row_str(row, "classification"), &now) < 0)
+		return 0;
+	sqlite3_stmt *st;
+	if (vault_db_cached(d->db,
+			    "WITH RECURSIVE copies(id) AS (SELECT child FROM lineage WHERE parent=?1 "
+			    "UNION SELECT l.child FROM lineage l JOIN copies c ON l.parent=c.id) "
+			    "SELECT id FROM copies WHERE id <> ?1 ORDER BY id",
+			    &st) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	cJSON *raised = NULL;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *cid = (const char *)sqlite3_column_text(st, 0);
+		cJSON *m = vault_registry_get(d->db, "medium", cid);
+		enum vault_classification was;
+		if (!m || vault_classification_from_name(row_str(m, "classification"), &was) < 0) {
+			cJSON_Delete(m);
+			rc = SQLITE_ERROR;
+			break;
+		}
+		if (was >= now) {
+			cJSON_Delete(m);
+			continue;
+		}
+		set_str(m, "classification", vault_classification_name(now));
+		vaultd_set_add(payload, "medium", cid, m);
+		if (!raised)
+			raised = cJSON_AddArrayToObject(payload, "raised_copies");
+		cJSON_AddItemToArray(raised, cJSON_CreateString(cid));
+	}
+	vault_db_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+fail:
+	refuse(res, VAULT_R_DB_ERROR, "the copies of %s could not be read", id);
+	return -1;
 }
 
 /* Table-specific rules on add/update (EXISTING: NULL on add). */
@@ -561,6 +662,11 @@ static int fixup_row(struct vaultd *d, const struct vault_caller *who,
 	} else if (!strcmp(e->table, "destruction_order") && adding) {
 		set_str(row, "orderer", who->person);
 	} else if (!strcmp(e->table, "medium")) {
+		/* A home shelf set before the rule (or the shelves) stays until changed. */
+		const char *home = row_str(row, "home_shelf");
+		if ((adding || strcmp(row_str(existing, "home_shelf"), home)) &&
+		    check_home_shelf(d, home, res) < 0)
+			return -1;
 		return check_hex_id(d, "medium", id, row, res);
 	} else if (!strcmp(e->table, "schedule")) {
 		/* A row the door cannot read would refuse everyone: check it now. */
@@ -627,6 +733,10 @@ static void do_put(struct vaultd *d, const struct vault_caller *who, const struc
 	snprintf(kind, sizeof kind, "registry.%s.%s", e->table, adding ? "add" : "update");
 	cJSON *payload = cJSON_CreateObject();
 	vaultd_set_add(payload, e->table, id, row);
+	if (medium && !adding && raise_copies(d, id, row, payload, res) < 0) {
+		cJSON_Delete(payload);
+		return;
+	}
 	/* A re-tag cites the new tag's read on the home shelf. */
 	record_cited(d, who, kind, payload, medium ? id : NULL,
 		     !strcmp(e->table, "approval") ? id : NULL, cites, res);
@@ -891,6 +1001,8 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 		refuse(res, VAULT_R_INVALID_VALUE, "classification: %s", cls);
 		return;
 	}
+	if (check_home_shelf(d, shelf, res) < 0)
+		return;
 	struct vault_actor_rec actor;
 	struct vault_approval_rec ap;
 	if (vault_load_actor(d->db, who->person, &actor) < 0 ||
@@ -931,15 +1043,22 @@ static void verb_copy(struct vaultd *d, const struct vault_caller *who, const cJ
 	}
 	const char *up = row_str(row, "tag");
 	const struct vaultd_tag_place *at = vaultd_tag_where(d, up);
+	/* A read from a shelf in fault does not count (shelf_answering). */
+	int stale = at && *at->where && !shelf_answering(d, at->where);
 	struct vault_copy_request rq = {.who = actor.actor, .approval = &ap.a, .parents = pp,
 					.n_parents = np, .project = projp, .requested = requested,
-					.home_shelf = shelf, .tag_at = at ? at->where : ""};
+					.home_shelf = shelf};
+	rq.tag_at = at && !stale ? at->where : "";
 	rq.who.person = &actor.person;
 	enum vault_classification c;
 	enum vault_reason r = vault_policy_may_copy(&rq, &d->pc, &now, &c);
 	char what[160];
 	snprintf(what, sizeof what, "%s", id);
-	if (r == VAULT_R_COPY_TAG_UNREAD)
+	if (r == VAULT_R_COPY_TAG_UNREAD && stale && !strcmp(at->where, shelf))
+		snprintf(what, sizeof what,
+			 "%s is not answering (shelf fault): its last read of %s does not count",
+			 shelf, up);
+	else if (r == VAULT_R_COPY_TAG_UNREAD)
 		snprintf(what, sizeof what, "%s is not read on %s", up, shelf);
 	if (policy_refuses(res, r, what)) {
 		cJSON_Delete(row);
@@ -1134,22 +1253,33 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 		cJSON *payload = cJSON_CreateObject();
 		cJSON_AddStringToObject(payload, "deadline", dl);
 		vaultd_set_add(payload, "project", id, row);
+		/* All of them or nothing: a close that missed a medium would leave
+		 * it without its deadline, and the entry would say otherwise. */
 		sqlite3_stmt *st;
-		sqlite3_prepare_v2(d->db, "SELECT id FROM medium WHERE project=? AND status NOT IN "
-					  "('destroyed','handed-over') ORDER BY id",
-				   -1, &st, NULL);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-		int n = 0;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *mid = (const char *)sqlite3_column_text(st, 0);
-			cJSON *m = vault_registry_get(d->db, "medium", mid);
-			if (!m)
-				continue;
-			set_str(m, "deadline", dl);
-			vaultd_set_add(payload, "medium", mid, m);
-			n++;
+		int n = 0, rc = sqlite3_prepare_v2(d->db,
+						   "SELECT id FROM medium WHERE project=? AND status "
+						   "NOT IN ('destroyed','handed-over') ORDER BY id",
+						   -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				const char *mid = (const char *)sqlite3_column_text(st, 0);
+				cJSON *m = vault_registry_get(d->db, "medium", mid);
+				if (!m) {
+					rc = SQLITE_ERROR;
+					break;
+				}
+				set_str(m, "deadline", dl);
+				vaultd_set_add(payload, "medium", mid, m);
+				n++;
+			}
 		}
 		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			cJSON_Delete(payload);
+			refuse(res, VAULT_R_DB_ERROR, "the media of project %s could not be read", id);
+			return;
+		}
 		cJSON_AddNumberToObject(payload, "media", n);
 		res->data = cJSON_CreateObject();
 		cJSON_AddStringToObject(res->data, "deadline", dl);

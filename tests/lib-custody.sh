@@ -73,6 +73,17 @@ put_wait() {
 	for _ in $(seq 100); do [ "$(sev "$2" arrived "$3")" != "$before" ] && return 0; sleep 0.05; done
 	return 1
 }
+shelf_n() { vt_sql "SELECT count(*) FROM ledger WHERE kind='shelf.$1' AND json_extract(payload,'$.shelf')='$2'"; }
+# shelf_silent SLAVE SHELF on|off: silence (or revive) a shelf-sim slave and wait
+# until vaultd ledgers that shelf's fault (or recovery); fails if it does not.
+shelf_silent() {
+	local kind=fault n
+	[ "$3" = off ] && kind=recovered
+	n=$(shelf_n "$kind" "$2")
+	sim "silence $1 $3"
+	for _ in $(seq 200); do [ "$(shelf_n "$kind" "$2")" -gt "$n" ] && return 0; sleep 0.05; done
+	return 1
+}
 status_of() { vt_sql "SELECT status FROM medium WHERE id='$1'"; }
 # Enter the vault as C1 (badge + PIN, door contacts), leaving C1 inside.
 enter_c1() {

@@ -40,6 +40,22 @@ refused "a copy given another medium's tag" TAG_TAKEN nobody \
 	copy "${CA[@]}" --id CP1 --parents M1 --tag "$T2" --home-shelf SH-1
 refused "a copy with a tag that is not hex" TAG_INVALID nobody \
 	copy "${CA[@]}" --id CP1 --parents M1 --tag E2-00 --home-shelf SH-1
+# A home shelf is one custody watches: a configured storage shelf.
+refused "a copy homed on the kiosk pad" HOME_SHELF_INVALID nobody \
+	copy "${CA[@]}" --id CP1 --parents M1 --tag "$TC" --home-shelf kiosk-pad
+contains "the refusal names the pad" "home shelf 'kiosk-pad' is the kiosk pad" "$LAST_OUT"
+refused "a copy homed on a shelf vaultd does not read" HOME_SHELF_INVALID nobody \
+	copy "${CA[@]}" --id CP1 --parents M1 --tag "$TC" --home-shelf SH-9
+contains "the refusal names the shelf and the storage shelves" \
+	"home shelf 'SH-9' is not a configured storage shelf (SH-1, SH-2)" "$LAST_OUT"
+is "nothing was registered under either home shelf" "0|0" "$(exists CP1)|$(vt_sql "SELECT count(*) FROM lineage WHERE child='CP1'")"
+refused "a medium registered with the kiosk pad as its home" HOME_SHELF_INVALID daemon \
+	medium register --id M9 --tag E2000000000000000000C0F9 --title "Sheet 9" --dataset coast \
+	--classification secret --home-shelf kiosk-pad
+is "M9 is not registered" 0 "$(exists M9)"
+refused "M1's home moved to a shelf vaultd does not read" HOME_SHELF_INVALID daemon \
+	medium update --id M1 --home-shelf SH-9
+is "M1 keeps its home shelf" SH-1 "$(vt_sql "SELECT home_shelf FROM medium WHERE id='M1'")"
 take 1 "$TC"
 put_wait 2 SH-2 "$TC"
 out=$(as nobody copy --approval AP2 --title "Scan" --id CP1 --parents M-TS,M1 --tag "$TC" --home-shelf SH-2 --kind scan 2>&1)
@@ -70,6 +86,31 @@ put_wait 1 SH-1 "$TE"
 ok "once shelved on SH-1, the copy of the held M2 is registered" as nobody copy "${CA[@]}" --id CP3 --parents M2 --tag "$TE" --home-shelf SH-1
 is "it cites that read" "$(sev SH-1 arrived "$TE")" "$(vt_sql "SELECT cites FROM ledger WHERE medium='CP3' AND kind='copy.registered'")"
 
+# A read from a shelf in fault does not count: SH-1 falls silent with CP4's tag on it.
+TF=E2000000000000000000C0F1 # CP4
+put_wait 1 SH-1 "$TF"
+ok "SH-1 falls silent: a ledgered shelf fault" shelf_silent 1 SH-1 on
+refused "a copy whose tag SH-1 read before its fault" COPY_TAG_UNREAD nobody \
+	copy "${CA[@]}" --id CP4 --parents M1 --tag "$TF" --home-shelf SH-1
+contains "the refusal names the fault" \
+	"SH-1 is not answering (shelf fault): its last read of $TF does not count" "$LAST_OUT"
+is "CP4 is not registered" 0 "$(exists CP4)"
+ok "SH-1 answers again: a ledgered recovery" shelf_silent 1 SH-1 off
+ok "with SH-1 answering, CP4 is registered" as nobody copy "${CA[@]}" --id CP4 --parents M1 --tag "$TF" --home-shelf SH-1
+
+# A parent raised takes its copies with it, and their copies: CP5 is a copy of CP4.
+TG=E2000000000000000000C0A6 # CP5
+put_wait 2 SH-2 "$TG"
+ok "a copy of the copy CP4 is registered" as nobody copy "${CA[@]}" --id CP5 --parents CP4 --tag "$TG" --home-shelf SH-2
+cls() { vt_sql "SELECT group_concat(classification, '|') FROM (SELECT classification FROM medium WHERE id IN ($1) ORDER BY id)"; }
+is "before: M1's copies CP2, CP4 and CP5 are secret, CP1 top-secret, CP3 (of M2) secret" \
+	"top-secret|secret|secret|secret|secret" "$(cls "'CP1','CP2','CP3','CP4','CP5'")"
+ok "M1 is raised to top-secret" "$VAULTCTL" medium update --id M1 --classification top-secret
+is "its copies, and the copy of its copy, are raised with it; CP3 is not M1's" \
+	"top-secret|top-secret|secret|top-secret|top-secret" "$(cls "'CP1','CP2','CP3','CP4','CP5'")"
+is "in the same entry, which names them" '["CP2","CP4","CP5"]' \
+	"$(vt_sql "SELECT json_extract(payload,'$.raised_copies') FROM ledger WHERE kind='registry.medium.update' AND medium='M1' ORDER BY seq DESC LIMIT 1")"
+
 # From then on custody tracks the copy.
 r=$(n_kind medium.removed)
 take 2 "$TC"
@@ -81,5 +122,5 @@ out=$("$VAULTCTL" project close --id PR1)
 is "closing the project gives the copies its destruction deadline too" \
 	"$((year + 1))-12-30|$((year + 1))-12-30|$((year + 1))-12-30" \
 	"$(vt_sql "SELECT group_concat(deadline, '|') FROM (SELECT deadline FROM medium WHERE id IN ('CP1','CP2','CP3') ORDER BY id)")"
-ok "the ledger verifies" "$VAULTCTL" verify
+ok "the ledger verifies (the registry replayed from it matches: the raised copies too)" "$VAULTCTL" verify
 vt_done

@@ -54,5 +54,21 @@ refused "or re-tagged" MEDIUM_NOT_IN_VAULT daemon medium update --id M2 --tag E2
 is "M2 is as it was" "coast|$T2" "$(vt_sql "SELECT ifnull(dataset,'')||'|'||tag FROM medium WHERE id='M2'")"
 ok "other fields may still change" as daemon medium update --id M2 --title "Coast sheet 2 (rev. b)"
 
+# ---- a read from a shelf in fault -------------------------------------------------
+# M4's tag was never read; its new tag is on SH-2 when SH-2 falls silent.
+TM=E2000000000000000000C0AB # M4's new tag
+V medium register --id M4 --tag E2000000000000000000C004 --title "Coast sheet 4" --dataset coast \
+	--classification secret --home-shelf SH-2
+put_wait 2 SH-2 "$TM"
+ok "SH-2 falls silent: a ledgered shelf fault" shelf_silent 2 SH-2 on
+refused "M4 re-tagged to a tag SH-2 read before its fault" RETAG_NEW_TAG_UNREAD daemon \
+	medium update --id M4 --tag "$TM"
+contains "the refusal names the fault" \
+	"SH-2 is not answering (shelf fault): its last read of $TM does not count" "$LAST_OUT"
+is "M4 keeps its tag" E2000000000000000000C004 "$(tag_of M4)"
+ok "SH-2 answers again" shelf_silent 2 SH-2 off
+ok "once SH-2 answers again, C1 re-tags M4" as daemon medium update --id M4 --tag "$TM"
+is "M4 carries its new tag" "$TM" "$(tag_of M4)"
+
 ok "the ledger verifies" "$VAULTCTL" verify
 vt_done
