@@ -293,19 +293,26 @@ static void alarm(struct destruction *x, const char *kind, enum vault_reason r,
 	disarm(x);
 }
 
-/* End a destruction that never reached the throat: the medium is back in the
- * vault's custody (in-vault). */
+/* End a destruction that never reached the throat: the medium takes the
+ * status the sensors support, as after an alarm. Back on a storage shelf it is
+ * in-vault; still in the throat, at-destruction (a new attempt may start from
+ * there); anywhere else or nowhere, missing until a shelf reads it again
+ * (medium.found), never in-vault on trust: custody watches only the
+ * departures of media in the vault, and this one already left its shelf. */
 static void aborted(struct destruction *x, enum vault_reason r, const char *why)
 {
-	char actors[2 * VAULT_ID_SIZE + 2];
+	char actors[2 * VAULT_ID_SIZE + 2], where[VAULTD_PLACE_MAX];
 	witness_actors(x, actors, sizeof actors);
 	cJSON *p = base_payload(x);
 	add_code(p, r);
 	cJSON_AddStringToObject(p, "why", why);
 	witnesses_json(x, p);
-	set_field(x->d, p, "medium", x->medium, "status", "in-vault");
-	vault_log(LOG_WARNING, "destruction", "order %s aborted (%s): medium %s back in-vault",
-		  x->order, why, x->medium);
+	const char *status = status_by_sensors(x, where);
+	cJSON_AddStringToObject(p, "last_read", where);
+	cJSON_AddStringToObject(p, "medium_status", status);
+	set_field(x->d, p, "medium", x->medium, "status", status);
+	vault_log(LOG_WARNING, "destruction", "order %s aborted (%s): medium %s now %s",
+		  x->order, why, x->medium, status);
 	rec(x, "destruction.aborted", actors, x->medium, "", p, NULL);
 	disarm(x);
 }
@@ -1040,6 +1047,19 @@ static void act_handover(struct destruction *x, const struct vault_caller *who,
 			   : "the second person may not take part");
 		goto out;
 	}
+	/* The medium itself, read on the kiosk pad by a pad that is answering:
+	 * the handover hands over this object, not a registry row. */
+	const struct vaultd_tag_place *tp = vaultd_tag_where(d, m.tag);
+	char why_pad[160] = "";
+	if (!*d->cfg.custody_pad || !tp || strcmp(tp->where, d->cfg.custody_pad)) {
+		refuse(res, VAULT_R_HANDOVER_TAG_UNREAD, "order %s: %s's tag %s is not read on %s",
+		       order, m.id, m.tag, *d->cfg.custody_pad ? d->cfg.custody_pad : "a pad (none)");
+		goto out;
+	}
+	if (custody_pad_answering(d->custody, why_pad, sizeof why_pad) != VAULT_R_OK) {
+		refuse(res, VAULT_R_HANDOVER_TAG_UNREAD, "order %s: %s", order, why_pad);
+		goto out;
+	}
 	if (x->st != ST_IDLE && !strcmp(x->order, order))
 		disarm(x); /* the handover supersedes the started destruction */
 	cJSON *p = cJSON_CreateObject();
@@ -1067,13 +1087,17 @@ static void act_handover(struct destruction *x, const struct vault_caller *who,
 	    "station for the handover",
 	    second->person, second->badge, second->station);
 	int64_t tb = evidence(d, ev, second->sensor_id, text);
+	snprintf(text, sizeof text, "the medium's tag %s was read on %s", m.tag, tp->where);
+	int64_t tt = evidence(d, ev, tp->sensor_id, text);
 	cJSON *t = cJSON_AddObjectToObject(p, "times");
 	add_time(t, "second_person", tb);
+	add_time(t, "medium_read", tt);
 	add_time(t, "handed_over", vault_now_utc_us());
 	cJSON_AddStringToObject(
 	    p, "proves",
 	    "two persons took part: the operator (identified by the "
-	    "controller's socket) and a second person whose badge was read");
+	    "controller's socket) and a second person whose badge was read; and the "
+	    "medium's tag was read on the kiosk pad, its reader answering");
 	cJSON_AddStringToObject(p, "does_not_prove",
 				"the destruction itself: that is the facility's certificate");
 	set_field(d, p, "medium", m.id, "status", "handed-over");
@@ -1081,6 +1105,8 @@ static void act_handover(struct destruction *x, const struct vault_caller *who,
 	char actors[2 * VAULT_ID_SIZE + 2], cites[32] = "";
 	snprintf(actors, sizeof actors, "%.63s,%.63s", who->person, second->person);
 	cites_add(cites, sizeof cites, second->sensor_id);
+	if (tp->sensor_id > 0)
+		cites_add(cites, sizeof cites, tp->sensor_id);
 	struct vault_record r = {.kind = "destruction.handover",
 				 .actors = actors,
 				 .medium = m.id,

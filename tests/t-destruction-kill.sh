@@ -73,7 +73,7 @@ step() { # one move of the current destruction, from what vaultd recorded
 		CUR=$((CUR + 1)); return; }
 	st=$(status_of "$m"); lk=$(last_kind "$o")
 	case "$st:$lk:${PHYS[$m]}" in
-	in-vault:*:SH-1|at-destruction:destruction.no_motor:*|at-destruction:destruction.failed:*)
+	in-vault:*:SH-1|at-destruction:destruction.no_motor:*|at-destruction:destruction.failed:*|at-destruction:destruction.aborted:*)
 		gpio "set shredder_motor 0" >/dev/null
 		out=$("$VAULTCTL" destroy start --order "$o" 2>/dev/null)
 		sed -n 's/.*"seq":\([0-9]*\).*/\1 destruction.started '"$m"'/p' <<<"$out" >>"$ACKS" ;;

@@ -14,7 +14,7 @@ command -v setpriv >/dev/null || skip_all "setpriv (util-linux) is missing"
 today=$(TZ=Asia/Shanghai date +%F)
 year=${today%%-*}
 SIM=$B/shelf-sim
-"$SIM" --tcp 0 --tcp-slaves 1:1,2:1 --control "$T/shelf.ctl" --scan-ms 10 --appear 1 --vanish 1 \
+"$SIM" --tcp 0 --tcp-slaves 1:1,2:1,3:1 --control "$T/shelf.ctl" --scan-ms 10 --appear 1 --vanish 1 \
 	>"$T/sim.out" 2>"$T/sim.err" &
 SIMPID=$!
 trap 'vt_stop; emu_stop_all; kill $SIMPID 2>/dev/null; [ "${KEEP:-}" ] || rm -rf "$T"' EXIT
@@ -23,8 +23,8 @@ port=$(sed -n 's/^tcp_port=//p' "$T/sim.out")
 [ -n "$port" ] || { echo "not ok 1 - shelf-sim did not start"; exit 1; }
 vt_init "[reader]" "shredder = pn532_uart:$T/shredder-pty" \
 	"[bus.station]" "kind = tcp" "host = 127.0.0.1" "port = $port" \
-	"shelves = 1:SH-1, 2:shredder-throat" "response_timeout_ms = 100" "poll_interval_ms = 20" \
-	"[custody]" "throat = shredder-throat" "witness_window_s = 60" "quiet_window_s = 2" \
+	"shelves = 1:SH-1, 2:shredder-throat, 3:kiosk-pad" "response_timeout_ms = 100" \
+	"poll_interval_ms = 20" "[custody]" "throat = shredder-throat" "pad = kiosk-pad" "witness_window_s = 60" "quiet_window_s = 2" \
 	"motor_grace_ms = 500" "station_window_s = 1" "[gpio]" "debounce_ms = 5"
 emu_start shredder && emu_start enrol || { echo "not ok 1 - emulators"; exit 1; }
 ok "vaultd starts with the shredder reader, a shelf and the throat over Modbus TCP" vt_start
@@ -187,9 +187,22 @@ is "the order stays approved for another attempt" approved "$(state O2)"
 ok "a new attempt may start from there" V destroy start --order O2
 a=$(n_kind destruction.aborted DESTRUCTION_CANCELLED)
 ok "and the operator may end it before the throat read" V destroy abort --order O2
-is "destruction.aborted, medium back in-vault" "1 in-vault" \
+is "destruction.aborted; the medium stays where the sensors say: at the shredder" "1 at-destruction" \
 	"$(($(n_kind destruction.aborted DESTRUCTION_CANCELLED) - a)) $(status M2)"
-sim "remove 2 $T2"; sleep 0.2
+is "the entry says where it was last read" "shredder-throat|at-destruction" \
+	"$(pj destruction.aborted '$.last_read')|$(pj destruction.aborted '$.medium_status')"
+sim "remove 2 $T2"; sleep 0.3
+# Aborted with the medium out of the throat and read nowhere: missing, not
+# in-vault on trust (custody does not watch a medium that left its shelf while
+# it was at the shredder), until a shelf reads it again (and it stays there).
+V destroy start --order O2
+V destroy abort --order O2
+is "aborted with M2 read nowhere: missing" "missing|missing" \
+	"$(status M2)|$(pj destruction.aborted '$.medium_status')"
+f=$(n_kind medium.found)
+sim "place 1 1 $T2"
+ok "read on SH-1 again: medium.found" wait_more medium.found "$f"
+is "and in the vault" in-vault "$(status M2)"
 
 # 3. Witness rules and a single witness.
 T3=E20000000000000000000003
@@ -288,17 +301,31 @@ is "the order's orderer (SV) cannot run its handover as operator" 1 "$rc"
 contains "refused SELF_WITNESS" SELF_WITNESS "$out"
 is "also ledgered" "$((r + 2)) SV" "$(n_kind admin.refused SELF_WITNESS) $(last_actors admin.refused)"
 is "neither refusal hands anything over" "0 in-vault approved" "$(order_entries O6) $(status M6) $(state O6)"
+T6=E20000000000000000000006
+r=$(n_kind admin.refused HANDOVER_TAG_UNREAD)
 out=$(handover as_w1); rc=$?
-is "a handover by a third person with a second person's badge is recorded" 0 "$rc"
+is "a handover of a medium that no reader reads is refused" 1 "$rc"
+contains "named HANDOVER_TAG_UNREAD, naming the tag and the pad" "$T6 is not read on kiosk-pad" "$out"
+is "and ledgered" $((r + 1)) "$(n_kind admin.refused HANDOVER_TAG_UNREAD)"
+sim "place 1 1 $T6"; sleep 0.4
+out=$(handover as_w1); rc=$?
+is "nor one whose tag is on a storage shelf, not on the pad" "1 $((r + 2))" "$rc $(n_kind admin.refused HANDOVER_TAG_UNREAD)"
+sim "remove 1 $T6"; sim "place 3 1 $T6"
+for _ in $(seq 100); do [ -n "$(vt_sql "SELECT id FROM sensor_event WHERE source='kiosk-pad' AND kind='tag.arrived' AND instr(data,'$T6')>0")" ] && break; sleep 0.05; done
+padev=$(vt_sql "SELECT max(id) FROM sensor_event WHERE source='kiosk-pad' AND kind='tag.arrived' AND instr(data,'$T6')>0")
+out=$(handover as_w1); rc=$?
+is "with M6 on the pad, a handover by a third person with a second person's badge is recorded" 0 "$rc"
 unpresent shredder
+sim "remove 3 $T6"
 is "destruction.handover names the operator and the second person" "W1,W2" "$(last_actors destruction.handover)"
 is "both are its witnesses" '["W1","W2"]' "$(pj destruction.handover '$.witnesses')"
 is "with the facility" "City Shredding Co." "$(pj destruction.handover '$.facility')"
 is "and the facility's certificate" CSC-2291 "$(pj destruction.handover '$.certificate')"
 is "the medium is handed-over, the order done" "handed-over done" "$(status M6) $(state O6)"
 hcites=$(vt_sql "SELECT cites FROM ledger WHERE kind='destruction.handover'")
-is "the handover cites the second person's badge read" "shredder badge.arrived" \
-	"$(vt_sql "SELECT source || ' ' || kind FROM sensor_event WHERE id=${hcites:-0}")"
+is "the handover cites the second person's badge read and M6's read on the pad" \
+	"shredder badge.arrived|kiosk-pad tag.arrived $padev" \
+	"$(vt_sql "SELECT group_concat(x, '|') FROM (SELECT source || ' ' || kind || CASE source WHEN 'kiosk-pad' THEN ' ' || id ELSE '' END AS x FROM sensor_event WHERE id IN (${hcites:-0}) ORDER BY id)")"
 contains "its certificate prints from the ledger" "Facility:        City Shredding Co." \
 	"$("$VAULTCTL" destroy certificate --order O6)"
 

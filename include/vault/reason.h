@@ -300,8 +300,8 @@
 	  "介质进入碎纸口后碎纸机收集箱门被打开") \
 	X(DESTROY_ORDER_UNDER_WAY, "a destruction of this order is under way at the shredder station", \
 	  "该销毁单的销毁正在碎纸工位进行中") \
-	X(HANDOVER_TAG_UNREAD, "the medium must be read at the handover station (pad or shredder throat)", \
-	  "移交时介质须在移交工位（自助终端读卡区或碎纸口）被读取") \
+	X(HANDOVER_TAG_UNREAD, "the medium must be read on the kiosk pad for the handover", \
+	  "移交时介质须在自助终端读卡区上被读取") \
 	/* web (controller/web.c): kiosk and console sign-in */                              \
 	X(WEB_NO_BADGE, "present your badge at this station's reader first",                  \
 	  "请先在本终端的读卡器上出示门禁卡")                                                \
