@@ -261,6 +261,37 @@ static void check_alone(struct door *door)
 	siren(door, 1);
 }
 
+/* Visitors enter only with a custodian to escort them (admit), but an exit is
+ * never refused: the last custodian leaving with visitors inside raises an
+ * alarm naming the visitors and that custodian. */
+static void check_escort(struct door *door, const char *left, const char *cites)
+{
+	char actors[MAX_OCC * (ID + 1)] = "";
+	if (!is_custodian(door, left))
+		return;
+	for (int i = 0; i < door->nocc; i++) {
+		struct vault_person p;
+		if (vault_load_person(door->d->db, door->occ[i], &p) < 0)
+			continue;
+		if (p.role == VAULT_ROLE_CUSTODIAN)
+			return;
+		if (p.role == VAULT_ROLE_VISITOR) {
+			size_t l = strlen(actors);
+			snprintf(actors + l, sizeof actors - l, "%s%s", l ? "," : "", door->occ[i]);
+		}
+	}
+	if (!actors[0])
+		return;
+	cJSON *p = p_reason(VAULT_R_VISITOR_LEFT_ALONE, NULL, NULL);
+	cJSON_AddStringToObject(p, "visitors", actors);
+	cJSON_AddStringToObject(p, "escort", left);
+	vault_log(LOG_WARNING, "door", "%s left, visitors inside alone: %s", left, actors);
+	size_t l = strlen(actors);
+	snprintf(actors + l, sizeof actors - l, ",%s", left);
+	record(door, "alarm.visitor_alone", actors, p, cites, NULL);
+	siren(door, 1);
+}
+
 /* ---- the PIN presentation ------------------------------------------------ */
 
 static void end_pending(struct door *door)
@@ -525,16 +556,31 @@ static void on_pin(struct door *door, const char *pin)
 	snprintf(c->badge, sizeof c->badge, "%s", door->p_badge);
 	snprintf(c->pin, sizeof c->pin, "%.15s", pin);
 	memcpy(c->pepper, door->d->pepper, sizeof c->pepper);
+	/* No PIN set verifies as a wrong one; a lookup that fails is no wrong PIN
+	 * and does not count toward the lockout. */
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(door->d->db, "SELECT hash, duress_hash FROM pin WHERE id=?", -1, &st,
-			       NULL) == SQLITE_OK) {
+	int rc = sqlite3_prepare_v2(door->d->db, "SELECT hash, duress_hash FROM pin WHERE id=?", -1,
+				    &st, NULL);
+	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, c->person, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
 			snprintf(c->hash, sizeof c->hash, "%s", sqlite3_column_text(st, 0));
 			snprintf(c->dhash, sizeof c->dhash, "%s", sqlite3_column_text(st, 1));
 		}
-		sqlite3_finalize(st);
 	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		vault_log(LOG_ERR, "door", "PIN of %s not read: %s", c->person,
+			  sqlite3_errmsg(door->d->db));
+		sqlite3_finalize(st);
+		pin_drop(c);
+		end_pending(door);
+		refuse(door, "entry.refused", door->p_person, door->p_badge, "door",
+		       VAULT_R_DB_ERROR);
+		walckpt_hold(door->d->walckpt, 0);
+		return;
+	}
+	sqlite3_finalize(st);
 	door->verifying = 1;
 	/* argon2id takes tens of milliseconds: never on the loop. A door check
 	 * goes ahead of queued PIN changes, and none of them starts until the
@@ -695,6 +741,7 @@ static void door_opened(struct door *door, int64_t ev_id)
 			cJSON_AddStringToObject(q, "closed_by", who);
 			record(door, "vault.closed", who, q, cites, NULL);
 		}
+		check_escort(door, who, cites);
 		check_alone(door);
 		return;
 	}
@@ -963,6 +1010,14 @@ int door_start(struct vaultd *d, struct door **ret)
 		}
 	}
 	recover(door);
+	/* Before any reader: a restart must not end a PIN lockout. */
+	if (pinlock_restore(&d->pinlock, d->db, d->cfg.pin_lockout_seconds) < 0) {
+		vault_log(LOG_ERR, "door", "PIN lockouts not restored from the ledger: %s",
+			  sqlite3_errmsg(d->db));
+		cJSON *p = p_reason(VAULT_R_DB_ERROR, NULL, NULL);
+		cJSON_AddStringToObject(p, "detail", "PIN lockouts not restored after the restart");
+		record(door, "alarm.pin_lockouts_lost", "", p, NULL, NULL);
+	}
 	if (keepalive_wired(d))
 		keepalive_tick(d->loop, 0, door);
 	int r = flood_new_reader(d, "door", "entry.refused", &door->fl_door);

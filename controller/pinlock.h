@@ -4,7 +4,8 @@
  * keypad, the kiosk and console sign-ins): N wrong PINs in a row lock the badge
  * out for a time at all of them, so a badge locked at the door cannot go on
  * guessing at the kiosk. Lives in struct vaultd; used on the loop only. In
- * memory: a restart of vaultd forgets it (as a timed lockout expires).
+ * memory, rebuilt from the ledger at start (pinlock_restore): a restart of
+ * vaultd does not end a lockout.
  */
 #ifndef VAULTD_PINLOCK_H
 #define VAULTD_PINLOCK_H
@@ -31,4 +32,10 @@ int pinlock_locked(struct pinlock *pl, const char *badge);
 /* A PIN check's result: a wrong PIN counts, and the `after`-th in a row locks
  * the badge for `seconds` (returns 1 then); a right one clears the count. */
 int pinlock_result(struct pinlock *pl, const char *badge, int right, int after, int seconds);
+/* At start: the lockouts and wrong-PIN counts rebuilt from the ledger's PIN
+ * refusals of the last 2 * `seconds` (door and stations), each lock ending
+ * when it would have and never later than `seconds` from now. Returns 0, or
+ * -EIO when the ledger could not be read (what was read is kept). */
+struct sqlite3;
+int pinlock_restore(struct pinlock *pl, struct sqlite3 *db, int seconds);
 #endif

@@ -158,6 +158,33 @@ type_keys "2222#"
 ok "X2's training recorded between badge and PIN: granted" wait_more entry.granted "$g"
 is "the grant names X2" X2 "$(last_actors entry.granted)"
 unpresent door
+# 8b. The escort leaving a visitor alone inside: the exit goes ahead, and an
+# alarm names both; the visitor leaving after them raises none.
+for _ in $(seq 60); do [ "$(lock_level)" = 0 ] && break; sleep 0.05; done # X2's unlock is over
+through() { # READER UID PIN: badge (and PIN) and through the door, until KIND is ledgered
+	local n
+	n=$(n_kind "$4")
+	if [ "$1" = door ]; then badge_pin "$2" "$3"; else present exit "$2"; sleep 0.3; fi
+	unpresent "$1"
+	gpio "set door_a 1" >/dev/null; gpio "set door_b 1" >/dev/null
+	wait_more "$4" "$n"
+	gpio "set door_a 0" >/dev/null; gpio "set door_b 0" >/dev/null; sleep 0.1
+}
+through door 04A10000000001 1357 entry.confirmed
+through door 04A10000000008 6666 entry.confirmed
+is "C1 and the visitor VI are inside" "C1,VI" \
+	"$(vt_sql "SELECT json_extract(payload,'$.occupants') FROM ledger WHERE kind='entry.confirmed' ORDER BY seq DESC LIMIT 1")"
+a=$(n_kind alarm.visitor_alone)
+through exit 04A10000000001 "" exit.confirmed
+is "C1, the escort, may leave" C1 "$(last_actors exit.confirmed)"
+ok "leaving VI alone raises alarm.visitor_alone" wait_more alarm.visitor_alone "$a"
+is "one alarm, naming the visitor and the escort" "$((a + 1))|VI,C1" \
+	"$(n_kind alarm.visitor_alone)|$(last_actors alarm.visitor_alone)"
+contains "with the reason VISITOR_LEFT_ALONE" '"code":"VISITOR_LEFT_ALONE"' \
+	"$(last_payload alarm.visitor_alone)"
+through exit 04A10000000008 "" exit.confirmed
+is "the visitor leaves after them: closed by VI, no further alarm" "VI|$((a + 1))" \
+	"$(last_actors vault.closed)|$(n_kind alarm.visitor_alone)"
 # 9. The GPIO bank dies (the sim's fault injection: every read fails, as a
 # dead chip's would): the sensors are blind, so vaultd ledgers it, drives the
 # lock off and exits 1 for systemd to restart it; started again, it works.
