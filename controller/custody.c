@@ -48,6 +48,13 @@
 
 #define ID 64
 #define SHELF VAULTD_PLACE_MAX
+#define OCCUPANTS 256
+/* Flows (removals, returns) watched at once. Far beyond what people carry
+ * about a vault; a faulty or hostile shelf node can still exceed it (64 tags a
+ * shelf, 32 shelves a bus), and then each flow that does not fit is ledgered
+ * as having lost its watch at once (removal_untracked, return_untracked), with
+ * alarm.custody_overflow once per episode: nothing is forgotten silently.
+ * Kept at a size a test reaches with one simulated bus. */
 #define MAX_TRACK 512
 
 enum track_kind { T_REMOVAL = 1, T_RETURN };
@@ -56,7 +63,7 @@ struct track {
 	enum track_kind kind;
 	char medium[ID], tag[ID];
 	char shelf[SHELF]; /* removal: the shelf it left; return: the home shelf */
-	char occupants[256];
+	char occupants[OCCUPANTS];
 	char person[ID]; /* return: the borrower */
 	int64_t sensor_id; /* removal: the departure; return: the pad read */
 	int64_t seq;	   /* return: the return.pending entry */
@@ -70,6 +77,9 @@ struct custody {
 	struct vaultd *d;
 	struct track *t[MAX_TRACK];
 	int n;
+	/* alarm.custody_overflow ledgered; the episode ends once half the table
+	 * is free again (no alarm per flow while it stays near full). */
+	int overflowed;
 	uint64_t settle_timer;
 	int settled;
 	/* The pad's successful polls, sampled every pad_tick_us(): the count at
@@ -97,6 +107,11 @@ static void track_drop(struct custody *c, struct track *t)
 			vault_loop_timer_cancel(c->d->loop, t->timer);
 			c->t[i] = c->t[--c->n];
 			free(t);
+			if (c->overflowed && c->n <= MAX_TRACK / 2) {
+				c->overflowed = 0;
+				vault_log(LOG_NOTICE, "custody", "%d media in flight: all watched again",
+					  c->n);
+			}
 			return;
 		}
 }
@@ -236,6 +251,68 @@ static void track_expired(struct vault_loop *l, uint64_t id, void *ud)
 	track_drop(c, t);
 }
 
+/* ---- overflow --------------------------------------------------------------- */
+
+/* A flow the table cannot hold (full, or no memory): alarm.custody_overflow,
+ * once per episode, saying how many are watched. */
+static void overflow_alarm(struct custody *c, const char *medium)
+{
+	if (c->overflowed)
+		return;
+	c->overflowed = 1;
+	cJSON *a = cJSON_CreateObject();
+	add_code(a, VAULT_R_CUSTODY_OVERFLOW, "en");
+	cJSON_AddNumberToObject(a, "in_flight", c->n);
+	cJSON_AddNumberToObject(a, "limit", MAX_TRACK);
+	cJSON_AddStringToObject(a, "first", medium);
+	entry(c, "alarm.custody_overflow", "", NULL, NULL, NULL, a);
+	vault_log(LOG_ERR, "custody",
+		  "%d media in flight, the most that can be watched: the next are unaccounted "
+		  "for at once",
+		  c->n);
+}
+
+/* A removal (already ledgered) whose window cannot be watched. Rather than
+ * forget it, it ends now the way an unwatched window would end:
+ * medium.unaccounted (CUSTODY_OVERFLOW), the medium missing until a shelf
+ * reads it again (medium.found). A false alarm at worst, cleared by looking;
+ * and the removal is closed on the ledger, so a restart does not re-arm it. */
+static void removal_untracked(struct custody *c, const char *medium, const char *shelf,
+			      const char *occupants, int64_t sensor_id)
+{
+	overflow_alarm(c, medium);
+	char cites[24];
+	cite_list(cites, sizeof cites, sensor_id, 0);
+	cJSON *pl = cJSON_CreateObject();
+	add_code(pl, VAULT_R_CUSTODY_OVERFLOW, "en");
+	cJSON_AddStringToObject(pl, "shelf", shelf);
+	cJSON_AddStringToObject(pl, "occupants", occupants);
+	cJSON_AddNumberToObject(pl, "in_flight", c->n);
+	cJSON *row = medium_row(c->d, medium, "missing", NULL, NULL, NULL);
+	if (row)
+		vaultd_set_add(pl, "medium", medium, row);
+	entry(c, "medium.unaccounted", occupants, medium, NULL, cites, pl);
+}
+
+/* Likewise a return (return.pending ledgered) that cannot be watched:
+ * return.missing (CUSTODY_OVERFLOW) at once. It stays pending: its tag read
+ * on its home shelf still confirms it. */
+static void return_untracked(struct custody *c, const struct vault_medium *m, const char *home,
+			     int64_t pad, int64_t seq)
+{
+	overflow_alarm(c, m->id);
+	char cites[24];
+	cite_list(cites, sizeof cites, pad, 0);
+	cJSON *pl = cJSON_CreateObject();
+	add_code(pl, VAULT_R_CUSTODY_OVERFLOW, "en");
+	cJSON_AddStringToObject(pl, "person", m->borrower_id);
+	cJSON_AddStringToObject(pl, "home_shelf", home);
+	cJSON_AddNumberToObject(pl, "pending_seq", (double)seq);
+	cJSON_AddNumberToObject(pl, "in_flight", c->n);
+	entry(c, "return.missing", m->borrower_id, m->id,
+	      m->approval_id[0] ? m->approval_id : NULL, cites, pl);
+}
+
 /* ---- tag events ------------------------------------------------------------- */
 
 static struct track *removal_arm(struct custody *c, const struct vault_medium *m,
@@ -254,31 +331,35 @@ static void removal_start(struct custody *c, const struct vault_medium *m, const
 			  int64_t sensor_id, const char *why)
 {
 	struct vaultd *d = c->d;
+	char occ[OCCUPANTS];
+	door_occupants(d->door, occ, sizeof occ);
+	/* Ledgered whether or not it can be watched (removal_untracked). */
 	struct track *t =
 		removal_arm(c, m, shelf, sensor_id, (int64_t)d->cfg.removal_window_s * 1000000);
-	if (!t)
-		return;
-	door_occupants(d->door, t->occupants, sizeof t->occupants);
+	if (t)
+		snprintf(t->occupants, sizeof t->occupants, "%s", occ);
 	char cites[24];
 	cite_list(cites, sizeof cites, sensor_id, 0);
 	cJSON *pl = cJSON_CreateObject();
 	cJSON_AddStringToObject(pl, "shelf", shelf);
-	cJSON_AddStringToObject(pl, "occupants", t->occupants);
+	cJSON_AddStringToObject(pl, "occupants", occ);
 	cJSON_AddNumberToObject(pl, "window_s", d->cfg.removal_window_s);
 	if (why)
 		cJSON_AddStringToObject(pl, "why", why);
-	if (!t->occupants[0])
+	if (!occ[0])
 		cJSON_AddStringToObject(pl, "note", "nobody is inside the vault");
-	entry(c, "medium.removed", t->occupants, m->id, NULL, cites, pl);
+	entry(c, "medium.removed", occ, m->id, NULL, cites, pl);
 	/* Nobody is recorded inside, yet a tag left its shelf: someone is in
 	 * the vault who did not badge in (a forced or tailgated entry), or the
 	 * shelf is being tampered with. An alarm now, not after the window. */
-	if (!t->occupants[0] && !why) {
+	if (!occ[0] && !why) {
 		cJSON *a = cJSON_CreateObject();
 		add_code(a, VAULT_R_REMOVAL_UNOCCUPIED, "en");
 		cJSON_AddStringToObject(a, "shelf", shelf);
 		entry(c, "alarm.removal_unoccupied", "", m->id, NULL, cites, a);
 	}
+	if (!t)
+		removal_untracked(c, m->id, shelf, occ, sensor_id);
 }
 
 static void off_path(struct custody *c, const struct vault_medium *m, const char *where,
@@ -713,12 +794,15 @@ static void do_checkout(struct custody *c, const struct vault_caller *who, const
 	batch_finish(&b, res, "no medium was checked out");
 }
 
+/* Watch a return (return.pending ledgered), or say at once that it cannot be. */
 static void return_arm(struct custody *c, const struct vault_medium *m, const char *home,
 		       int64_t pad, int64_t seq, int64_t window_us)
 {
 	struct track *t = track_new(c, T_RETURN, m->id, window_us);
-	if (!t)
+	if (!t) {
+		return_untracked(c, m, home, pad, seq);
 		return;
+	}
 	snprintf(t->tag, sizeof t->tag, "%s", m->tag);
 	snprintf(t->shelf, sizeof t->shelf, "%s", home);
 	snprintf(t->person, sizeof t->person, "%s", m->borrower_id);
@@ -845,12 +929,25 @@ static int64_t left_of(const struct vaultd *d, int64_t since_us, int window_s)
 	return left > min ? left : min;
 }
 
+/* A recovery query that failed: what could not be recovered, logged. Custody
+ * does not start half-blind (some windows never watched, no medium.unaccounted
+ * or return.missing ever due for them): vaultd stops with the lock off, and
+ * systemd restarts it. Returns -EIO. */
+static int recover_failed(struct custody *c, const char *what)
+{
+	vault_log(LOG_ERR, "custody", "cannot recover the %s from the database: %s", what,
+		  sqlite3_errmsg(c->d->db));
+	return -EIO;
+}
+
 /* Open removals: the last medium.removed of a medium in the vault with no
- * outcome after it; re-armed with what is left of their window. */
-static void recover_removals(struct custody *c)
+ * outcome after it; re-armed with what is left of their window. Returns 0 or
+ * -EIO. */
+static int recover_removals(struct custody *c)
 {
 	struct vaultd *d = c->d;
 	sqlite3_stmt *st;
+	int rc;
 	if (sqlite3_prepare_v2(
 		    d->db,
 		    "SELECT m.id, l.ts_utc, json_extract(l.payload,'$.shelf'), l.cites, "
@@ -860,35 +957,41 @@ static void recover_removals(struct custody *c)
 		    "o.medium=m.id AND o.seq>l.seq AND o.kind IN ('checkout.confirmed',"
 		    "'medium.moved','medium.replaced','medium.unaccounted','destruction.started'))",
 		    -1, &st, NULL) != SQLITE_OK)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+		return recover_failed(c, "open removals");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct vault_medium m;
 		if (vault_load_medium(d->db, (const char *)sqlite3_column_text(st, 0), &m) < 0)
 			continue;
 		const char *shelf = (const char *)sqlite3_column_text(st, 2);
 		const char *occ = (const char *)sqlite3_column_text(st, 4);
-		struct track *t = removal_arm(c, &m, shelf ? shelf : "", sqlite3_column_int64(st, 3),
+		int64_t departure = sqlite3_column_int64(st, 3);
+		struct track *t = removal_arm(c, &m, shelf ? shelf : "", departure,
 					      left_of(d, sqlite3_column_int64(st, 1),
 						      d->cfg.removal_window_s));
 		if (t)
 			snprintf(t->occupants, sizeof t->occupants, "%s", occ ? occ : "");
+		else
+			removal_untracked(c, m.id, shelf ? shelf : "", occ ? occ : "", departure);
 	}
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : recover_failed(c, "open removals");
 }
 
-/* Pending returns: re-armed with what is left of their window. */
-static void recover_returns(struct custody *c)
+/* Pending returns: re-armed with what is left of their window. Returns 0 or
+ * -EIO. */
+static int recover_returns(struct custody *c)
 {
 	struct vaultd *d = c->d;
 	sqlite3_stmt *st;
+	int rc;
 	if (sqlite3_prepare_v2(d->db,
 			       "SELECT m.id, l.seq, l.ts_utc, json_extract(l.payload,'$.pad_read') "
 			       "FROM medium m JOIN ledger l ON l.seq = (SELECT max(seq) FROM ledger "
 			       "WHERE kind='return.pending' AND medium=m.id) "
 			       "WHERE m.status='pending-return'",
 			       -1, &st, NULL) != SQLITE_OK)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+		return recover_failed(c, "pending returns");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct vault_medium m;
 		if (vault_load_medium(d->db, (const char *)sqlite3_column_text(st, 0), &m) < 0)
 			continue;
@@ -900,10 +1003,13 @@ static void recover_returns(struct custody *c)
 		cJSON_Delete(row);
 	}
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : recover_failed(c, "pending returns");
 }
 
 /* Once the shelves have answered after a start: media in the vault on no
- * shelf get a removal record (their departure happened while we were down). */
+ * shelf get a removal record (their departure happened while we were down).
+ * If the database cannot say which, vaultd stops as custody_start would have
+ * (recover_failed): a fault, the lock off, systemd restarts it. */
 static void settle(struct vault_loop *l, uint64_t id, void *ud)
 {
 	struct custody *c = ud;
@@ -913,10 +1019,11 @@ static void settle(struct vault_loop *l, uint64_t id, void *ud)
 	const struct vaultd_shelf *sh;
 	size_t n = vaultd_shelves(d, &sh);
 	sqlite3_stmt *st;
+	int rc;
 	if (sqlite3_prepare_v2(d->db, "SELECT id, home_shelf FROM medium WHERE status='in-vault'",
 			       -1, &st, NULL) != SQLITE_OK)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *mid = (const char *)sqlite3_column_text(st, 0);
 		const char *home = (const char *)sqlite3_column_text(st, 1);
 		int home_ok = 0;
@@ -934,6 +1041,12 @@ static void settle(struct vault_loop *l, uint64_t id, void *ud)
 		removal_start(c, &m, home, p ? p->sensor_id : 0, "not on any shelf after a start");
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return;
+fail:
+	recover_failed(c, "media in the vault (those on no shelf after a start)");
+	d->fault = vault_reason_id(VAULT_R_DB_ERROR);
+	vault_loop_quit(d->loop);
 }
 
 int custody_start(struct vaultd *d, struct custody **ret)
@@ -947,8 +1060,10 @@ int custody_start(struct vaultd *d, struct custody **ret)
 		free(c);
 		return r;
 	}
-	recover_removals(c);
-	recover_returns(c);
+	if ((r = recover_removals(c)) < 0 || (r = recover_returns(c)) < 0) {
+		custody_free(c);
+		return r;
+	}
 	uint64_t ok, polls;
 	if (shelves_poll_counts(d->shelves, d->cfg.custody_pad, &ok, &polls) == 0) {
 		/* The counter starts at 0 with the bus, moments ago. */
@@ -970,6 +1085,7 @@ void custody_free(struct custody *c)
 	vaultd_unlisten(c->d, on_event, c);
 	vault_loop_timer_cancel(c->d->loop, c->settle_timer);
 	vault_loop_timer_cancel(c->d->loop, c->pad_timer);
+	c->overflowed = 0; /* not an episode's end */
 	while (c->n)
 		track_drop(c, c->t[c->n - 1]);
 	free(c);
