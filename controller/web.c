@@ -399,14 +399,25 @@ static int op_login(void *ud, uint64_t call, const char *kind, const cJSON *cred
 	/* A PIN of the wrong shape is verified like any other (and fails). */
 	snprintf(j->pin, sizeof j->pin, "%.15s", vault_pin_valid(pin) ? pin : "");
 	memcpy(j->pepper, d->pepper, sizeof j->pepper);
+	/* A PIN that cannot be read is not a wrong one: DB_ERROR, not counted
+	 * toward the lockout (a database fault must not lock people out). A
+	 * person without a PIN row has no PIN: that fails as a wrong PIN. */
 	sqlite3_stmt *q;
+	int rc = SQLITE_ERROR;
 	if (vault_db_cached(d->db, "SELECT hash, duress_hash FROM pin WHERE id=?", &q) == 0) {
 		sqlite3_bind_text(q, 1, j->person, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW) {
+		if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 			snprintf(j->hash, sizeof j->hash, "%s", sqlite3_column_text(q, 0));
 			snprintf(j->dhash, sizeof j->dhash, "%s", sqlite3_column_text(q, 1));
 		}
 		vault_db_done(q);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		vault_log(LOG_ERR, "web", "the PIN of %s could not be read", j->person);
+		login_drop(j);
+		login_refuse(w, st, b->person, b->badge, VAULT_R_DB_ERROR, 503,
+			     "the PIN could not be read", res);
+		return VAULT_HTTP_DONE;
 	}
 	if (!j->pin[0])
 		j->hash[0] = j->dhash[0] = 0; /* never matches */

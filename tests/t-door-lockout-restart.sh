@@ -93,6 +93,13 @@ if command -v curl >/dev/null; then
 	. "$(dirname "$0")/lib-web.sh"
 	web_port
 	ok "C2's badge at the kiosk" at_station kiosk 04A10000000002
+	# The PIN cannot be read: DB_ERROR at the kiosk too, not counted.
+	sqlite3 -cmd ".timeout 5000" "$T/vault.db" "ALTER TABLE pin RENAME COLUMN duress_hash TO dh_gone"
+	codes=
+	for _ in 1 2 3; do login kiosk 2468; codes="$codes $S:$(j '$.code')"; done
+	sqlite3 -cmd ".timeout 5000" "$T/vault.db" "ALTER TABLE pin RENAME COLUMN dh_gone TO duress_hash"
+	is "three kiosk sign-ins while the PIN cannot be read: DB_ERROR each (503), not a wrong PIN" \
+		" 503:DB_ERROR 503:DB_ERROR 503:DB_ERROR" "$codes"
 	codes=
 	for p in 0000 1234 0001; do login kiosk $p; codes="$codes $(j '$.code')"; done
 	is "three wrong PINs at the kiosk lock C2 out" " PIN_WRONG PIN_WRONG PIN_LOCKED" "$codes"
