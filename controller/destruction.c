@@ -1102,7 +1102,7 @@ static void act_handover(struct destruction *x, const struct vault_caller *who,
 				"the destruction itself: that is the facility's certificate");
 	set_field(d, p, "medium", m.id, "status", "handed-over");
 	set_field(d, p, "destruction_order", order, "state", "done");
-	char actors[2 * VAULT_ID_SIZE + 2], cites[32] = "";
+	char actors[2 * VAULT_ID_SIZE + 2], cites[48] = "";
 	snprintf(actors, sizeof actors, "%.63s,%.63s", who->person, second->person);
 	cites_add(cites, sizeof cites, second->sensor_id);
 	if (tp->sensor_id > 0)
