@@ -558,21 +558,9 @@ static void on_pin(struct door *door, const char *pin)
 	memcpy(c->pepper, door->d->pepper, sizeof c->pepper);
 	/* No PIN set verifies as a wrong one; a lookup that fails is no wrong PIN
 	 * and does not count toward the lockout. */
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(door->d->db, "SELECT hash, duress_hash FROM pin WHERE id=?", -1,
-				    &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, c->person, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			snprintf(c->hash, sizeof c->hash, "%s", sqlite3_column_text(st, 0));
-			snprintf(c->dhash, sizeof c->dhash, "%s", sqlite3_column_text(st, 1));
-		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (vault_load_pin(door->d->db, c->person, c->hash, c->dhash) < 0) {
 		vault_log(LOG_ERR, "door", "PIN of %s not read: %s", c->person,
 			  sqlite3_errmsg(door->d->db));
-		sqlite3_finalize(st);
 		pin_drop(c);
 		end_pending(door);
 		refuse(door, "entry.refused", door->p_person, door->p_badge, "door",
@@ -580,7 +568,6 @@ static void on_pin(struct door *door, const char *pin)
 		walckpt_hold(door->d->walckpt, 0);
 		return;
 	}
-	sqlite3_finalize(st);
 	door->verifying = 1;
 	/* argon2id takes tens of milliseconds: never on the loop. A door check
 	 * goes ahead of queued PIN changes, and none of them starts until the

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vault/db.h"
+#include "vault/pin.h"
 #include "vault/util.h"
 
 static const char *txt(sqlite3_stmt *st, int i)
@@ -361,6 +362,22 @@ int vault_count_used(sqlite3 *db, const char *approval_id, const char *except)
 			 "SELECT count(DISTINCT medium) FROM ledger WHERE approval=?1 "
 			 "AND approval <> '' AND kind='checkout.confirmed' AND medium <> ifnull(?2,'')",
 			 approval_id, except);
+}
+
+int vault_load_pin(sqlite3 *db, const char *person, char *hash, char *dhash)
+{
+	sqlite3_stmt *st;
+	hash[0] = dhash[0] = 0;
+	if (vault_db_cached(db, "SELECT hash, duress_hash FROM pin WHERE id=?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, person, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(hash, VAULT_PIN_HASH_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(dhash, VAULT_PIN_HASH_MAX, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	vault_db_done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -EIO;
 }
 
 void vault_policy_config_from(struct vault_policy_config *pc, int training_max_days,

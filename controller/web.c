@@ -402,17 +402,7 @@ static int op_login(void *ud, uint64_t call, const char *kind, const cJSON *cred
 	/* A PIN that cannot be read is not a wrong one: DB_ERROR, not counted
 	 * toward the lockout (a database fault must not lock people out). A
 	 * person without a PIN row has no PIN: that fails as a wrong PIN. */
-	sqlite3_stmt *q;
-	int rc = SQLITE_ERROR;
-	if (vault_db_cached(d->db, "SELECT hash, duress_hash FROM pin WHERE id=?", &q) == 0) {
-		sqlite3_bind_text(q, 1, j->person, -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-			snprintf(j->hash, sizeof j->hash, "%s", sqlite3_column_text(q, 0));
-			snprintf(j->dhash, sizeof j->dhash, "%s", sqlite3_column_text(q, 1));
-		}
-		vault_db_done(q);
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (vault_load_pin(d->db, j->person, j->hash, j->dhash) < 0) {
 		vault_log(LOG_ERR, "web", "the PIN of %s could not be read", j->person);
 		login_drop(j);
 		login_refuse(w, st, b->person, b->badge, VAULT_R_DB_ERROR, 503,

@@ -59,6 +59,11 @@ int vault_count_out(sqlite3 *db, const char *approval_id, const char *except);
 /* Distinct media ever checked out under the approval (checkout.confirmed),
  * EXCEPT (may be NULL) not counted; or -EIO. */
 int vault_count_used(sqlite3 *db, const char *approval_id, const char *except);
+/* PERSON's PIN hash and duress hash (each VAULT_PIN_HASH_MAX bytes, "" when
+ * unset). 0, or 1 if the person has no PIN (verifies as a wrong one), or -EIO:
+ * the PIN could not be read, which is no wrong PIN (DB_ERROR, not counted
+ * toward a lockout). */
+int vault_load_pin(sqlite3 *db, const char *person, char *hash, char *dhash);
 /* A policy config from vaultd's configuration values. */
 void vault_policy_config_from(struct vault_policy_config *pc, int training_max_days,
 			      int cert_years, int onsite_threshold, int destruction_months);
