@@ -168,6 +168,20 @@ int vaultd_has_set(const cJSON *payload)
 	return payload && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(payload, "set")) > 0;
 }
 
+/* Whether the payload sets a row of a table the policy reads: any table but
+ * "pin" (a PIN is read at each presentation, never kept). An entry without a
+ * table name counts as one that does. */
+int vaultd_sets_policy(const cJSON *payload)
+{
+	const cJSON *ch, *set = cJSON_GetObjectItemCaseSensitive(payload, "set");
+	cJSON_ArrayForEach(ch, set) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(ch, "t");
+		if (!cJSON_IsString(t) || strcmp(t->valuestring, "pin"))
+			return 1;
+	}
+	return 0;
+}
+
 /* Record one entry whose payload (taken) lists its rows in "set"; fills res. */
 static void record_cited(struct vaultd *d, const struct vault_caller *who, const char *kind,
 			 cJSON *payload, const char *medium, const char *approval, const char *cites,

@@ -69,6 +69,7 @@ struct door {
 	int64_t t_decide;
 	int64_t decision_us[STATS_MAX], kdf_us[STATS_MAX], ledger_us[STATS_MAX];
 	unsigned ndecision, nkdf;
+	unsigned policy_loads; /* prefetches: at a badge, or again at the decision */
 };
 
 static struct door *the_door; /* for door_db_failed() */
@@ -397,6 +398,7 @@ static int prefetch(struct door *door, const char *person)
 {
 	struct vaultd *d = door->d;
 	door->p_loaded = 0;
+	door->policy_loads++;
 	struct vault_date from; /* yesterday: the decision may fall after midnight */
 	if (vault_date_add(vaultd_today(d), 0, 0, -1, &from) < 0 ||
 	    vault_load_actor(d->db, person, &door->p_who) < 0 ||
@@ -1061,6 +1063,7 @@ cJSON *door_stats(const struct door *door)
 	add_samples(o, "ledger_us", door->ledger_us, door->ndecision);
 	add_samples(o, "kdf_us", door->kdf_us, door->nkdf);
 	cJSON_AddNumberToObject(o, "decisions", door->ndecision);
+	cJSON_AddNumberToObject(o, "policy_loads", door->policy_loads);
 	char occ[MAX_OCC * (ID + 1)];
 	occ_list(door, occ, sizeof occ);
 	cJSON_AddStringToObject(o, "occupants", occ);

@@ -90,7 +90,7 @@ int vaultd_record(struct vaultd *d, const struct vault_record *r0, int64_t *ret_
 	}
 	if (ret_seq)
 		*ret_seq = seq;
-	if (vaultd_has_set(r->payload))
+	if (vaultd_sets_policy(r->payload))
 		d->registry_gen++;
 	mqtt_notify(d->mqtt); /* the ledger is the MQTT outbox */
 	warnings_notify(d->warnings, r);

@@ -70,9 +70,10 @@ struct vaultd {
 	struct vault_policy_config pc;
 	struct vault_tz *tz; /* the site time zone: calendar-day rules */
 	uint64_t watchdog_usec;
-	/* Bumped whenever a recorded entry changes the registry (has a "set"
-	 * list): data loaded from the registry at generation g is current while
-	 * registry_gen == g. */
+	/* Bumped whenever a recorded entry changes a registry table the policy
+	 * reads (vaultd_sets_policy: a "set" of any table but pin): policy inputs
+	 * loaded at generation g are current while registry_gen == g. A PIN
+	 * change, several a second under load, leaves them current. */
 	uint64_t registry_gen;
 	int64_t last_checkpoint_seq;
 	/* Why the loop was asked to stop on a fault (a reason code name, "" for a
@@ -107,6 +108,7 @@ struct action_result {
 void vaultd_set_add(cJSON *payload, const char *table, const char *id, cJSON *row);
 /* Whether an entry's payload carries registry changes (a non-empty "set"). */
 int vaultd_has_set(const cJSON *payload);
+int vaultd_sets_policy(const cJSON *payload);
 void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const char *action,
 		     const cJSON *args, struct action_result *res, uint64_t client_id);
 int vaultd_action_known(const char *action);
