@@ -112,6 +112,11 @@ static int load_config(int required)
 
 /* ---- talking to vaultd ------------------------------------------------ */
 
+/* The longest reply read (bytes, with its newline): far above any list a vault
+ * makes, low enough that a broken peer cannot make vaultctl take memory without
+ * end. */
+#define REPLY_MAX (64 << 20)
+
 static int call_vaultd(cJSON *req, cJSON **ret_reply)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -134,19 +139,43 @@ static int call_vaultd(cJSON *req, cJSON **ret_reply)
 		close(fd);
 		return vault_die(EXIT_SYSTEM, "writing to vaultd: %s", strerror(errno));
 	}
-	char buf[65536];
-	size_t len = 0;
+	/* The reply is one line of any length (a list verb's grows with its rows):
+	 * the buffer grows until the newline, up to REPLY_MAX. A longer reply is an
+	 * error, never parsed cut. */
+	size_t cap = 0, len = 0;
+	char *buf = NULL;
 	for (;;) {
-		ssize_t r = read(fd, buf + len, sizeof buf - 1 - len);
+		if (len + 1 >= cap) {
+			char *nb = NULL;
+			size_t ncap = !cap ? 65536 : cap * 2 > REPLY_MAX ? REPLY_MAX + 1 : cap * 2;
+			if (cap <= REPLY_MAX)
+				nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				if (cap > REPLY_MAX)
+					return vault_die(EXIT_SYSTEM,
+							 "the reply from vaultd is longer than %d MiB",
+							 REPLY_MAX >> 20);
+				return vault_die(EXIT_SYSTEM, "no memory for the reply from vaultd");
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0)
 			break;
 		len += (size_t)r;
-		if (memchr(buf, '\n', len) || len == sizeof buf - 1)
+		/* only the new bytes: a long reply is not scanned again per read */
+		if (memchr(buf + len - (size_t)r, '\n', (size_t)r))
 			break;
 	}
 	close(fd);
 	buf[len] = 0;
 	cJSON *reply = cJSON_Parse(buf);
+	free(buf);
 	if (!reply)
 		return vault_die(EXIT_SYSTEM, "no valid reply from vaultd");
 	*ret_reply = reply;
