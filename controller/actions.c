@@ -132,7 +132,7 @@ static const char *arg_str(const cJSON *args, const char *name)
 static int valid_id(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
-	if (n < 1 || n > 64)
+	if (n < 1 || n >= VAULT_ID_SIZE)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char ch = id[i];
@@ -719,7 +719,7 @@ static void do_put(struct vaultd *d, const struct vault_caller *who, const struc
 	const char *id = arg_str(args, "id");
 	if (!valid_id(id)) {
 		refuse(res, VAULT_R_INVALID_VALUE,
-		       "id: 1-64 characters of letters, digits, - _ . :");
+		       "id: 1-63 characters of letters, digits, - _ . :");
 		return;
 	}
 	cJSON *existing = vault_registry_get(d->db, e->table, id);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "vault/schema.h"
 #include "vault/caldate.h"
+#include "vault/policy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -180,8 +181,8 @@ cJSON *vault_field_value(const struct vault_field *f, const char *v, const char 
 	switch (f->type) {
 	case VAULT_F_TEXT:
 	case VAULT_F_REF:
-		if (n > 256) {
-			*ret_err = "value longer than 256 characters";
+		if (n >= VAULT_TEXT_SIZE) { /* bytes: what a loaded record holds */
+			*ret_err = "value longer than 256 bytes";
 			return NULL;
 		}
 		return cJSON_CreateString(v);

@@ -467,7 +467,7 @@ static int still_valid(struct web *w, const struct vault_http_principal *who,
 static int valid_id(const char *s)
 {
 	size_t n = strlen(s);
-	if (n < 1 || n > 64)
+	if (n < 1 || n >= VAULT_ID_SIZE)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];

@@ -33,9 +33,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Sizes with the NUL: whatever the registry accepts must load. An id is 1-63
+ * characters (valid_id in controller/actions.c), a text field at most 256
+ * bytes (vault_field_value in controller/schema.c). */
 #define VAULT_ID_SIZE 64
-#define VAULT_NAME_SIZE 128
-#define VAULT_TEXT_SIZE 256
+#define VAULT_TEXT_SIZE 257
+#define VAULT_NAME_SIZE VAULT_TEXT_SIZE
 #define VAULT_CATEGORY_NAVMAP "nav-map"
 
 enum vault_role {
