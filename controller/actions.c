@@ -36,6 +36,7 @@ static const struct {
 	{"checkpoint.now", "admin supervisor"},
 	{"door.stats", "admin supervisor"},
 	{"vault.check", "custodian supervisor admin"},
+	{"occupancy.clear", "supervisor admin"},
 	{"unit.", "admin"},
 	{"person.", "admin"},
 	{"badge.", "admin custodian"},
@@ -1130,7 +1131,8 @@ static const char *const special[] = {
 	"whoami",	  "checkpoint.now",	  "unit.suspend",	  "unit.reinstate",
 	"badge.revoke",	  "project.close",	  "approval.approve",	  "approval.verify-onsite",
 	"approval.revoke", "pin.set",		  "destroy-order.approve", "copy.register",
-	"door.stats",	  "vault.check",	  "destroy-order.cancel", NULL,
+	"door.stats",	  "vault.check",	  "destroy-order.cancel", "occupancy.clear",
+	NULL,
 };
 
 int vaultd_action_known(const char *action)
@@ -1181,6 +1183,8 @@ void vaultd_dispatch(struct vaultd *d, const struct vault_caller *who, const cha
 		cJSON_Delete(p);
 		return;
 	}
+	if (!strcmp(action, "occupancy.clear"))
+		return door_occupancy_clear(d, who, args, res);
 	if (!strcmp(action, "door.stats")) {
 		res->data = cJSON_CreateObject();
 		cJSON_AddItemToObject(res->data, "door", door_stats(d->door));

@@ -934,19 +934,23 @@ int door_open_gpio(struct vaultd *d, char *err, size_t errlen)
 	return r;
 }
 
-/* Occupancy and interrupted flows from the ledger, after a restart. */
-static void recover(struct door *door)
+/* Occupancy and interrupted flows from the ledger, after a restart. -EIO if
+ * the ledger cannot be read: vaultd then does not start (lock off) rather than
+ * run believing the vault empty. */
+static int recover(struct door *door)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(door->d->db,
-			       "SELECT seq, kind, actors FROM ledger WHERE kind IN ('entry.granted',"
-			       "'entry.confirmed','entry.unused','entry.interrupted','exit.confirmed',"
-			       "'occupancy.cleared') ORDER BY seq",
+			       "SELECT seq, kind, actors, CASE kind WHEN 'occupancy.cleared' THEN "
+			       "json_extract(payload,'$.cleared') END FROM ledger WHERE kind IN "
+			       "('entry.granted','entry.confirmed','entry.unused','entry.interrupted',"
+			       "'exit.confirmed','occupancy.cleared') ORDER BY seq",
 			       -1, &st, NULL) != SQLITE_OK)
-		return;
+		return -EIO;
 	int64_t open_grant = 0;
 	char grant_actors[2 * ID + 2] = "";
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 1);
 		const char *actors = (const char *)sqlite3_column_text(st, 2);
 		if (!strcmp(kind, "entry.granted")) {
@@ -961,12 +965,24 @@ static void recover(struct door *door)
 		} else if (!strcmp(kind, "exit.confirmed")) {
 			occ_del(door, actors);
 		} else if (!strcmp(kind, "occupancy.cleared")) {
-			door->nocc = 0;
+			/* the persons a supervisor cleared; an entry without the
+			 * list (none is written so) would clear everyone */
+			const char *c = (const char *)sqlite3_column_text(st, 3);
+			if (!c) {
+				door->nocc = 0;
+				continue;
+			}
+			char buf[MAX_OCC * (ID + 1)], *save = NULL;
+			snprintf(buf, sizeof buf, "%s", c);
+			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+				occ_del(door, t);
 		} else {
 			open_grant = 0;
 		}
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
 	if (open_grant) {
 		/* The process died inside an unlock pulse: the lock is off now;
 		 * the flow ends as an alarm, not silence. */
@@ -982,6 +998,7 @@ static void recover(struct door *door)
 		cJSON_AddStringToObject(p, "occupants", occ);
 		record(door, "occupancy.restored", occ, p, NULL, NULL);
 	}
+	return 0;
 }
 
 int door_start(struct vaultd *d, struct door **ret)
@@ -998,7 +1015,12 @@ int door_start(struct vaultd *d, struct door **ret)
 			return r;
 		}
 	}
-	recover(door);
+	if (recover(door) < 0) {
+		vault_log(LOG_ERR, "door", "occupancy not recovered from the ledger: %s",
+			  sqlite3_errmsg(d->db));
+		door_free(door);
+		return -EIO;
+	}
 	/* Before any reader: a restart must not end a PIN lockout. */
 	if (pinlock_restore(&d->pinlock, d->db, d->cfg.pin_lockout_seconds) < 0) {
 		vault_log(LOG_ERR, "door", "PIN lockouts not restored from the ledger: %s",
@@ -1052,6 +1074,86 @@ static void add_samples(cJSON *o, const char *name, const int64_t *ring, unsigne
 	unsigned n = count < STATS_MAX ? count : STATS_MAX;
 	for (unsigned i = count - n; i < count; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)ring[i % STATS_MAX]));
+}
+
+/* A supervisor's correction: PERSON (or everyone) is no longer inside though
+ * no exit read said so (REX or free egress, a reader down). Ledgered as
+ * occupancy.cleared with the persons cleared and the note, which recovery
+ * replays; the vault closes if nobody is left, and the rules that watch who is
+ * inside (an escort's visitors, two-person integrity) look again. */
+void door_occupancy_clear(struct vaultd *d, const struct vault_caller *who, const cJSON *args,
+			  struct action_result *res)
+{
+	struct door *door = d->door;
+	const cJSON *jp = cJSON_GetObjectItemCaseSensitive(args, "person");
+	const cJSON *ja = cJSON_GetObjectItemCaseSensitive(args, "all");
+	const cJSON *jn = cJSON_GetObjectItemCaseSensitive(args, "note");
+	const char *person = cJSON_IsString(jp) ? jp->valuestring : NULL;
+	int all = cJSON_IsString(ja) && (!strcmp(ja->valuestring, "yes") ||
+					  !strcmp(ja->valuestring, "1"));
+	const char *note = cJSON_IsString(jn) ? jn->valuestring : NULL;
+	res->reason = VAULT_R_INVALID_VALUE;
+	if (!door) {
+		snprintf(res->detail, sizeof res->detail, "this vaultd has no door");
+		return;
+	}
+	if (!!person == all || (person && (!*person || strlen(person) >= ID))) {
+		snprintf(res->detail, sizeof res->detail, "--person P or --all yes, one of them");
+		return;
+	}
+	if (!note || !*note || strlen(note) > 512) {
+		snprintf(res->detail, sizeof res->detail,
+			 "--note: why (1-512 characters), e.g. 'left by the REX button'");
+		return;
+	}
+	if (person && !inside(door, person)) {
+		res->reason = VAULT_R_NOT_FOUND;
+		snprintf(res->detail, sizeof res->detail, "%s is not recorded inside", person);
+		return;
+	}
+	if (all && !door->nocc) {
+		res->reason = VAULT_R_NOT_FOUND;
+		snprintf(res->detail, sizeof res->detail, "nobody is recorded inside");
+		return;
+	}
+	char cleared[MAX_OCC * (ID + 1)], occ[MAX_OCC * (ID + 1)];
+	int nocc = door->nocc;
+	char saved[MAX_OCC][ID];
+	memcpy(saved, door->occ, sizeof saved);
+	if (all) {
+		occ_list(door, cleared, sizeof cleared);
+		door->nocc = 0;
+	} else {
+		snprintf(cleared, sizeof cleared, "%s", person);
+		occ_del(door, person);
+	}
+	occ_list(door, occ, sizeof occ);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "cleared", cleared);
+	cJSON_AddStringToObject(p, "occupants", occ);
+	cJSON_AddStringToObject(p, "note", note);
+	if (record(door, "occupancy.cleared", who->person, p, NULL, &res->seq) < 0) {
+		memcpy(door->occ, saved, sizeof saved); /* not ledgered: nothing changed */
+		door->nocc = nocc;
+		res->reason = VAULT_R_DB_ERROR;
+		snprintf(res->detail, sizeof res->detail, "the correction was not recorded");
+		return;
+	}
+	res->reason = VAULT_R_OK;
+	vault_log(LOG_NOTICE, "door", "occupancy corrected by %s: %s no longer inside (%s)",
+		  who->person, cleared, note);
+	if (!door->nocc) {
+		cJSON *q = cJSON_CreateObject();
+		cJSON_AddStringToObject(q, "closed_by", who->person);
+		cJSON_AddStringToObject(q, "by", "correction");
+		record(door, "vault.closed", who->person, q, NULL, NULL);
+		return;
+	}
+	char buf[sizeof cleared], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", cleared);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		check_escort(door, t, NULL);
+	check_alone(door);
 }
 
 cJSON *door_stats(const struct door *door)

@@ -30,6 +30,14 @@ cJSON *door_stats(const struct door *door);
 /* The persons inside now, comma-separated ("" when empty or no door). */
 void door_occupants(const struct door *door, char *buf, size_t n);
 
+/* `vaultctl occupancy clear`: a supervisor records that a person (args
+ * "person") or everyone ("all": "yes") left without an exit read, with a
+ * "note"; occupancy.cleared, replayed by recovery. Fills res. */
+struct vault_caller;
+struct action_result;
+void door_occupancy_clear(struct vaultd *d, const struct vault_caller *who, const cJSON *args,
+			  struct action_result *res);
+
 /* Drive the lock off now (exit paths). Safe any time. */
 void door_lock_safe(struct vaultd *d);
 /* A ledger write failed (vaultd_record): an unlock not yet used ends now and

@@ -71,6 +71,8 @@ static void usage_main(FILE *f)
 		"  door stats         last 2048 decision and PIN KDF times, oldest first;\n"
 		"                     decisions counted; occupants (JSON)\n"
 		"  vault check [--note TEXT]  record that you checked the closed vault\n"
+		"  occupancy clear --person P|--all yes --note TEXT   P (everyone) left\n"
+		"                     without an exit read (REX, free egress): the correction\n"
 		"  pin set --id PERSON      set a person's PIN (read from stdin)\n"
 		"  copy --id NEW --parents M1,M2 ...   register a copy or scan\n"
 		"  custody checkout|return|status ...  kiosk flows (see README)\n"
@@ -1645,6 +1647,18 @@ int main(int argc, char **argv)
 		if (!args)
 			return r;
 		return send_action("vault.check", args);
+	}
+	if (!strcmp(verb, "occupancy") && vargc >= 2 && !strcmp(vargv[1], "clear")) {
+		int r;
+		cJSON *args = options_or_help(vargc - 2, vargv + 2,
+					      "usage: vaultctl occupancy clear --person P --note TEXT\n"
+					      "       vaultctl occupancy clear --all yes --note TEXT\n"
+					      "Records that P (or everyone) left the vault without an exit "
+					      "read.\n",
+					      &r);
+		if (!args)
+			return r;
+		return send_action("occupancy.clear", args);
 	}
 	if (!strcmp(verb, "door") && vargc == 2 && !strcmp(vargv[1], "stats"))
 		return send_action_json("door.stats", cJSON_CreateObject());
