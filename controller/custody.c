@@ -977,7 +977,9 @@ static int recover_removals(struct custody *c)
 	return rc == SQLITE_DONE ? 0 : recover_failed(c, "open removals");
 }
 
-/* Pending returns: re-armed with what is left of their window. Returns 0 or
+/* Pending returns: re-armed with what is left of their window, unless their
+ * return.missing was already ledgered (it stays pending, and a read on its home
+ * shelf still confirms it, but the alarm is not raised twice). Returns 0 or
  * -EIO. */
 static int recover_returns(struct custody *c)
 {
@@ -988,7 +990,8 @@ static int recover_returns(struct custody *c)
 			       "SELECT m.id, l.seq, l.ts_utc, json_extract(l.payload,'$.pad_read') "
 			       "FROM medium m JOIN ledger l ON l.seq = (SELECT max(seq) FROM ledger "
 			       "WHERE kind='return.pending' AND medium=m.id) "
-			       "WHERE m.status='pending-return'",
+			       "WHERE m.status='pending-return' AND NOT EXISTS (SELECT 1 FROM ledger "
+			       "o WHERE o.medium=m.id AND o.seq>l.seq AND o.kind='return.missing')",
 			       -1, &st, NULL) != SQLITE_OK)
 		return recover_failed(c, "pending returns");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

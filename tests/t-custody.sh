@@ -149,6 +149,14 @@ take 10 "$T1"
 ok "never reaching its home shelf: return.missing" wait_more return.missing "$mis" RETURN_MISSING
 is "naming the borrower" S1 "$(last_actors return.missing)"
 vt_stop
+ok "vaultd restarts with M1's return still pending" vt_start
+sleep 4 # past what a re-armed window would have left (return_window_s 3)
+is "the restart does not raise return.missing again" "$((mis + 1))" "$(n_kind return.missing)"
+r=$(n_kind return.confirmed)
+put_wait 1 SH-1 "$T1"
+ok "M1 read on its home shelf later still confirms the return" wait_more return.confirmed "$r"
+is "M1 is in the vault" in-vault "$(status_of M1)"
+vt_stop
 ok "the ledger verifies (chain, checkpoints, registry replay)" "$VAULTCTL" verify
 out=$("$VAULTCTL" ledger checkout --format csv)
 contains "the checkout ledger lists the checkout" "checkout.confirmed" "$out"
