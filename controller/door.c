@@ -68,6 +68,7 @@ struct door {
 	 * with the durable ledger commit in between; and the PIN KDF alone. */
 	int64_t t_decide;
 	int64_t decision_us[STATS_MAX], kdf_us[STATS_MAX], ledger_us[STATS_MAX];
+	int64_t pre_us[STATS_MAX]; /* PIN verified on the loop -> the ledger append starts */
 	unsigned ndecision, nkdf;
 	unsigned policy_loads; /* prefetches: at a badge, or again at the decision */
 };
@@ -355,6 +356,7 @@ static void grant(struct door *door, const char *a, const char *b, int duress)
 	door->unlocked = 1;
 	set_line(door, VAULT_GPIO_LOCK, 1);
 	if (door->t_decide) {
+		door->pre_us[door->ndecision % STATS_MAX] = t0 - door->t_decide;
 		door->ledger_us[door->ndecision % STATS_MAX] = ledger_us;
 		door->decision_us[door->ndecision++ % STATS_MAX] = vault_now_mono_us() - door->t_decide;
 		door->t_decide = 0;
@@ -1163,6 +1165,7 @@ cJSON *door_stats(const struct door *door)
 		return o;
 	add_samples(o, "decision_us", door->decision_us, door->ndecision);
 	add_samples(o, "ledger_us", door->ledger_us, door->ndecision);
+	add_samples(o, "pre_us", door->pre_us, door->ndecision);
 	add_samples(o, "kdf_us", door->kdf_us, door->nkdf);
 	cJSON_AddNumberToObject(o, "decisions", door->ndecision);
 	cJSON_AddNumberToObject(o, "policy_loads", door->policy_loads);

@@ -101,7 +101,8 @@ vt_init() { vt_config "$@"; "$VAULTCTL" init --admin-user "$(id -un)" >/dev/null
 vt_start() {
 	# a SIGKILLed vaultd leaves its socket files behind: wait for new ones
 	rm -f "$T/vaultd.sock" "$T/gpio.sock"
-	"$VAULTD" -c "$T/vault.ini" 2>>"$T/vaultd.log" &
+	# VT_NICE: start vaultd at that nice value (bench/door.sh: as the unit does)
+	${VT_NICE:+nice -n "$VT_NICE"} "$VAULTD" -c "$T/vault.ini" 2>>"$T/vaultd.log" &
 	VAULTD_PID=$!
 	for _ in $(seq 100); do
 		[ -S "$T/vaultd.sock" ] && return 0
